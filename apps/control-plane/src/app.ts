@@ -1,0 +1,126 @@
+import { randomUUID } from 'node:crypto';
+import cors from '@fastify/cors';
+import helmet from '@fastify/helmet';
+import swagger from '@fastify/swagger';
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import {
+  jsonSchemaTransform,
+  serializerCompiler,
+  validatorCompiler,
+  type ZodTypeProvider,
+} from 'fastify-type-provider-zod';
+import { registerBuiltinIdentity } from './adapters/identity/builtin/provider.js';
+import { publicJwks, type SigningKeys } from './adapters/identity/builtin/keys.js';
+import type { Config } from './config.js';
+import { healthRoutes } from './modules/health/health.routes.js';
+import { planRoutes } from './modules/plans/plans.routes.js';
+import { sessionRoutes } from './modules/session/session.routes.js';
+import { createAuthenticator } from './platform/auth.js';
+import type { AppDb } from './platform/db.js';
+import { registerErrorHandling } from './platform/errors.js';
+import { registerGuard } from './platform/guard.js';
+import { demoPassword, demoUsers } from './seed/demo.js';
+
+export const version = '0.1.0';
+
+export interface AppDeps {
+  config: Config;
+  db: AppDb;
+  /** Keys of the built-in identity provider (required unless an external issuer is configured). */
+  signingKeys?: SigningKeys;
+  /** Secret for the built-in provider's cookies. */
+  cookieSecret?: string;
+  logger?: FastifyServerOptions['logger'];
+}
+
+/** Builds the whole API without listening, so tests drive it with `app.inject()`. */
+export async function buildApp({ config, db, signingKeys, cookieSecret, logger = false }: AppDeps): Promise<FastifyInstance> {
+  const app = Fastify({
+    logger,
+    genReqId: (req) => {
+      const given = req.headers['x-request-id'];
+      return typeof given === 'string' && /^[\w.-]{8,128}$/.test(given) ? given : randomUUID();
+    },
+    trustProxy: config.NODE_ENV === 'production',
+  }).withTypeProvider<ZodTypeProvider>();
+
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+  app.addHook('onSend', async (request, reply) => {
+    reply.header('x-request-id', request.id);
+  });
+  registerErrorHandling(app);
+
+  const portals = config.portalOrigins;
+  await app.register(helmet, {
+    // One policy for JSON and the identity provider's pages; the portal may frame the
+    // provider for silent token renewal, nobody else may.
+    contentSecurityPolicy: {
+      useDefaults: false,
+      directives: {
+        defaultSrc: ["'none'"],
+        styleSrc: ["'unsafe-inline'"],
+        imgSrc: ["'self'", 'data:'],
+        formAction: ["'self'", ...portals],
+        frameAncestors: portals,
+        baseUri: ["'none'"],
+      },
+    },
+    frameguard: false,
+    crossOriginResourcePolicy: { policy: 'same-site' },
+  });
+  await app.register(cors, {
+    origin: portals,
+    allowedHeaders: ['Authorization', 'Content-Type', 'X-Tenant-Id', 'Idempotency-Key', 'X-Request-Id'],
+    exposedHeaders: ['X-Request-Id', 'Content-Disposition'],
+    methods: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'],
+    maxAge: 600,
+  });
+
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: {
+        title: 'CBP Control Plane API',
+        version,
+        description: 'Tenants, plans, subscriptions, billing, usage, audit, team and organization of CBP.',
+      },
+      servers: [{ url: config.PUBLIC_URL }],
+      components: {
+        securitySchemes: {
+          bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' },
+          tenant: { type: 'apiKey', in: 'header', name: 'X-Tenant-Id' },
+        },
+      },
+    },
+    transform: jsonSchemaTransform,
+  });
+
+  let authenticatorKeys;
+  if (config.embeddedIdentity) {
+    if (!signingKeys || !cookieSecret) throw new Error('The built-in identity provider needs signing keys and a cookie secret');
+    authenticatorKeys = publicJwks(signingKeys);
+  }
+  const authenticator = createAuthenticator({ db, issuer: config.issuer, audience: config.audience, localJwks: authenticatorKeys });
+  registerGuard(app, { db, authenticator });
+
+  app.get('/docs', { schema: { tags: ['platform'], summary: 'This OpenAPI document' } }, () => app.swagger());
+  await app.register(healthRoutes, { db, version });
+  await app.register(sessionRoutes, { db });
+  await app.register(planRoutes, { db });
+
+  if (config.embeddedIdentity && signingKeys && cookieSecret) {
+    await registerBuiltinIdentity(app, {
+      db,
+      issuer: config.issuer,
+      audience: config.audience,
+      clientId: config.OIDC_CLIENT_ID,
+      portalOrigins: portals,
+      keys: signingKeys,
+      cookieSecret,
+      demoLogins: config.demo ? { emails: demoUsers.map((u) => u.email), password: demoPassword } : undefined,
+    });
+  }
+
+  return app;
+}

@@ -1,0 +1,65 @@
+import path from 'node:path';
+import { buildApp } from './app.js';
+import { loadSigningKeys } from './adapters/identity/builtin/keys.js';
+import { loadConfig } from './config.js';
+import { migrate, openDatabase } from './platform/db.js';
+import { persistentSecret } from './platform/secrets.js';
+import { demoPassword, demoUsers, seedDemo, seedPlanCatalog } from './seed/demo.js';
+
+// boot: config -> database -> migrations -> seed -> adapters -> listen
+const config = loadConfig();
+const database = await openDatabase(
+  config.DATABASE_URL ? { url: config.DATABASE_URL } : { dataDir: path.join(config.CBP_DATA_DIR, 'pglite') },
+);
+await migrate(database);
+const seeded = config.demo ? await seedDemo(database.db) : (await seedPlanCatalog(database.db), false);
+
+const app = await buildApp({
+  config,
+  db: database.db,
+  signingKeys: config.embeddedIdentity ? await loadSigningKeys(config.CBP_DATA_DIR, config.OIDC_SIGNING_JWKS) : undefined,
+  cookieSecret: config.embeddedIdentity
+    ? await persistentSecret(config.CBP_DATA_DIR, 'oidc-cookie', config.OIDC_COOKIE_SECRET)
+    : undefined,
+  logger: {
+    level: config.LOG_LEVEL,
+    ...(config.NODE_ENV === 'production' || !process.stdout.isTTY
+      ? {}
+      : { transport: { target: 'pino-pretty', options: { translateTime: 'HH:MM:ss', ignore: 'pid,hostname' } } }),
+  },
+});
+
+let closing = false;
+async function shutdown(signal: string) {
+  if (closing) return;
+  closing = true;
+  app.log.info({ signal }, 'shutting down: finishing in-flight requests');
+  const force = setTimeout(() => process.exit(1), 10_000);
+  force.unref();
+  try {
+    await app.close();
+    await database.close();
+    process.exit(0);
+  } catch (err) {
+    app.log.error({ err }, 'shutdown failed');
+    process.exit(1);
+  }
+}
+process.on('SIGTERM', () => void shutdown('SIGTERM'));
+process.on('SIGINT', () => void shutdown('SIGINT'));
+
+await app.listen({ host: config.HOST, port: config.PORT });
+
+const db = config.DATABASE_URL ? 'PostgreSQL (DATABASE_URL)' : `PGlite in ${path.join(config.CBP_DATA_DIR, 'pglite')}`;
+const lines = [
+  '',
+  `  CBP control plane  ${config.PUBLIC_URL}   (OpenAPI: ${config.PUBLIC_URL}/docs)`,
+  `  Customer portal    ${config.portalOrigins[0] ?? ''}`,
+  `  Database           ${db}${seeded ? ' (demo data seeded)' : ''}`,
+  `  Identity           ${config.embeddedIdentity ? `built-in provider at ${config.issuer}` : config.issuer}`,
+];
+if (config.demo && config.embeddedIdentity) {
+  lines.push(`  Demo logins (password ${demoPassword}):`);
+  for (const u of demoUsers) lines.push(`    ${u.email.padEnd(22)} ${u.platformRole ?? `${u.role} @ ${u.tenant}`}`);
+}
+process.stdout.write(`${lines.join('\n')}\n\n`);

@@ -1,0 +1,111 @@
+import { mkdir, readdir, readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { PGlite } from '@electric-sql/pglite';
+import { sql, type ExtractTablesWithRelations, type SQL } from 'drizzle-orm';
+import type { PgDatabase, PgQueryResultHKT, PgTransaction } from 'drizzle-orm/pg-core';
+import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
+import { drizzle as drizzlePg } from 'drizzle-orm/node-postgres';
+import pg from 'pg';
+import { schema, type Schema } from './schema.js';
+
+export type AppDb = PgDatabase<PgQueryResultHKT, Schema>;
+export type Tx = PgTransaction<PgQueryResultHKT, Schema, ExtractTablesWithRelations<Schema>>;
+/** Either the database or an open transaction: repos accept both. */
+export type Queryable = AppDb | Tx;
+
+export interface Database {
+  kind: 'pglite' | 'postgres';
+  db: AppDb;
+  /** Runs a script of several statements (migrations, test fixtures). */
+  execScript(script: string): Promise<void>;
+  close(): Promise<void>;
+}
+
+const migrationsDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../migrations');
+
+export type DatabaseTarget = { url: string } | { dataDir: string } | { pglite: PGlite };
+
+export async function openDatabase(target: DatabaseTarget): Promise<Database> {
+  if ('url' in target) {
+    const pool = new pg.Pool({ connectionString: target.url, max: 10 });
+    return {
+      kind: 'postgres',
+      db: drizzlePg({ client: pool, schema }) as unknown as AppDb,
+      execScript: async (script) => {
+        await pool.query(script);
+      },
+      close: () => pool.end(),
+    };
+  }
+  let client: PGlite;
+  if ('pglite' in target) {
+    client = target.pglite;
+  } else {
+    await mkdir(target.dataDir, { recursive: true });
+    client = await PGlite.create(target.dataDir);
+  }
+  return {
+    kind: 'pglite',
+    db: drizzlePglite({ client, schema }) as unknown as AppDb,
+    execScript: async (script) => {
+      await client.exec(script);
+    },
+    close: () => client.close(),
+  };
+}
+
+/**
+ * Applies the forward-only SQL migrations in `migrations/` that have not run yet, each in its
+ * own transaction, under an advisory lock so several API copies can start at once.
+ */
+export async function migrate(database: Database): Promise<string[]> {
+  const files = (await readdir(migrationsDir)).filter((f) => f.endsWith('.sql')).sort();
+  await database.execScript(
+    'CREATE TABLE IF NOT EXISTS schema_migrations (name text PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())',
+  );
+  const applied: string[] = [];
+  for (const file of files) {
+    const script = await readFile(path.join(migrationsDir, file), 'utf8');
+    const quoted = file.replaceAll("'", "''");
+    const ran = await database.db.transaction(async (tx) => {
+      await tx.execute(sql`SELECT pg_advisory_xact_lock(727271)`);
+      const done = await queryRows(tx, sql`SELECT 1 FROM schema_migrations WHERE name = ${file}`);
+      return done.length > 0;
+    });
+    if (ran) continue;
+    await database.execScript(
+      `BEGIN;\nSELECT pg_advisory_xact_lock(727271);\n` +
+        `DO $$ BEGIN IF EXISTS (SELECT 1 FROM schema_migrations WHERE name = '${quoted}') THEN RAISE EXCEPTION 'migration ${quoted} already applied'; END IF; END $$;\n` +
+        `${script}\nINSERT INTO schema_migrations (name) VALUES ('${quoted}');\nCOMMIT;`,
+    );
+    applied.push(file);
+  }
+  return applied;
+}
+
+/**
+ * Runs `fn` in one transaction scoped to a tenant: `app.tenant_id` is set for the row-level
+ * security policies, so a query that forgets its tenant filter still sees only this tenant.
+ */
+export function withTenant<T>(db: AppDb, tenantId: string, fn: (tx: Tx) => Promise<T>): Promise<T> {
+  return db.transaction(async (tx) => {
+    await tx.execute(sql`SELECT set_config('app.tenant_id', ${tenantId}, true)`);
+    return fn(tx);
+  });
+}
+
+/** Rows of a raw SQL query (both drivers answer `{ rows }`). */
+export async function queryRows<T = Record<string, unknown>>(q: Queryable, query: SQL): Promise<T[]> {
+  const result = (await q.execute(query)) as unknown as { rows: T[] };
+  return result.rows;
+}
+
+export async function databaseIsUp(db: AppDb): Promise<boolean> {
+  try {
+    await db.execute(sql`SELECT 1`);
+    return true;
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,94 @@
+import { boolean, integer, jsonb, pgTable, text, timestamp, uuid } from 'drizzle-orm/pg-core';
+import type { MetricLimit } from '@cbp/contracts';
+
+// Mirrors migrations/*.sql (the SQL files are the source of truth for the database).
+
+const createdAt = timestamp('created_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow();
+
+export const plans = pgTable('plans', {
+  id: uuid('id').primaryKey().defaultRandom(),
+  key: text('key').notNull(),
+  name: text('name').notNull(),
+  tier: text('tier', { enum: ['free', 'starter', 'pro', 'enterprise'] }).notNull(),
+  priceMonthly: integer('price_monthly').notNull(),
+  currency: text('currency').notNull(),
+  interval: text('interval', { enum: ['month', 'year'] }).notNull(),
+  features: jsonb('features').$type<string[]>().notNull(),
+  limits: jsonb('limits').$type<Record<string, MetricLimit>>().notNull(),
+  sortOrder: integer('sort_order').notNull(),
+  createdAt,
+});
+
+export const tenants = pgTable('tenants', {
+  id: uuid('id').primaryKey().defaultRandom(),
+  name: text('name').notNull(),
+  slug: text('slug').notNull(),
+  status: text('status', { enum: ['active', 'suspended', 'pending_deletion'] }).notNull(),
+  planId: uuid('plan_id'),
+  createdAt,
+});
+
+export const users = pgTable('users', {
+  id: uuid('id').primaryKey().defaultRandom(),
+  email: text('email').notNull(),
+  name: text('name').notNull(),
+  passwordHash: text('password_hash'),
+  externalSubject: text('external_subject'),
+  platformRole: text('platform_role', { enum: ['super_admin'] }),
+  status: text('status', { enum: ['active', 'disabled'] }).notNull(),
+  createdAt,
+});
+
+export const tenantMemberships = pgTable('tenant_memberships', {
+  id: uuid('id').primaryKey().defaultRandom(),
+  tenantId: uuid('tenant_id').notNull(),
+  userId: uuid('user_id').notNull(),
+  role: text('role', { enum: ['analyst', 'engineer', 'admin', 'owner'] }).notNull(),
+  status: text('status', { enum: ['active', 'suspended'] }).notNull(),
+  createdAt,
+});
+
+export const subscriptions = pgTable('subscriptions', {
+  id: uuid('id').primaryKey().defaultRandom(),
+  tenantId: uuid('tenant_id').notNull(),
+  planId: uuid('plan_id').notNull(),
+  status: text('status', { enum: ['trialing', 'active', 'past_due', 'canceled', 'incomplete'] }).notNull(),
+  currentPeriodStart: timestamp('current_period_start', { withTimezone: true }).notNull(),
+  currentPeriodEnd: timestamp('current_period_end', { withTimezone: true }).notNull(),
+  cancelAtPeriodEnd: boolean('cancel_at_period_end').notNull(),
+  trialEnd: timestamp('trial_end', { withTimezone: true }),
+  createdAt,
+  updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+});
+
+export const auditLogs = pgTable('audit_logs', {
+  id: uuid('id').primaryKey().defaultRandom(),
+  tenantId: uuid('tenant_id'),
+  actorType: text('actor_type', { enum: ['user', 'system', 'api_key'] }).notNull(),
+  actorId: uuid('actor_id'),
+  actorEmail: text('actor_email'),
+  action: text('action').notNull(),
+  targetType: text('target_type').notNull(),
+  targetId: text('target_id'),
+  targetName: text('target_name'),
+  before: jsonb('before').$type<Record<string, unknown>>(),
+  after: jsonb('after').$type<Record<string, unknown>>(),
+  metadata: jsonb('metadata').$type<Record<string, unknown>>().notNull(),
+  ipAddress: text('ip_address'),
+  userAgent: text('user_agent'),
+  createdAt,
+});
+
+export const oidcPayloads = pgTable('oidc_payloads', {
+  kind: text('kind').notNull(),
+  id: text('id').notNull(),
+  payload: jsonb('payload').$type<Record<string, unknown>>().notNull(),
+  grantId: text('grant_id'),
+  userCode: text('user_code'),
+  uid: text('uid'),
+  expiresAt: timestamp('expires_at', { withTimezone: true }),
+  consumedAt: timestamp('consumed_at', { withTimezone: true }),
+});
+
+export const schema = { plans, tenants, users, tenantMemberships, subscriptions, auditLogs, oidcPayloads };
+export type Schema = typeof schema;

@@ -1,0 +1,91 @@
+import { sql } from 'drizzle-orm';
+import type { TenantRole } from '@cbp/contracts';
+import { hashPassword } from '../adapters/identity/builtin/passwords.js';
+import { systemContext } from '../platform/context.js';
+import { recordAuditEntry } from '../platform/audit.js';
+import { queryRows, type AppDb } from '../platform/db.js';
+import { plans, subscriptions, tenantMemberships, tenants, users } from '../platform/schema.js';
+import { planCatalog } from './catalog.js';
+
+export const demoPassword = 'demo1234!';
+
+/** Fixed ids make the demo reproducible (and let `npm run token` work without the database). */
+export const demoTenants = [
+  { id: '00000000-0000-4000-8000-00000000ac01', name: 'Acme Corp', slug: 'acme', plan: 'pro' },
+  { id: '00000000-0000-4000-8000-00000000910b', name: 'Globex', slug: 'globex', plan: 'starter' },
+] as const;
+
+export const demoUsers: { id: string; email: string; name: string; tenant?: 'acme' | 'globex'; role?: TenantRole; platformRole?: 'super_admin' }[] = [
+  { id: '00000000-0000-4000-8000-000000000a01', email: 'analyst@acme.test', name: 'Alice Analyst', tenant: 'acme', role: 'analyst' },
+  { id: '00000000-0000-4000-8000-000000000a02', email: 'engineer@acme.test', name: 'Evan Engineer', tenant: 'acme', role: 'engineer' },
+  { id: '00000000-0000-4000-8000-000000000a03', email: 'admin@acme.test', name: 'Adele Admin', tenant: 'acme', role: 'admin' },
+  { id: '00000000-0000-4000-8000-000000000a04', email: 'owner@acme.test', name: 'Olivia Owner', tenant: 'acme', role: 'owner' },
+  { id: '00000000-0000-4000-8000-000000000b01', email: 'owner@globex.test', name: 'Gus Owner', tenant: 'globex', role: 'owner' },
+  { id: '00000000-0000-4000-8000-000000000b02', email: 'analyst@globex.test', name: 'Greta Analyst', tenant: 'globex', role: 'analyst' },
+  { id: '00000000-0000-4000-8000-000000000c01', email: 'staff@cbp.test', name: 'Sam Staff', platformRole: 'super_admin' },
+];
+
+/** Inserts the plan catalog if the database has no plans yet. */
+export async function seedPlanCatalog(db: AppDb): Promise<void> {
+  await db
+    .insert(plans)
+    .values(planCatalog.map((p) => ({ ...p, currency: 'usd', interval: 'month' as const })))
+    .onConflictDoNothing({ target: plans.key });
+}
+
+/**
+ * Seeds the demo tenants and users into a database that has no tenant yet; returns false
+ * when there was something already (the demo is never re-applied over real data).
+ */
+export async function seedDemo(db: AppDb): Promise<boolean> {
+  await seedPlanCatalog(db);
+  const passwordHash = await hashPassword(demoPassword);
+  return db.transaction(async (tx) => {
+    await tx.execute(sql`SELECT pg_advisory_xact_lock(727272)`);
+    const existing = await queryRows(tx, sql`SELECT 1 FROM tenants LIMIT 1`);
+    if (existing.length > 0) return false;
+    const planRows = await tx.select({ id: plans.id, key: plans.key }).from(plans);
+    const planId = (key: string) => {
+      const row = planRows.find((p) => p.key === key);
+      if (!row) throw new Error(`plan ${key} missing from the catalog`);
+      return row.id;
+    };
+    const now = new Date();
+    const periodStart = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), 1));
+    const periodEnd = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() + 1, 1));
+    for (const t of demoTenants) {
+      await tx.insert(tenants).values({ id: t.id, name: t.name, slug: t.slug, status: 'active', planId: planId(t.plan) });
+      await tx.insert(subscriptions).values({
+        tenantId: t.id,
+        planId: planId(t.plan),
+        status: 'active',
+        currentPeriodStart: periodStart,
+        currentPeriodEnd: periodEnd,
+        cancelAtPeriodEnd: false,
+      });
+      await recordAuditEntry(tx, systemContext(t.id), {
+        action: 'tenant.created',
+        targetType: 'tenant',
+        targetId: t.id,
+        targetName: t.name,
+        after: { name: t.name, slug: t.slug, plan: t.plan },
+        metadata: { source: 'demo-seed' },
+      });
+    }
+    for (const u of demoUsers) {
+      await tx.insert(users).values({
+        id: u.id,
+        email: u.email,
+        name: u.name,
+        passwordHash,
+        platformRole: u.platformRole ?? null,
+        status: 'active',
+      });
+      const tenant = demoTenants.find((t) => t.slug === u.tenant);
+      if (tenant && u.role) {
+        await tx.insert(tenantMemberships).values({ tenantId: tenant.id, userId: u.id, role: u.role, status: 'active' });
+      }
+    }
+    return true;
+  });
+}

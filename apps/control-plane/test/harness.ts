@@ -1,0 +1,85 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import { PGlite } from '@electric-sql/pglite';
+import type { FastifyInstance } from 'fastify';
+import { importJWK, SignJWT } from 'jose';
+import pg from 'pg';
+import { inject } from 'vitest';
+import { buildApp } from '../src/app.js';
+import { generateSigningKeys, type SigningKeys } from '../src/adapters/identity/builtin/keys.js';
+import { loadConfig, type Config } from '../src/config.js';
+import { migrate, openDatabase, type Database } from '../src/platform/db.js';
+import { demoTenants, demoUsers, seedDemo } from '../src/seed/demo.js';
+
+export const acme = demoTenants[0];
+export const globex = demoTenants[1];
+
+export interface TestContext {
+  app: FastifyInstance;
+  database: Database;
+  config: Config;
+  keys: SigningKeys;
+  /** An access token exactly like the built-in issuer's, for a demo user's email. */
+  tokenFor(email: string, options?: { expiresIn?: string | number }): Promise<string>;
+  close(): Promise<void>;
+}
+
+/** The database of one test file: a fresh seeded PGlite, or a clone of the PostgreSQL template. */
+async function freshDatabase(): Promise<{ database: Database; drop: () => Promise<void> }> {
+  const baseUrl = inject('postgresUrl');
+  if (!baseUrl) {
+    const database = await openDatabase({ pglite: new PGlite() });
+    await migrate(database);
+    await seedDemo(database.db);
+    return { database, drop: async () => {} };
+  }
+  const name = `t_${randomBytes(6).toString('hex')}`;
+  const admin = new pg.Client({ connectionString: `${baseUrl}/postgres` });
+  await admin.connect();
+  await admin.query(`CREATE DATABASE ${name} TEMPLATE cbp_template`);
+  await admin.end();
+  const database = await openDatabase({ url: `${baseUrl}/${name}` });
+  return {
+    database,
+    drop: async () => {
+      const c = new pg.Client({ connectionString: `${baseUrl}/postgres` });
+      await c.connect();
+      await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      await c.end();
+    },
+  };
+}
+
+export async function createTestContext(env: Record<string, string> = {}): Promise<TestContext> {
+  const { database, drop } = await freshDatabase();
+  const config = loadConfig({ NODE_ENV: 'test', CBP_DATA_DIR: '/nonexistent', ...env });
+  const keys = await generateSigningKeys();
+  const app = await buildApp({ config, db: database.db, signingKeys: keys, cookieSecret: randomBytes(32).toString('hex') });
+  await app.ready();
+  const jwk = keys.keys[0];
+  if (!jwk) throw new Error('no key');
+  const key = await importJWK(jwk, 'RS256');
+  return {
+    app,
+    database,
+    config,
+    keys,
+    async tokenFor(email, { expiresIn = '1h' } = {}) {
+      const user = demoUsers.find((u) => u.email === email);
+      if (!user) throw new Error(`no demo user ${email}`);
+      return new SignJWT({ client_id: 'cbp-portal', scope: 'api' })
+        .setProtectedHeader({ alg: 'RS256', typ: 'at+jwt', kid: jwk.kid ?? '' })
+        .setIssuer(config.issuer)
+        .setAudience(config.audience)
+        .setSubject(user.id)
+        .setIssuedAt()
+        .setExpirationTime(expiresIn)
+        .setJti(randomUUID())
+        .sign(key);
+    },
+    async close() {
+      await app.close();
+      await database.close();
+      await drop();
+    },
+  };
+}

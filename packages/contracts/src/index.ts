@@ -1,0 +1,6 @@
+export * from './roles.js';
+export * from './rbac.js';
+export * from './errors.js';
+export * from './session.js';
+export * from './billing.js';
+export * from './pagination.js';

@@ -1,0 +1,55 @@
+import type { Role } from './roles.js';
+
+/**
+ * The one RBAC table of CBP: resource -> action -> minimum role.
+ * The API enforces it on every route (see `routePolicies`); the portal hides or
+ * disables what the caller's role cannot do from the same table.
+ */
+export const resourcePolicies = {
+  dashboard: { show: 'analyst' },
+  tenants: { show: 'analyst', edit: 'admin' },
+  plans: { list: 'analyst' },
+  subscriptions: { show: 'analyst', edit: 'owner' },
+  invoices: { list: 'analyst', show: 'analyst' },
+  'payment-methods': { list: 'owner', show: 'owner', create: 'owner', edit: 'owner', delete: 'owner' },
+  usage: { list: 'analyst', show: 'analyst', create: 'engineer', edit: 'admin' },
+  users: { list: 'analyst', show: 'analyst', edit: 'admin', delete: 'admin' },
+  'user-invitations': { list: 'admin', create: 'admin', delete: 'admin' },
+  roles: { list: 'analyst' },
+  settings: { show: 'analyst', edit: 'admin' },
+  organization: { show: 'analyst', edit: 'admin', delete: 'owner' },
+  'audit-logs': { list: 'admin', show: 'admin' },
+  notifications: { list: 'analyst' },
+  workflows: { list: 'engineer', show: 'engineer', edit: 'admin' },
+  'identity-roles': { list: 'super_admin', edit: 'super_admin' },
+} as const satisfies Record<string, Partial<Record<Action, Role>>>;
+
+export type Action = 'list' | 'show' | 'create' | 'edit' | 'delete';
+export type Resource = keyof typeof resourcePolicies;
+
+/** Minimum role for an action on a resource, or null when the table has no such entry. */
+export function minimumRoleFor(resource: string, action: string): Role | null {
+  const actions = (resourcePolicies as Record<string, Partial<Record<string, Role>>>)[resource];
+  return actions?.[action] ?? null;
+}
+
+/**
+ * How each HTTP route is guarded.
+ * - `public`: no token (health, docs, identity provider, webhooks)
+ * - `authenticated`: any valid token, no tenant (who am I)
+ * - `tenant`: a member of the tenant in `X-Tenant-Id` with at least the resource/action role
+ */
+export type RoutePolicy =
+  | { access: 'public' }
+  | { access: 'authenticated' }
+  | { access: 'tenant'; resource: Resource; action: Action };
+
+export const routePolicies: Record<string, RoutePolicy> = {
+  'GET /health': { access: 'public' },
+  'GET /docs': { access: 'public' },
+  'GET /oidc/interaction/:uid': { access: 'public' },
+  'POST /oidc/interaction/:uid/login': { access: 'public' },
+  'GET /me': { access: 'authenticated' },
+  'GET /tenants/current': { access: 'tenant', resource: 'tenants', action: 'show' },
+  'GET /plans': { access: 'tenant', resource: 'plans', action: 'list' },
+};
