@@ -49,6 +49,9 @@ check typecheck npm run --silent typecheck
 check lint npm run --silent lint
 suite api-pglite npm run --silent test:pglite -w @cbp/control-plane
 suite api-postgres npm run --silent test:postgres -w @cbp/control-plane
+suite portal npm run --silent test -w @cbp/portal
+check build npm run --silent build
+suite e2e npm run --silent test -w @cbp/e2e
 
 echo
 echo "$passed passed, $failed failed"

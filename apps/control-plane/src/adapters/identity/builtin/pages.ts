@@ -10,7 +10,7 @@ font-family:ui-sans-serif,system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;b
 main{width:100%;max-width:400px;padding:16px}
 .card{background:#fff;border:1px solid #e4e4e7;border-radius:12px;padding:32px;box-shadow:0 1px 3px rgba(0,0,0,.06)}
 .brand{display:flex;align-items:center;gap:10px;margin-bottom:24px;font-weight:700;font-size:18px}
-.logo{width:32px;height:32px;border-radius:8px;background:#4338ca;color:#fff;display:flex;align-items:center;justify-content:center;font-size:14px}
+.logo{width:32px;height:32px;border-radius:8px;background:#4338ca;color:#fff;display:flex;align-items:center;justify-content:center;font-size:18px}
 h1{font-size:22px;margin:0 0 4px}
 p.sub{margin:0 0 24px;color:#52525b;font-size:14px}
 label{display:block;font-size:14px;font-weight:600;margin:16px 0 6px}
@@ -18,7 +18,8 @@ input{width:100%;padding:10px 12px;border:1px solid #a1a1aa;border-radius:8px;fo
 input:focus{outline:2px solid #4338ca;outline-offset:1px;border-color:#4338ca}
 button{margin-top:24px;width:100%;padding:11px;border:0;border-radius:8px;background:#4338ca;color:#fff;font-size:15px;font-weight:600;cursor:pointer}
 button:hover{background:#3730a3}
-button:focus-visible{outline:2px solid #18181b;outline-offset:2px}
+button:focus-visible,a:focus-visible{outline:2px solid #18181b;outline-offset:2px}
+a.secondary{display:block;margin-top:12px;text-align:center;color:#3730a3;font-size:14px}
 .alert{margin:0 0 8px;padding:10px 12px;border-radius:8px;background:#fef2f2;border:1px solid #fecaca;color:#991b1b;font-size:14px}
 details{margin-top:24px;font-size:13px;color:#3f3f46}
 summary{cursor:pointer;font-weight:600}
@@ -28,9 +29,9 @@ ul{padding-left:18px;margin:8px 0}
 
 function layout(title: string, body: string): string {
   return `<!doctype html><html lang="en"><head><meta charset="utf-8">
-<meta name="viewport" content="width=device-width,initial-scale=1"><title>${escapeHtml(title)} · CBP</title>
+<meta name="viewport" content="width=device-width,initial-scale=1"><link rel="icon" href="data:,"><title>${escapeHtml(title)} · CBP</title>
 <style>${styles}</style></head><body><main>
-<div class="card"><div class="brand" aria-hidden="true"><span class="logo">CBP</span>Customer Business Portal</div>
+<div class="card"><div class="brand" aria-hidden="true"><span class="logo">C</span>CBP Portal</div>
 ${body}</div></main></body></html>`;
 }
 
@@ -66,10 +67,11 @@ export function messagePage(title: string, message: string): string {
 }
 
 /** The confirmation page of RP-initiated logout; `form` is the provider's own hidden form. */
-export function logoutPage(form: string): string {
+export function logoutPage(form: string, cancelUrl: string): string {
   return layout(
     'Sign out',
     `<h1>Sign out</h1><p class="sub">Sign out of CBP on this browser?</p>${form}
-<button type="submit" form="op.logoutForm" name="logout" value="yes">Sign out</button>`,
+<button type="submit" form="op.logoutForm" name="logout" value="yes">Sign out</button>
+<a class="secondary" href="${escapeHtml(cancelUrl)}">Stay signed in</a>`,
   );
 }

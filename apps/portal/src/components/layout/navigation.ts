@@ -1,0 +1,18 @@
+import { Building2, CreditCard, Gauge, LayoutDashboard, ShieldCheck, Users, type LucideIcon } from 'lucide-react';
+
+export interface NavItem {
+  to: string;
+  label: string;
+  icon: LucideIcon;
+  /** Shown only to roles the shared RBAC table allows. */
+  access?: { resource: string; action: string };
+}
+
+export const navItems: readonly NavItem[] = [
+  { to: '/', label: 'Dashboard', icon: LayoutDashboard },
+  { to: '/billing', label: 'Billing', icon: CreditCard },
+  { to: '/usage', label: 'Usage', icon: Gauge },
+  { to: '/team', label: 'Team', icon: Users },
+  { to: '/organization', label: 'Organization', icon: Building2 },
+  { to: '/admin', label: 'Admin', icon: ShieldCheck, access: { resource: 'audit-logs', action: 'list' } },
+];

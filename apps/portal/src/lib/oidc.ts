@@ -1,0 +1,114 @@
+import { UserManager, WebStorageStateStore, type User } from 'oidc-client-ts';
+import { config } from '@/lib/config';
+
+/** Where the portal asks to come back after sign-in (kept in the OIDC `state`). */
+export interface SigninState {
+  returnTo?: string;
+}
+
+const SIGNED_IN_AT_KEY = 'cbp.signedInAt';
+/** A 401 this soon after a completed sign-in means the API rejects our tokens: don't loop. */
+const REDIRECT_LOOP_WINDOW_MS = 15_000;
+
+let userManager: UserManager | null = null;
+let leavingForIdentityProvider = false;
+const completedCallbacks = new Map<string, Promise<User>>();
+
+export function createUserManager(origin: string = window.location.origin): UserManager {
+  return new UserManager({
+    authority: config.oidcIssuer,
+    client_id: config.oidcClientId,
+    redirect_uri: `${origin}/auth/callback`,
+    post_logout_redirect_uri: `${origin}/login`,
+    silent_redirect_uri: `${origin}/auth/silent-callback`,
+    response_type: 'code',
+    scope: 'openid profile email',
+    automaticSilentRenew: true,
+    userStore: new WebStorageStateStore({ store: window.sessionStorage }),
+  });
+}
+
+export function getUserManager(): UserManager {
+  userManager ??= createUserManager();
+  return userManager;
+}
+
+/** The current access token, or null when nobody is signed in or the token expired. */
+export async function getAccessToken(): Promise<string | null> {
+  const user = await getUserManager().getUser();
+  return user && !user.expired ? user.access_token : null;
+}
+
+/** Only same-origin paths are accepted as a place to return to after sign-in. */
+export function safeReturnPath(value: unknown): string | null {
+  return typeof value === 'string' && value.startsWith('/') && !value.startsWith('//') ? value : null;
+}
+
+/** True while the browser is on its way to the identity provider (sign-in or sign-out). */
+export function isLeavingForIdentityProvider(): boolean {
+  return leavingForIdentityProvider;
+}
+
+/** Runs one trip to the identity provider at a time; the promise settles only if the user comes back with "Back". */
+async function leaveForIdentityProvider(navigate: () => Promise<void>): Promise<void> {
+  if (leavingForIdentityProvider) return;
+  leavingForIdentityProvider = true;
+  try {
+    await navigate();
+  } finally {
+    leavingForIdentityProvider = false;
+  }
+}
+
+/** Sends the browser to the identity provider's sign-in. */
+export function startLogin(returnTo?: string | null): Promise<void> {
+  return leaveForIdentityProvider(() => redirectToIdentityProvider(returnTo));
+}
+
+/**
+ * Ends the session at the identity provider, which sends the browser back to /login.
+ * Requests that fail with 401 meanwhile (the local user is already gone) start no new sign-in.
+ */
+export function startLogout(): Promise<void> {
+  sessionStorage.removeItem(SIGNED_IN_AT_KEY);
+  return leaveForIdentityProvider(() => getUserManager().signoutRedirect());
+}
+
+function redirectToIdentityProvider(returnTo?: string | null): Promise<void> {
+  const state: SigninState = { returnTo: safeReturnPath(returnTo) ?? undefined };
+  return getUserManager().signinRedirect({ state });
+}
+
+/**
+ * Completes the code + PKCE exchange on /auth/callback. Memoised per URL because
+ * React's development double-mount would otherwise spend the one-time code twice.
+ */
+export function completeLogin(url: string = window.location.href): Promise<User> {
+  let pending = completedCallbacks.get(url);
+  if (!pending) {
+    pending = getUserManager()
+      .signinRedirectCallback(url)
+      .then((user) => {
+        sessionStorage.setItem(SIGNED_IN_AT_KEY, String(Date.now()));
+        return user;
+      });
+    completedCallbacks.set(url, pending);
+  }
+  return pending;
+}
+
+/** The API answered 401: the session is gone. Sign in again, unless that just happened. */
+export function reauthenticate(): Promise<void> {
+  // The flag is set synchronously, so concurrent 401s (and Refine's onError) see one re-login under way.
+  return leaveForIdentityProvider(async () => {
+    await getUserManager().removeUser();
+    const signedInAt = Number(sessionStorage.getItem(SIGNED_IN_AT_KEY) ?? 0);
+    if (Date.now() - signedInAt < REDIRECT_LOOP_WINDOW_MS) {
+      sessionStorage.removeItem(SIGNED_IN_AT_KEY);
+      const error = 'The API did not accept your new session. Try again, or contact support if this continues.';
+      window.location.assign(`/login?error=${encodeURIComponent(error)}`);
+      return;
+    }
+    await redirectToIdentityProvider(window.location.pathname + window.location.search);
+  });
+}

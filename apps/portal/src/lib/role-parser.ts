@@ -1,0 +1,54 @@
+import {
+  hasRoleAtLeast,
+  isRole,
+  minimumRoleFor,
+  roleDescriptions,
+  roleLevels,
+  type Role,
+} from '@cbp/contracts';
+
+/**
+ * RBAC helpers for the UI. The policy table itself lives in `@cbp/contracts`
+ * (the API enforces the same table); nothing here restates it.
+ */
+export type { Role };
+
+export function parseRole(value: unknown): Role | null {
+  return isRole(value) ? value : null;
+}
+
+/** 0 for "no role", otherwise the level from the shared table (analyst lowest). */
+export function roleLevel(role: Role | null | undefined): number {
+  return role ? roleLevels[role] : 0;
+}
+
+export function roleName(role: Role): string {
+  return roleDescriptions[role].name;
+}
+
+export function roleDescription(role: Role): string {
+  return roleDescriptions[role].description;
+}
+
+export function requiredRoleFor(resource: string, action: string): Role | null {
+  return minimumRoleFor(resource, action);
+}
+
+/** Deny by default: a resource/action the table does not list is not allowed. */
+export function canAccess(role: Role | null | undefined, resource: string, action: string): boolean {
+  const minimum = minimumRoleFor(resource, action);
+  return minimum !== null && hasRoleAtLeast(role, minimum);
+}
+
+export interface AccessDecision {
+  can: boolean;
+  reason?: string;
+}
+
+export function decideAccess(role: Role | null | undefined, resource: string, action: string): AccessDecision {
+  if (canAccess(role, resource, action)) return { can: true };
+  const minimum = minimumRoleFor(resource, action);
+  if (!minimum) return { can: false, reason: `No role may ${action} ${resource}.` };
+  const yours = role ? `your role is ${roleName(role)}` : 'you have no role in this organization';
+  return { can: false, reason: `Requires the ${roleName(minimum)} role or higher; ${yours}.` };
+}

@@ -1,0 +1,54 @@
+import { beforeEach, describe, expect, it, vi } from 'vitest';
+import { screen, within } from '@testing-library/react';
+import type { Role } from '@/types/session';
+import { getCurrentTenant, getMe, getPlans } from '@/services/session.service';
+import { acme, meWith, membership, proPlan } from '@/test/fixtures';
+import { resetOidcDouble } from '@/test/oidc-double';
+import { renderPortal } from '@/test/render-portal';
+
+vi.mock('@/lib/oidc', async (importOriginal) => ({
+  ...(await importOriginal<object>()),
+  ...(await import('@/test/oidc-double')).oidcDouble,
+}));
+vi.mock('@/services/session.service');
+
+function signInAs(role: Role) {
+  vi.mocked(getMe).mockResolvedValue(meWith(membership(acme, role)));
+}
+
+beforeEach(() => {
+  resetOidcDouble();
+  vi.mocked(getCurrentTenant).mockResolvedValue(acme);
+  vi.mocked(getPlans).mockResolvedValue([proPlan]);
+});
+
+describe('/admin', () => {
+  it('shows an analyst the 403 view with the role needed, their role and a way back', async () => {
+    signInAs('analyst');
+    renderPortal('/admin');
+
+    expect(await screen.findByRole('heading', { name: "You don't have access to this page" })).toBeInTheDocument();
+    expect(screen.getByTestId('required-role')).toHaveTextContent('Admin or higher');
+    expect(screen.getByTestId('current-role')).toHaveTextContent('Analyst');
+    expect(screen.getByRole('link', { name: 'Back to the dashboard' })).toHaveAttribute('href', '/');
+    expect(screen.queryByRole('heading', { name: 'Admin' })).not.toBeInTheDocument();
+  });
+
+  it('hides the Admin entry from the navigation of roles below admin', async () => {
+    signInAs('engineer');
+    renderPortal('/');
+    const nav = await screen.findByRole('navigation', { name: 'Main' });
+    expect(await within(nav).findByRole('link', { name: 'Dashboard' })).toBeInTheDocument();
+    expect(within(nav).queryByRole('link', { name: 'Admin' })).not.toBeInTheDocument();
+  });
+
+  it('lets an admin in, with the Admin entry in the navigation', async () => {
+    signInAs('admin');
+    renderPortal('/admin');
+
+    expect(await screen.findByRole('heading', { level: 1, name: 'Admin' })).toBeInTheDocument();
+    expect(screen.queryByText("You don't have access to this page")).not.toBeInTheDocument();
+    const nav = screen.getByRole('navigation', { name: 'Main' });
+    expect(await within(nav).findByRole('link', { name: 'Admin' })).toHaveAttribute('aria-current', 'page');
+  });
+});

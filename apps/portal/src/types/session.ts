@@ -1,0 +1,1 @@
+export type { Me, MembershipSummary, Plan, Role, Tenant, TenantStatus, UserSummary } from '@cbp/contracts';

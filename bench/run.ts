@@ -1,0 +1,14 @@
+// npm run bench [-- suite...]: runs the named suites (all when none) and prints their tables.
+import { apiSuite } from './suites/api.js';
+
+const suites: Record<string, () => Promise<void>> = { api: apiSuite };
+const wanted = process.argv.slice(2).filter((a) => a !== '--');
+const unknown = wanted.filter((w) => !suites[w]);
+if (unknown.length) {
+  console.error(`Unknown suite(s): ${unknown.join(', ')}. Suites: ${Object.keys(suites).join(', ')}`);
+  process.exit(2);
+}
+for (const name of wanted.length ? wanted : Object.keys(suites)) {
+  console.log(`\n# bench: ${name}`);
+  await suites[name]?.();
+}

@@ -1,0 +1,54 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { defineConfig } from '@playwright/test';
+
+// A fresh embedded database per run, shared by the workers through the environment.
+process.env.CBP_E2E_DATA ??= mkdtempSync(path.join(tmpdir(), 'cbp-e2e-'));
+const root = path.resolve(import.meta.dirname, '..');
+
+export default defineConfig({
+  testDir: './specs',
+  fullyParallel: true,
+  workers: process.env.CI ? 2 : undefined,
+  retries: 0,
+  reporter: [['list']],
+  timeout: 60_000,
+  expect: { timeout: 10_000 },
+  use: {
+    baseURL: 'http://localhost:27100',
+    trace: 'retain-on-failure',
+    screenshot: 'only-on-failure',
+    launchOptions: {
+      executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+      args: [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--no-first-run',
+        '--disable-sync',
+        '--disable-quic',
+      ],
+    },
+  },
+  webServer: [
+    {
+      command: 'npm run --silent start -w @cbp/control-plane',
+      cwd: root,
+      url: 'http://localhost:14000/health',
+      env: { CBP_DATA_DIR: process.env.CBP_E2E_DATA, LOG_LEVEL: 'warn', PORT: '14000' },
+      reuseExistingServer: false,
+      timeout: 60_000,
+    },
+    {
+      // the production build (npm run build), as users get it
+      command: 'npm run --silent preview -w @cbp/portal',
+      cwd: root,
+      url: 'http://localhost:27100',
+      reuseExistingServer: false,
+      timeout: 30_000,
+    },
+  ],
+});

@@ -1,0 +1,72 @@
+import { expect, test } from '@playwright/test';
+import { seriousA11yViolations, signIn, signOut } from '../support/portal.js';
+
+const people = [
+  { email: 'analyst@acme.test', name: 'Alice Analyst', tenant: 'Acme Corp', plan: 'Pro', role: 'Analyst' },
+  { email: 'engineer@acme.test', name: 'Evan Engineer', tenant: 'Acme Corp', plan: 'Pro', role: 'Engineer' },
+  { email: 'admin@acme.test', name: 'Adele Admin', tenant: 'Acme Corp', plan: 'Pro', role: 'Admin' },
+  { email: 'owner@acme.test', name: 'Olivia Owner', tenant: 'Acme Corp', plan: 'Pro', role: 'Owner' },
+  { email: 'owner@globex.test', name: 'Gus Owner', tenant: 'Globex', plan: 'Starter', role: 'Owner' },
+  { email: 'analyst@globex.test', name: 'Greta Analyst', tenant: 'Globex', plan: 'Starter', role: 'Analyst' },
+  { email: 'staff@cbp.test', name: 'Sam Staff', tenant: 'Acme Corp', plan: 'Pro', role: 'Platform staff' },
+];
+
+for (const person of people) {
+  test(`${person.email} signs in, sees ${person.tenant} on plan ${person.plan} as ${person.role}, and signs out`, async ({ page }) => {
+    await signIn(page, person.email);
+    await expect(page.getByTestId('tenant-name')).toHaveText(person.tenant);
+    await expect(page.getByTestId('plan-name')).toHaveText(person.plan);
+    await expect(page.getByTestId('user-role')).toHaveText(person.role);
+    await signOut(page, person.name);
+    // Signed out for real: the dashboard sends us back to the login page.
+    await page.goto('/');
+    await expect(page).toHaveURL(/\/login/);
+  });
+}
+
+test('a wrong password is refused on the login form and signs nobody in', async ({ page }) => {
+  await signIn(page, 'owner@acme.test', 'not-the-password');
+  await expect(page.getByRole('alert')).toHaveText('Invalid email or password.');
+  await expect(page).toHaveURL(/\/oidc\/interaction\//);
+});
+
+test('an analyst opening the admin area gets a clear 403 view', async ({ page }) => {
+  await signIn(page, 'analyst@acme.test');
+  await expect(page.getByTestId('tenant-name')).toHaveText('Acme Corp');
+  await page.goto('/admin');
+  await expect(page.getByRole('heading', { name: /don.t have access/i })).toBeVisible();
+  await expect(page.getByTestId('required-role')).toHaveText(/admin/i);
+});
+
+test('platform staff switch between tenants', async ({ page }) => {
+  await signIn(page, 'staff@cbp.test');
+  await expect(page.getByTestId('tenant-name')).toHaveText('Acme Corp');
+  await page.getByRole('button', { name: /Switch organization/ }).click();
+  await page.getByRole('menuitemradio', { name: /Globex/ }).click();
+  await expect(page.getByTestId('tenant-name')).toHaveText('Globex');
+  await expect(page.getByTestId('plan-name')).toHaveText('Starter');
+});
+
+test.describe('accessibility (axe: no serious or critical violation)', () => {
+  test('portal login page', async ({ page }) => {
+    await page.goto('/login');
+    await expect(page.getByRole('button', { name: 'Sign in' })).toBeVisible();
+    expect(await seriousA11yViolations(page)).toEqual([]);
+  });
+
+  test('identity provider login page', async ({ page }) => {
+    await page.goto('/login');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await expect(page.getByLabel('Email')).toBeVisible();
+    expect(await seriousA11yViolations(page)).toEqual([]);
+  });
+
+  test('dashboard, light and dark', async ({ page }) => {
+    await signIn(page, 'owner@acme.test');
+    await expect(page.getByTestId('plan-name')).toHaveText('Pro');
+    expect(await seriousA11yViolations(page)).toEqual([]);
+    await page.getByRole('button', { name: /Switch to dark mode/ }).click();
+    await expect(page.locator('html')).toHaveClass(/dark/);
+    expect(await seriousA11yViolations(page)).toEqual([]);
+  });
+});
