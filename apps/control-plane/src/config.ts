@@ -36,7 +36,6 @@ const ConfigSchema = z.object({
   STRIPE_WEBHOOK_SECRET: z.string().optional(),
   TEMPORAL_ADDRESS: z.string().optional(),
   SMTP_URL: z.string().optional(),
-  RATE_LIMIT_PER_MINUTE: z.coerce.number().int().positive().default(600),
 });
 
 export type Config = z.infer<typeof ConfigSchema> & {

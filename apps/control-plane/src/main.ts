@@ -1,3 +1,4 @@
+import { createRequire } from 'node:module';
 import path from 'node:path';
 import { buildApp } from './app.js';
 import { loadSigningKeys } from './adapters/identity/builtin/keys.js';
@@ -5,6 +6,15 @@ import { loadConfig } from './config.js';
 import { migrate, openDatabase } from './platform/db.js';
 import { persistentSecret } from './platform/secrets.js';
 import { demoPassword, demoUsers, seedDemo, seedPlanCatalog } from './seed/demo.js';
+
+function canResolve(name: string): boolean {
+  try {
+    createRequire(import.meta.url).resolve(name);
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 // boot: config -> database -> migrations -> seed -> adapters -> listen
 const config = loadConfig();
@@ -23,9 +33,10 @@ const app = await buildApp({
     : undefined,
   logger: {
     level: config.LOG_LEVEL,
-    ...(config.NODE_ENV === 'production' || !process.stdout.isTTY
-      ? {}
-      : { transport: { target: 'pino-pretty', options: { translateTime: 'HH:MM:ss', ignore: 'pid,hostname' } } }),
+    // Readable logs in development (pino-pretty is a dev dependency); JSON lines otherwise.
+    ...(config.NODE_ENV === 'development' && canResolve('pino-pretty')
+      ? { transport: { target: 'pino-pretty', options: { translateTime: 'HH:MM:ss', ignore: 'pid,hostname' } } }
+      : {}),
   },
 });
 

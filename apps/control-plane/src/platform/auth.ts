@@ -82,7 +82,9 @@ export function createAuthenticator({ db, issuer, audience, localJwks }: Authent
     let user = await findUserByExternalSubject(db, sub);
     if (!user && info.email && info.email_verified !== false) {
       user = await findUserByEmail(db, info.email);
-      if (user && !user.externalSubject) await linkExternalSubject(db, user.id, sub);
+      // An account already linked to another subject is not taken over by a matching email.
+      if (user?.externalSubject) throw unauthenticated('This account is linked to another identity.');
+      if (user) await linkExternalSubject(db, user.id, sub);
     }
     if (!user) throw unauthenticated('No CBP account matches this identity.');
     const realmStaff = info.realm_access?.roles.includes('super_admin') ? 'super_admin' : null;

@@ -1,4 +1,4 @@
-import { boolean, integer, jsonb, pgTable, text, timestamp, uuid } from 'drizzle-orm/pg-core';
+import { bigint, boolean, integer, jsonb, pgTable, text, timestamp, uuid } from 'drizzle-orm/pg-core';
 import type { MetricLimit } from '@cbp/contracts';
 
 // Mirrors migrations/*.sql (the SQL files are the source of truth for the database).
@@ -92,3 +92,10 @@ export const oidcPayloads = pgTable('oidc_payloads', {
 
 export const schema = { plans, tenants, users, tenantMemberships, subscriptions, auditLogs, oidcPayloads };
 export type Schema = typeof schema;
+
+export const loginFailures = pgTable('login_failures', {
+  id: bigint('id', { mode: 'number' }).primaryKey().generatedAlwaysAsIdentity(),
+  email: text('email').notNull(),
+  ipAddress: text('ip_address'),
+  failedAt: timestamp('failed_at', { withTimezone: true }).notNull().defaultNow(),
+});

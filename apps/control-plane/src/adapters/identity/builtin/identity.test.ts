@@ -63,6 +63,22 @@ async function followToCode(b: ReturnType<typeof browser>, location: string) {
   return new URL(next);
 }
 
+/** The portal's token request; without a verifier it is what a code thief could send. */
+function exchangeCode(app: FastifyInstance, code: string, verifier?: string) {
+  return app.inject({
+    method: 'POST',
+    url: '/oidc/token',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    payload: new URLSearchParams({
+      grant_type: 'authorization_code',
+      code,
+      redirect_uri: `${portal}/auth/callback`,
+      client_id: 'cbp-portal',
+      ...(verifier ? { code_verifier: verifier } : {}),
+    }).toString(),
+  });
+}
+
 describe('built-in OpenID provider', () => {
   let t: TestContext;
   beforeAll(async () => {
@@ -103,18 +119,7 @@ describe('built-in OpenID provider', () => {
     const code = callback.searchParams.get('code');
     expect(code).toBeTruthy();
 
-    const token = await t.app.inject({
-      method: 'POST',
-      url: '/oidc/token',
-      headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      payload: new URLSearchParams({
-        grant_type: 'authorization_code',
-        code: code ?? '',
-        redirect_uri: `${portal}/auth/callback`,
-        client_id: 'cbp-portal',
-        code_verifier: verifier,
-      }).toString(),
-    });
+    const token = await exchangeCode(t.app, code ?? '', verifier);
     expect(token.statusCode).toBe(200);
     const body = token.json();
     expect(body.access_token.split('.')).toHaveLength(3);
@@ -130,20 +135,24 @@ describe('built-in OpenID provider', () => {
     expect(withIdToken.statusCode).toBe(401);
   });
 
+  it('locks an account after repeated failed sign-ins, even with the right password', async () => {
+    for (let i = 0; i < 10; i++) {
+      const { login } = await authorize(t.app, 'engineer@acme.test', `guess-${i}`);
+      expect(login.statusCode).toBe(401);
+    }
+    const { login } = await authorize(t.app, 'engineer@acme.test', 'demo1234!');
+    expect(login.statusCode).toBe(429);
+    expect(login.body).toContain('Too many failed sign-in attempts.');
+    expect(login.headers.location).toBeUndefined();
+    // other accounts are not affected
+    const other = await authorize(t.app, 'analyst@acme.test', 'demo1234!');
+    expect(other.login.statusCode).toBe(303);
+  });
+
   it('refuses a code exchange without the PKCE verifier', async () => {
     const { b, login } = await authorize(t.app, 'owner@acme.test', 'demo1234!');
     const callback = await followToCode(b, String(login.headers.location));
-    const token = await t.app.inject({
-      method: 'POST',
-      url: '/oidc/token',
-      headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      payload: new URLSearchParams({
-        grant_type: 'authorization_code',
-        code: callback.searchParams.get('code') ?? '',
-        redirect_uri: `${portal}/auth/callback`,
-        client_id: 'cbp-portal',
-      }).toString(),
-    });
+    const token = await exchangeCode(t.app, callback.searchParams.get('code') ?? '');
     expect(token.statusCode).toBe(400);
   });
 });

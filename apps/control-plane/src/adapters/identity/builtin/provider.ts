@@ -10,6 +10,7 @@ import type { SigningKeys } from './keys.js';
 import { loginPage, logoutPage, messagePage } from './pages.js';
 import { verifyPassword } from './passwords.js';
 import { databaseAdapter } from './storage.js';
+import { clearLoginFailures, loginIsLocked, loginLimits, recordLoginFailure } from './throttle.js';
 
 export interface BuiltinIdentityOptions {
   db: AppDb;
@@ -171,16 +172,31 @@ export async function registerBuiltinIdentity(app: FastifyInstance, opts: Builti
       }
       const form = LoginForm.safeParse(request.body);
       const email = form.success ? form.data.email : '';
+      if (await loginIsLocked(opts.db, email, request.ip)) {
+        request.log.warn({ email, ip: request.ip }, 'sign-in locked after repeated failures');
+        return sendPage(
+          reply,
+          429,
+          loginPage({
+            uid: details.uid,
+            email,
+            error: `Too many failed sign-in attempts. Wait ${loginLimits.windowMinutes} minutes and try again.`,
+            demoLogins: opts.demoLogins,
+          }),
+        );
+      }
       const user = form.success && email ? await findUserByEmail(opts.db, email) : undefined;
       const valid = form.success && user?.status === 'active' && (await verifyPassword(form.data.password, user.passwordHash));
       if (!valid || !user) {
         request.log.info({ email }, 'failed sign-in');
+        await recordLoginFailure(opts.db, email, request.ip);
         return sendPage(
           reply,
           401,
           loginPage({ uid: details.uid, email, error: 'Invalid email or password.', demoLogins: opts.demoLogins }),
         );
       }
+      await clearLoginFailures(opts.db, user.email);
       reply.hijack();
       await provider.interactionFinished(
         request.raw,
