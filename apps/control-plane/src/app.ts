@@ -12,6 +12,10 @@ import {
 import { registerBuiltinIdentity } from './adapters/identity/builtin/provider.js';
 import { publicJwks, type SigningKeys } from './adapters/identity/builtin/keys.js';
 import type { Config } from './config.js';
+import { createPaymentGateway } from './adapters/payments/index.js';
+import { billingRoutes } from './modules/billing/billing.routes.js';
+import { applyGatewayEvent } from './modules/billing/gateway-events.js';
+import { webhookRoutes } from './modules/billing/webhooks.routes.js';
 import { healthRoutes } from './modules/health/health.routes.js';
 import { planRoutes } from './modules/plans/plans.routes.js';
 import { sessionRoutes } from './modules/session/session.routes.js';
@@ -23,6 +27,12 @@ import { demoPassword, demoUsers } from './seed/demo.js';
 
 export const version = '0.1.0';
 
+declare module 'fastify' {
+  interface FastifyInstance {
+    payments: ReturnType<typeof createPaymentGateway>;
+  }
+}
+
 export interface AppDeps {
   config: Config;
   db: AppDb;
@@ -31,10 +41,19 @@ export interface AppDeps {
   /** Secret for the built-in provider's cookies. */
   cookieSecret?: string;
   logger?: FastifyServerOptions['logger'];
+  /** How often the local gateway delivers its queued events (ms); 0 turns delivery off (tests deliver by hand). */
+  localEventIntervalMs?: number;
 }
 
 /** Builds the whole API without listening, so tests drive it with `app.inject()`. */
-export async function buildApp({ config, db, signingKeys, cookieSecret, logger = false }: AppDeps): Promise<FastifyInstance> {
+export async function buildApp({
+  config,
+  db,
+  signingKeys,
+  cookieSecret,
+  logger = false,
+  localEventIntervalMs = 2_000,
+}: AppDeps): Promise<FastifyInstance> {
   const app = Fastify({
     logger,
     genReqId: (req) => {
@@ -108,6 +127,19 @@ export async function buildApp({ config, db, signingKeys, cookieSecret, logger =
   await app.register(healthRoutes, { db, version });
   await app.register(sessionRoutes, { db });
   await app.register(planRoutes, { db });
+
+  const payments = createPaymentGateway(config, db, (event) => applyGatewayEvent(db, event, 'local'));
+  app.decorate('payments', payments);
+  await app.register(billingRoutes, { db, gateway: payments.gateway });
+  await app.register(webhookRoutes, { db, stripe: payments.stripe, secret: config.STRIPE_WEBHOOK_SECRET });
+  const { local } = payments;
+  if (local && localEventIntervalMs > 0) {
+    const timer = setInterval(() => {
+      local.deliverEvents().catch((err: unknown) => app.log.error({ err }, 'local gateway event delivery failed'));
+    }, localEventIntervalMs);
+    timer.unref();
+    app.addHook('onClose', async () => clearInterval(timer));
+  }
 
   if (config.embeddedIdentity && signingKeys && cookieSecret) {
     await registerBuiltinIdentity(app, {

@@ -16,13 +16,12 @@ function canResolve(name: string): boolean {
   }
 }
 
-// boot: config -> database -> migrations -> seed -> adapters -> listen
+// boot: config -> database -> migrations -> app (adapters) -> seed -> listen
 const config = loadConfig();
 const database = await openDatabase(
   config.DATABASE_URL ? { url: config.DATABASE_URL } : { dataDir: path.join(config.CBP_DATA_DIR, 'pglite') },
 );
 await migrate(database);
-const seeded = config.demo ? await seedDemo(database.db) : (await seedPlanCatalog(database.db), false);
 
 const app = await buildApp({
   config,
@@ -39,6 +38,9 @@ const app = await buildApp({
       : {}),
   },
 });
+
+// Demo billing goes through the configured gateway, so its customers exist where payments happen.
+const seeded = config.demo ? await seedDemo(database.db, app.payments.gateway) : (await seedPlanCatalog(database.db), false);
 
 let closing = false;
 async function shutdown(signal: string) {

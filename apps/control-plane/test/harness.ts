@@ -53,7 +53,13 @@ export async function createTestContext(env: Record<string, string> = {}): Promi
   const { database, drop } = await freshDatabase();
   const config = loadConfig({ NODE_ENV: 'test', CBP_DATA_DIR: '/nonexistent', ...env });
   const keys = await generateSigningKeys();
-  const app = await buildApp({ config, db: database.db, signingKeys: keys, cookieSecret: randomBytes(32).toString('hex') });
+  const app = await buildApp({
+    config,
+    db: database.db,
+    signingKeys: keys,
+    cookieSecret: randomBytes(32).toString('hex'),
+    localEventIntervalMs: 0,
+  });
   await app.ready();
   const jwk = keys.keys[0];
   if (!jwk) throw new Error('no key');

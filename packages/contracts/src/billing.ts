@@ -30,3 +30,106 @@ export const Plan = z.object({
   limits: z.record(z.string(), MetricLimit),
 });
 export type Plan = z.infer<typeof Plan>;
+
+export const SubscriptionStatus = z.enum(['trialing', 'active', 'past_due', 'canceled', 'incomplete']);
+export type SubscriptionStatus = z.infer<typeof SubscriptionStatus>;
+
+export const Subscription = z.object({
+  id: z.uuid(),
+  planId: z.uuid(),
+  plan: Plan,
+  status: SubscriptionStatus,
+  currentPeriodStart: z.iso.datetime(),
+  currentPeriodEnd: z.iso.datetime(),
+  cancelAtPeriodEnd: z.boolean(),
+  trialEnd: z.iso.datetime().nullable(),
+});
+export type Subscription = z.infer<typeof Subscription>;
+
+export const ChangePlanRequest = z.object({
+  planId: z.uuid(),
+  /** The `prorationDate` of the preview the user confirmed, so the charge matches what they saw. */
+  prorationDate: z.iso.datetime().optional(),
+});
+export type ChangePlanRequest = z.infer<typeof ChangePlanRequest>;
+
+export const PreviewChangeQuery = z.object({ planId: z.uuid() });
+
+export const ProrationLine = z.object({
+  description: z.string(),
+  amount: z.number().int().describe('Minor units; negative for a credit'),
+});
+export type ProrationLine = z.infer<typeof ProrationLine>;
+
+/**
+ * What a plan change would do, computed like Stripe's `create_prorations`: a credit for the
+ * unused time of the current plan and a charge for the rest of the period on the new plan,
+ * both added to the next invoice.
+ */
+export const PlanChangePreview = z.object({
+  currentPlan: Plan,
+  newPlan: Plan,
+  direction: z.enum(['upgrade', 'downgrade', 'same']),
+  prorationDate: z.iso.datetime(),
+  lines: z.array(ProrationLine),
+  prorationAmount: z.number().int().describe('Net of the lines; negative means a credit'),
+  nextInvoiceAmount: z.number().int().describe('Estimate of the next invoice after the change'),
+  nextInvoiceDate: z.iso.datetime(),
+  currency: Currency,
+});
+export type PlanChangePreview = z.infer<typeof PlanChangePreview>;
+
+export const InvoiceStatus = z.enum(['draft', 'open', 'paid', 'void', 'uncollectible']);
+export type InvoiceStatus = z.infer<typeof InvoiceStatus>;
+
+export const InvoiceLineKind = z.enum(['subscription', 'usage', 'proration', 'adjustment']);
+export type InvoiceLineKind = z.infer<typeof InvoiceLineKind>;
+
+export const InvoiceLine = z.object({
+  id: z.uuid(),
+  kind: InvoiceLineKind,
+  description: z.string(),
+  metricType: z.string().nullable(),
+  quantity: z.number().int(),
+  unitAmount: z.number().int().nullable(),
+  amount: z.number().int(),
+  periodStart: z.iso.datetime(),
+  periodEnd: z.iso.datetime(),
+});
+export type InvoiceLine = z.infer<typeof InvoiceLine>;
+
+export const Invoice = z.object({
+  id: z.uuid(),
+  number: z.string(),
+  status: InvoiceStatus,
+  amountDue: z.number().int(),
+  amountPaid: z.number().int(),
+  subtotal: z.number().int(),
+  currency: Currency,
+  periodStart: z.iso.datetime(),
+  periodEnd: z.iso.datetime(),
+  dueDate: z.iso.datetime().nullable(),
+  paidAt: z.iso.datetime().nullable(),
+  lines: z.array(InvoiceLine),
+  createdAt: z.iso.datetime(),
+});
+export type Invoice = z.infer<typeof Invoice>;
+
+export const InvoiceListQuery = z.object({
+  page: z.coerce.number().int().min(1).default(1),
+  limit: z.coerce.number().int().min(1).max(100).default(20),
+  status: InvoiceStatus.optional(),
+});
+export type InvoiceListQuery = z.infer<typeof InvoiceListQuery>;
+
+/** The next invoice as it stands now (plan for the next period plus pending prorations). */
+export const UpcomingInvoice = z.object({
+  amountDue: z.number().int(),
+  currency: Currency,
+  periodStart: z.iso.datetime(),
+  periodEnd: z.iso.datetime(),
+  lines: z.array(ProrationLine),
+});
+export type UpcomingInvoice = z.infer<typeof UpcomingInvoice>;
+
+export const BillingPortalSession = z.object({ url: z.url() });

@@ -90,9 +90,14 @@ export async function migrate(database: Database): Promise<string[]> {
  */
 export function withTenant<T>(db: AppDb, tenantId: string, fn: (tx: Tx) => Promise<T>): Promise<T> {
   return db.transaction(async (tx) => {
-    await tx.execute(sql`SELECT set_config('app.tenant_id', ${tenantId}, true)`);
+    await scopeToTenant(tx, tenantId);
     return fn(tx);
   });
+}
+
+/** Scopes the rest of an open transaction to one tenant (for work that finds its tenant first). */
+export async function scopeToTenant(tx: Tx, tenantId: string): Promise<void> {
+  await tx.execute(sql`SELECT set_config('app.tenant_id', ${tenantId}, true)`);
 }
 
 /** Rows of a raw SQL query (both drivers answer `{ rows }`). */

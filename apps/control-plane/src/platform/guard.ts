@@ -35,6 +35,11 @@ export function tenantOf(request: FastifyRequest): string {
   return request.ctx.tenantId;
 }
 
+/** The request context of a tenant route, with its tenant guaranteed. */
+export function tenantContext(request: FastifyRequest): RequestContext & { tenantId: string } {
+  return { ...request.ctx, tenantId: tenantOf(request) };
+}
+
 const TenantHeader = z.uuid();
 
 async function resolveTenant(db: AppDb, request: FastifyRequest, auth: AuthenticatedUser): Promise<{ tenantId: string; role: Role }> {

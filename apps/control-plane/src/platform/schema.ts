@@ -57,6 +57,8 @@ export const subscriptions = pgTable('subscriptions', {
   currentPeriodEnd: timestamp('current_period_end', { withTimezone: true }).notNull(),
   cancelAtPeriodEnd: boolean('cancel_at_period_end').notNull(),
   trialEnd: timestamp('trial_end', { withTimezone: true }),
+  gatewaySubscriptionId: text('gateway_subscription_id'),
+  gatewaySyncedAt: timestamp('gateway_synced_at', { withTimezone: true }),
   createdAt,
   updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
 });
@@ -90,12 +92,83 @@ export const oidcPayloads = pgTable('oidc_payloads', {
   consumedAt: timestamp('consumed_at', { withTimezone: true }),
 });
 
-export const schema = { plans, tenants, users, tenantMemberships, subscriptions, auditLogs, oidcPayloads };
-export type Schema = typeof schema;
-
 export const loginFailures = pgTable('login_failures', {
   id: bigint('id', { mode: 'number' }).primaryKey().generatedAlwaysAsIdentity(),
   email: text('email').notNull(),
   ipAddress: text('ip_address'),
   failedAt: timestamp('failed_at', { withTimezone: true }).notNull().defaultNow(),
 });
+
+export const billingCustomers = pgTable('billing_customers', {
+  tenantId: uuid('tenant_id').primaryKey(),
+  gateway: text('gateway', { enum: ['stripe', 'local'] }).notNull(),
+  customerId: text('customer_id').notNull(),
+  createdAt,
+});
+
+export const invoices = pgTable('invoices', {
+  id: uuid('id').primaryKey().defaultRandom(),
+  tenantId: uuid('tenant_id').notNull(),
+  gatewayInvoiceId: text('gateway_invoice_id').notNull(),
+  number: text('number').notNull(),
+  status: text('status', { enum: ['draft', 'open', 'paid', 'void', 'uncollectible'] }).notNull(),
+  currency: text('currency').notNull(),
+  subtotal: integer('subtotal').notNull(),
+  amountDue: integer('amount_due').notNull(),
+  amountPaid: integer('amount_paid').notNull(),
+  periodStart: timestamp('period_start', { withTimezone: true }).notNull(),
+  periodEnd: timestamp('period_end', { withTimezone: true }).notNull(),
+  dueDate: timestamp('due_date', { withTimezone: true }),
+  paidAt: timestamp('paid_at', { withTimezone: true }),
+  gatewaySyncedAt: timestamp('gateway_synced_at', { withTimezone: true }),
+  createdAt,
+});
+
+export const invoiceLines = pgTable('invoice_lines', {
+  id: uuid('id').primaryKey().defaultRandom(),
+  invoiceId: uuid('invoice_id').notNull(),
+  tenantId: uuid('tenant_id').notNull(),
+  position: integer('position').notNull(),
+  kind: text('kind', { enum: ['subscription', 'usage', 'proration', 'adjustment'] }).notNull(),
+  description: text('description').notNull(),
+  metricType: text('metric_type'),
+  quantity: bigint('quantity', { mode: 'number' }).notNull(),
+  unitAmount: integer('unit_amount'),
+  amount: integer('amount').notNull(),
+  periodStart: timestamp('period_start', { withTimezone: true }).notNull(),
+  periodEnd: timestamp('period_end', { withTimezone: true }).notNull(),
+});
+
+export const webhookEvents = pgTable('webhook_events', {
+  id: text('id').primaryKey(),
+  source: text('source').notNull(),
+  type: text('type').notNull(),
+  outcome: text('outcome').notNull(),
+  receivedAt: timestamp('received_at', { withTimezone: true }).notNull().defaultNow(),
+});
+
+export const localGatewayObjects = pgTable('local_gateway_objects', {
+  id: text('id').primaryKey(),
+  object: text('object').notNull(),
+  customerId: text('customer_id'),
+  data: jsonb('data').$type<Record<string, unknown>>().notNull(),
+  createdAt,
+  updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+});
+
+export const schema = {
+  plans,
+  tenants,
+  users,
+  tenantMemberships,
+  subscriptions,
+  auditLogs,
+  oidcPayloads,
+  loginFailures,
+  billingCustomers,
+  invoices,
+  invoiceLines,
+  webhookEvents,
+  localGatewayObjects,
+};
+export type Schema = typeof schema;

@@ -4,7 +4,10 @@ import { hashPassword } from '../adapters/identity/builtin/passwords.js';
 import { systemContext } from '../platform/context.js';
 import { recordAuditEntry } from '../platform/audit.js';
 import { queryRows, type AppDb } from '../platform/db.js';
-import { plans, subscriptions, tenantMemberships, tenants, users } from '../platform/schema.js';
+import { plans, tenantMemberships, tenants, users } from '../platform/schema.js';
+import { LocalGateway } from '../adapters/payments/local.js';
+import type { PaymentGateway } from '../adapters/payments/port.js';
+import { seedDemoBilling } from './billing-history.js';
 import { planCatalog } from './catalog.js';
 
 export const demoPassword = 'demo1234!';
@@ -37,10 +40,10 @@ export async function seedPlanCatalog(db: AppDb): Promise<void> {
  * Seeds the demo tenants and users into a database that has no tenant yet; returns false
  * when there was something already (the demo is never re-applied over real data).
  */
-export async function seedDemo(db: AppDb): Promise<boolean> {
+export async function seedDemo(db: AppDb, gateway: PaymentGateway = new LocalGateway(db, { portalUrl: 'http://localhost:27100' })): Promise<boolean> {
   await seedPlanCatalog(db);
   const passwordHash = await hashPassword(demoPassword);
-  return db.transaction(async (tx) => {
+  const created = await db.transaction(async (tx) => {
     await tx.execute(sql`SELECT pg_advisory_xact_lock(727272)`);
     const existing = await queryRows(tx, sql`SELECT 1 FROM tenants LIMIT 1`);
     if (existing.length > 0) return false;
@@ -50,19 +53,8 @@ export async function seedDemo(db: AppDb): Promise<boolean> {
       if (!row) throw new Error(`plan ${key} missing from the catalog`);
       return row.id;
     };
-    const now = new Date();
-    const periodStart = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), 1));
-    const periodEnd = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() + 1, 1));
     for (const t of demoTenants) {
       await tx.insert(tenants).values({ id: t.id, name: t.name, slug: t.slug, status: 'active', planId: planId(t.plan) });
-      await tx.insert(subscriptions).values({
-        tenantId: t.id,
-        planId: planId(t.plan),
-        status: 'active',
-        currentPeriodStart: periodStart,
-        currentPeriodEnd: periodEnd,
-        cancelAtPeriodEnd: false,
-      });
       await recordAuditEntry(tx, systemContext(t.id), {
         action: 'tenant.created',
         targetType: 'tenant',
@@ -88,4 +80,23 @@ export async function seedDemo(db: AppDb): Promise<boolean> {
     }
     return true;
   });
+  if (!created) return false;
+  const [acme, globex] = demoTenants;
+  await seedDemoBilling(db, gateway, {
+    tenantId: acme.id,
+    name: acme.name,
+    slug: acme.slug,
+    planKey: acme.plan,
+    paidMonths: 6,
+    apiCalls: [812_000, 905_000, 1_040_000, 968_000, 1_120_000, 1_065_000, 990_000],
+  });
+  await seedDemoBilling(db, gateway, {
+    tenantId: globex.id,
+    name: globex.name,
+    slug: globex.slug,
+    planKey: globex.plan,
+    paidMonths: 4,
+    apiCalls: [64_000, 88_000, 121_000, 97_000, 104_000],
+  });
+  return true;
 }

@@ -1,0 +1,107 @@
+import type { InvoiceLineKind, InvoiceStatus, SubscriptionStatus } from '@cbp/contracts';
+
+/**
+ * The payment gateway port: the operations CBP needs from Stripe, in Stripe's nouns.
+ * Two implementations: `stripe.ts` (the Stripe API through the `stripe` SDK) and `local.ts`
+ * (the same operations kept in the database, the embedded default).
+ * Plans are named by their key (`free`, `starter`, `pro`, `enterprise`); in Stripe each plan
+ * is a recurring Price whose `lookup_key` is `cbp_<plan key>`.
+ */
+export interface PaymentGateway {
+  readonly name: 'stripe' | 'local';
+  createCustomer(input: { tenantId: string; name: string; email: string | null }): Promise<GatewayCustomer>;
+  createSubscription(input: { customerId: string; planKey: string; trialDays?: number }): Promise<GatewaySubscription>;
+  /** What changing plan at `prorationDate` would add to the next invoice (no change made). */
+  previewPlanChange(input: { subscriptionId: string; planKey: string; prorationDate: Date }): Promise<PlanChangeQuote>;
+  /** Changes plan with prorations added to the next invoice (Stripe's `create_prorations`). */
+  changePlan(input: { subscriptionId: string; planKey: string; prorationDate: Date }): Promise<GatewaySubscription>;
+  setCancelAtPeriodEnd(input: { subscriptionId: string; cancelAtPeriodEnd: boolean }): Promise<GatewaySubscription>;
+  /** The next invoice as it stands (plan for the next period plus pending prorations). */
+  upcomingInvoice(input: { subscriptionId: string }): Promise<PlanChangeQuote>;
+  createBillingPortalSession(input: { customerId: string; returnUrl: string }): Promise<{ url: string }>;
+}
+
+export interface GatewayCustomer {
+  id: string;
+  email: string | null;
+  name: string | null;
+}
+
+export interface GatewaySubscription {
+  id: string;
+  customerId: string;
+  planKey: string;
+  status: SubscriptionStatus;
+  currentPeriodStart: Date;
+  currentPeriodEnd: Date;
+  cancelAtPeriodEnd: boolean;
+  trialEnd: Date | null;
+}
+
+export interface QuoteLine {
+  description: string;
+  /** Minor units; negative for a credit. */
+  amount: number;
+}
+
+export interface PlanChangeQuote {
+  /** Only the proration lines of the change (empty for an upcoming invoice without change). */
+  prorationLines: QuoteLine[];
+  /** Every line of the next invoice after the change. */
+  nextInvoiceLines: QuoteLine[];
+  nextInvoiceAmount: number;
+  nextInvoiceDate: Date;
+  currency: string;
+}
+
+export interface GatewayInvoiceLine {
+  kind: InvoiceLineKind;
+  description: string;
+  metricType: string | null;
+  quantity: number;
+  unitAmount: number | null;
+  amount: number;
+  periodStart: Date;
+  periodEnd: Date;
+}
+
+export interface GatewayInvoice {
+  id: string;
+  customerId: string;
+  subscriptionId: string | null;
+  number: string | null;
+  status: InvoiceStatus;
+  currency: string;
+  subtotal: number;
+  amountDue: number;
+  amountPaid: number;
+  periodStart: Date;
+  periodEnd: Date;
+  dueDate: Date | null;
+  paidAt: Date | null;
+  created: Date;
+  lines: GatewayInvoiceLine[];
+}
+
+/** A gateway event, normalised from Stripe's event types; `id` is Stripe's event id. */
+export type GatewayEvent =
+  | { id: string; created: Date; type: 'subscription.updated'; stripeType: string; subscription: GatewaySubscription }
+  | { id: string; created: Date; type: 'subscription.deleted'; stripeType: string; subscription: GatewaySubscription }
+  | { id: string; created: Date; type: 'invoice.updated'; stripeType: string; invoice: GatewayInvoice }
+  | { id: string; created: Date; type: 'ignored'; stripeType: string };
+
+export class GatewayError extends Error {
+  constructor(
+    readonly code: string,
+    message: string,
+    readonly status = 502,
+  ) {
+    super(message);
+    this.name = 'GatewayError';
+  }
+}
+
+/** Stripe's `lookup_key` of a plan's price. */
+export const priceLookupKey = (planKey: string) => `cbp_${planKey}`;
+export const planKeyFromLookupKey = (lookupKey: string | null | undefined) =>
+  lookupKey?.startsWith('cbp_') ? lookupKey.slice(4) : null;

@@ -1,0 +1,128 @@
+import { and, asc, count, desc, eq, inArray } from 'drizzle-orm';
+import type { InvoiceStatus } from '@cbp/contracts';
+import type { Queryable, Tx } from '../../platform/db.js';
+import { billingCustomers, invoiceLines, invoices, plans, subscriptions, tenants } from '../../platform/schema.js';
+
+export type PlanRow = typeof plans.$inferSelect;
+export type SubscriptionRow = typeof subscriptions.$inferSelect;
+export type InvoiceRow = typeof invoices.$inferSelect;
+export type InvoiceLineRow = typeof invoiceLines.$inferSelect;
+
+export async function planById(db: Queryable, id: string): Promise<PlanRow | undefined> {
+  const [row] = await db.select().from(plans).where(eq(plans.id, id)).limit(1);
+  return row;
+}
+
+export async function planByKey(db: Queryable, key: string): Promise<PlanRow | undefined> {
+  const [row] = await db.select().from(plans).where(eq(plans.key, key)).limit(1);
+  return row;
+}
+
+export async function subscriptionOf(tx: Tx, tenantId: string): Promise<SubscriptionRow | undefined> {
+  const [row] = await tx.select().from(subscriptions).where(eq(subscriptions.tenantId, tenantId)).limit(1);
+  return row;
+}
+
+export async function subscriptionByGatewayId(db: Queryable, gatewayId: string): Promise<SubscriptionRow | undefined> {
+  const [row] = await db.select().from(subscriptions).where(eq(subscriptions.gatewaySubscriptionId, gatewayId)).limit(1);
+  return row;
+}
+
+export async function updateSubscription(tx: Tx, id: string, values: Partial<typeof subscriptions.$inferInsert>) {
+  await tx.update(subscriptions).set(values).where(eq(subscriptions.id, id));
+}
+
+export async function insertSubscription(tx: Tx, values: typeof subscriptions.$inferInsert) {
+  await tx.insert(subscriptions).values(values);
+}
+
+export async function setTenantPlan(tx: Tx, tenantId: string, planId: string) {
+  await tx.update(tenants).set({ planId }).where(eq(tenants.id, tenantId));
+}
+
+export async function tenantName(tx: Tx, tenantId: string): Promise<string | undefined> {
+  const [row] = await tx.select({ name: tenants.name }).from(tenants).where(eq(tenants.id, tenantId)).limit(1);
+  return row?.name;
+}
+
+export async function customerOf(db: Queryable, tenantId: string) {
+  const [row] = await db.select().from(billingCustomers).where(eq(billingCustomers.tenantId, tenantId)).limit(1);
+  return row;
+}
+
+export async function tenantOfCustomer(db: Queryable, customerId: string): Promise<string | undefined> {
+  const [row] = await db
+    .select({ tenantId: billingCustomers.tenantId })
+    .from(billingCustomers)
+    .where(eq(billingCustomers.customerId, customerId))
+    .limit(1);
+  return row?.tenantId;
+}
+
+export async function insertCustomer(tx: Tx, values: typeof billingCustomers.$inferInsert) {
+  await tx.insert(billingCustomers).values(values).onConflictDoNothing();
+}
+
+export async function listInvoices(tx: Tx, tenantId: string, { page, limit, status }: { page: number; limit: number; status?: InvoiceStatus }) {
+  const where = and(eq(invoices.tenantId, tenantId), status ? eq(invoices.status, status) : undefined);
+  const [rows, [total]] = await Promise.all([
+    tx
+      .select()
+      .from(invoices)
+      .where(where)
+      .orderBy(desc(invoices.createdAt), desc(invoices.id))
+      .limit(limit)
+      .offset((page - 1) * limit),
+    tx.select({ n: count() }).from(invoices).where(where),
+  ]);
+  return { rows, total: total?.n ?? 0 };
+}
+
+export async function invoiceById(tx: Tx, tenantId: string, id: string): Promise<InvoiceRow | undefined> {
+  const [row] = await tx
+    .select()
+    .from(invoices)
+    .where(and(eq(invoices.tenantId, tenantId), eq(invoices.id, id)))
+    .limit(1);
+  return row;
+}
+
+export async function invoiceByGatewayId(db: Queryable, gatewayId: string): Promise<InvoiceRow | undefined> {
+  const [row] = await db.select().from(invoices).where(eq(invoices.gatewayInvoiceId, gatewayId)).limit(1);
+  return row;
+}
+
+export async function linesOf(tx: Tx, invoiceIds: string[]): Promise<InvoiceLineRow[]> {
+  if (invoiceIds.length === 0) return [];
+  return tx
+    .select()
+    .from(invoiceLines)
+    .where(inArray(invoiceLines.invoiceId, invoiceIds))
+    .orderBy(asc(invoiceLines.invoiceId), asc(invoiceLines.position));
+}
+
+export async function upsertInvoice(
+  tx: Tx,
+  values: typeof invoices.$inferInsert,
+  lines: Omit<typeof invoiceLines.$inferInsert, 'invoiceId' | 'tenantId' | 'position'>[],
+): Promise<string> {
+  const { id: _ignored, ...updatable } = values;
+  const [row] = await tx
+    .insert(invoices)
+    .values(values)
+    .onConflictDoUpdate({ target: invoices.gatewayInvoiceId, set: updatable })
+    .returning({ id: invoices.id });
+  if (!row) throw new Error('invoice upsert returned nothing');
+  await tx.delete(invoiceLines).where(eq(invoiceLines.invoiceId, row.id));
+  if (lines.length) {
+    await tx
+      .insert(invoiceLines)
+      .values(lines.map((l, position) => ({ ...l, invoiceId: row.id, tenantId: values.tenantId, position })));
+  }
+  return row.id;
+}
+
+export async function countInvoices(tx: Tx, tenantId: string): Promise<number> {
+  const [row] = await tx.select({ n: count() }).from(invoices).where(eq(invoices.tenantId, tenantId));
+  return row?.n ?? 0;
+}

@@ -1,0 +1,126 @@
+import { sql } from 'drizzle-orm';
+import type { GatewayEvent, GatewayInvoice } from '../../adapters/payments/port.js';
+import { recordAuditEntry } from '../../platform/audit.js';
+import { systemContext } from '../../platform/context.js';
+import { queryRows, scopeToTenant, type AppDb, type Tx } from '../../platform/db.js';
+import { webhookEvents } from '../../platform/schema.js';
+import {
+  invoiceByGatewayId,
+  planByKey,
+  setTenantPlan,
+  subscriptionByGatewayId,
+  tenantOfCustomer,
+  updateSubscription,
+  upsertInvoice,
+} from './billing.repo.js';
+import { mirrorOf } from './subscriptions.service.js';
+
+export type EventOutcome = 'applied' | 'duplicate' | 'stale' | 'ignored' | 'unknown_object';
+
+/** Invoice states that never go back (a late "open" delivery must not reopen a paid invoice). */
+const finalInvoiceStates = new Set(['paid', 'void', 'uncollectible']);
+
+/**
+ * Applies a gateway event to CBP's records exactly once: the event id is claimed in the same
+ * transaction as the change, so a redelivery (even a concurrent one, which waits on the claim)
+ * finds it and changes nothing; an event older than the state already applied is recorded as
+ * stale and changes nothing either. A failure rolls the claim back so the sender's retry works.
+ */
+export function applyGatewayEvent(db: AppDb, event: GatewayEvent, source: 'stripe' | 'local'): Promise<EventOutcome> {
+  return db.transaction(async (tx) => {
+    const claimed = await queryRows<{ id: string }>(
+      tx,
+      sql`INSERT INTO webhook_events (id, source, type, outcome) VALUES (${event.id}, ${source}, ${event.stripeType}, 'processing')
+          ON CONFLICT (id) DO NOTHING RETURNING id`,
+    );
+    if (claimed.length === 0) return 'duplicate';
+    const outcome = await applyOnce(tx, event);
+    await tx.update(webhookEvents).set({ outcome }).where(sql`${webhookEvents.id} = ${event.id}`);
+    return outcome;
+  });
+}
+
+function applyOnce(tx: Tx, event: GatewayEvent): Promise<EventOutcome> {
+  switch (event.type) {
+    case 'ignored':
+      return Promise.resolve('ignored');
+    case 'subscription.updated':
+    case 'subscription.deleted':
+      return applySubscription(tx, event);
+    case 'invoice.updated':
+      return applyInvoice(tx, event.invoice, event);
+  }
+}
+
+async function applySubscription(
+  tx: Tx,
+  event: Extract<GatewayEvent, { type: 'subscription.updated' | 'subscription.deleted' }>,
+): Promise<EventOutcome> {
+  const g = event.type === 'subscription.deleted' ? { ...event.subscription, status: 'canceled' as const } : event.subscription;
+  const mirror = await subscriptionByGatewayId(tx, g.id);
+  if (!mirror) return 'unknown_object';
+  if (mirror.gatewaySyncedAt && mirror.gatewaySyncedAt > event.created) return 'stale';
+  const plan = await planByKey(tx, g.planKey);
+  if (!plan) return 'unknown_object';
+  await scopeToTenant(tx, mirror.tenantId);
+  const after = mirrorOf(g, plan.id);
+  await updateSubscription(tx, mirror.id, { ...after, gatewaySyncedAt: event.created });
+  if (plan.id !== mirror.planId) await setTenantPlan(tx, mirror.tenantId, plan.id);
+  const changed = {
+    ...(plan.id !== mirror.planId ? { planId: [mirror.planId, plan.id] } : {}),
+    ...(g.status !== mirror.status ? { status: [mirror.status, g.status] } : {}),
+    ...(g.cancelAtPeriodEnd !== mirror.cancelAtPeriodEnd ? { cancelAtPeriodEnd: [mirror.cancelAtPeriodEnd, g.cancelAtPeriodEnd] } : {}),
+  };
+  if (Object.keys(changed).length > 0) {
+    await recordAuditEntry(tx, systemContext(mirror.tenantId), {
+      action: event.type === 'subscription.deleted' ? 'subscription.ended' : 'subscription.synced',
+      targetType: 'subscription',
+      targetId: mirror.id,
+      before: Object.fromEntries(Object.entries(changed).map(([k, v]) => [k, v[0]])),
+      after: Object.fromEntries(Object.entries(changed).map(([k, v]) => [k, v[1]])),
+      metadata: { source: 'gateway', eventId: event.id, eventType: event.stripeType },
+    });
+  }
+  return 'applied';
+}
+
+async function applyInvoice(tx: Tx, g: GatewayInvoice, event: GatewayEvent): Promise<EventOutcome> {
+  const tenantId = await tenantOfCustomer(tx, g.customerId);
+  if (!tenantId) return 'unknown_object';
+  const existing = await invoiceByGatewayId(tx, g.id);
+  if (existing?.gatewaySyncedAt && existing.gatewaySyncedAt > event.created) return 'stale';
+  if (existing && finalInvoiceStates.has(existing.status) && !finalInvoiceStates.has(g.status)) return 'stale';
+  await scopeToTenant(tx, tenantId);
+  await upsertInvoice(
+    tx,
+    {
+      tenantId,
+      gatewayInvoiceId: g.id,
+      number: g.number ?? g.id,
+      status: g.status,
+      currency: g.currency,
+      subtotal: g.subtotal,
+      amountDue: g.amountDue,
+      amountPaid: g.amountPaid,
+      periodStart: g.periodStart,
+      periodEnd: g.periodEnd,
+      dueDate: g.dueDate,
+      paidAt: g.paidAt,
+      gatewaySyncedAt: event.created,
+      createdAt: g.created,
+    },
+    g.lines,
+  );
+  if (existing?.status !== g.status) {
+    await recordAuditEntry(tx, systemContext(tenantId), {
+      action: `invoice.${g.status}`,
+      targetType: 'invoice',
+      targetId: existing?.id ?? g.id,
+      targetName: g.number ?? g.id,
+      before: existing ? { status: existing.status } : null,
+      after: { status: g.status, amountDue: g.amountDue, amountPaid: g.amountPaid },
+      metadata: { source: 'gateway', eventId: event.id, eventType: event.stripeType },
+    });
+  }
+  return 'applied';
+}

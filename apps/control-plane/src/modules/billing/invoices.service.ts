@@ -1,0 +1,49 @@
+import type { Invoice, InvoiceListQuery, UpcomingInvoice } from '@cbp/contracts';
+import { addMonth } from '../../adapters/payments/proration.js';
+import { withTenant } from '../../platform/db.js';
+import { AppError, notFound } from '../../platform/errors.js';
+import { invoiceById, linesOf, listInvoices, subscriptionOf, tenantName } from './billing.repo.js';
+import { renderInvoicePdf } from './invoice-pdf.js';
+import { invoiceFrom } from './mappers.js';
+import type { BillingDeps } from './subscriptions.service.js';
+
+export async function invoicesOf({ db }: BillingDeps, tenantId: string, query: InvoiceListQuery) {
+  return withTenant(db, tenantId, async (tx) => {
+    const { rows, total } = await listInvoices(tx, tenantId, query);
+    const lines = await linesOf(
+      tx,
+      rows.map((r) => r.id),
+    );
+    return { data: rows.map((r) => invoiceFrom(r, lines)), total };
+  });
+}
+
+export async function invoiceOf({ db }: BillingDeps, tenantId: string, id: string): Promise<Invoice> {
+  return withTenant(db, tenantId, async (tx) => {
+    // Another tenant's invoice is "not found", never "forbidden".
+    const row = await invoiceById(tx, tenantId, id);
+    if (!row) throw notFound('Invoice');
+    return invoiceFrom(row, await linesOf(tx, [row.id]));
+  });
+}
+
+export async function invoicePdf(deps: BillingDeps, tenantId: string, id: string): Promise<{ number: string; pdf: Buffer }> {
+  const invoice = await invoiceOf(deps, tenantId, id);
+  const name = await withTenant(deps.db, tenantId, (tx) => tenantName(tx, tenantId));
+  return { number: invoice.number, pdf: await renderInvoicePdf(invoice, name ?? '') };
+}
+
+export async function upcomingInvoice(deps: BillingDeps, tenantId: string): Promise<UpcomingInvoice> {
+  const sub = await withTenant(deps.db, tenantId, (tx) => subscriptionOf(tx, tenantId));
+  if (!sub) throw notFound('Subscription');
+  if (!sub.gatewaySubscriptionId) throw new AppError(409, 'NOT_PROVISIONED', 'This subscription is not connected to the payment gateway yet.');
+  if (sub.status === 'canceled') throw new AppError(404, 'NOT_FOUND', 'An ended subscription has no upcoming invoice.');
+  const quote = await deps.gateway.upcomingInvoice({ subscriptionId: sub.gatewaySubscriptionId });
+  return {
+    amountDue: quote.nextInvoiceAmount,
+    currency: quote.currency,
+    periodStart: sub.currentPeriodEnd.toISOString(),
+    periodEnd: addMonth(sub.currentPeriodEnd).toISOString(),
+    lines: quote.nextInvoiceLines,
+  };
+}

@@ -1,0 +1,175 @@
+import { sql } from 'drizzle-orm';
+import Stripe from 'stripe';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { acme, createTestContext, type TestContext } from '../../../test/harness.js';
+import { queryRows } from '../../platform/db.js';
+
+const secret = 'whsec_test_cbp_webhooks';
+const stripe = new Stripe('sk_test_signing_only');
+let t: TestContext;
+let customerId: string;
+let subscriptionId: string;
+let periodStart: number;
+let periodEnd: number;
+
+beforeAll(async () => {
+  t = await createTestContext({ STRIPE_WEBHOOK_SECRET: secret });
+  const [row] = await queryRows<{ customer_id: string }>(t.database.db, sql`SELECT customer_id FROM billing_customers WHERE tenant_id = ${acme.id}`);
+  customerId = row?.customer_id ?? '';
+  const [mirror] = await queryRows<{ gateway_subscription_id: string }>(
+    t.database.db,
+    sql`SELECT gateway_subscription_id FROM subscriptions WHERE tenant_id = ${acme.id}`,
+  );
+  subscriptionId = mirror?.gateway_subscription_id ?? '';
+  const sub = (await get('/subscriptions/current')).json();
+  periodStart = Math.floor(new Date(sub.currentPeriodStart).getTime() / 1000);
+  periodEnd = Math.floor(new Date(sub.currentPeriodEnd).getTime() / 1000);
+});
+afterAll(() => t.close());
+
+async function get(url: string) {
+  return t.app.inject({ url, headers: { authorization: `Bearer ${await t.tokenFor('owner@acme.test')}`, 'x-tenant-id': acme.id } });
+}
+
+function send(event: object, { sign = secret, tamper = false }: { sign?: string; tamper?: boolean } = {}) {
+  const payload = JSON.stringify(event);
+  const header = stripe.webhooks.generateTestHeaderString({ payload, secret: sign });
+  return t.app.inject({
+    method: 'POST',
+    url: '/webhooks/stripe',
+    headers: { 'content-type': 'application/json', 'stripe-signature': header },
+    payload: tamper ? payload.replace('"cancel_at_period_end":true', '"cancel_at_period_end":false') : payload,
+  });
+}
+
+const nowSeconds = () => Math.floor(Date.now() / 1000);
+
+/** `customer.subscription.updated` as Stripe sends it (current API: period on the item). */
+function subscriptionEvent(id: string, created: number, { plan = 'pro', cancel = false } = {}) {
+  return {
+    id,
+    object: 'event',
+    type: 'customer.subscription.updated',
+    created,
+    api_version: '2025-09-30.clover',
+    data: {
+      object: {
+        id: subscriptionId,
+        object: 'subscription',
+        customer: customerId,
+        status: 'active',
+        cancel_at_period_end: cancel,
+        trial_end: null,
+        items: {
+          object: 'list',
+          data: [
+            {
+              id: 'si_demo',
+              object: 'subscription_item',
+              current_period_start: periodStart,
+              current_period_end: periodEnd,
+              price: { id: `price_${plan}`, object: 'price', lookup_key: `cbp_${plan}`, unit_amount: 19_900, currency: 'usd', recurring: { interval: 'month', usage_type: 'licensed' } },
+            },
+          ],
+        },
+      },
+    },
+  };
+}
+
+function invoiceEvent(id: string, type: string, created: number, status: 'open' | 'paid', gatewayId = 'in_demo_acme_7') {
+  return {
+    id,
+    object: 'event',
+    type,
+    created,
+    data: {
+      object: {
+        id: gatewayId,
+        object: 'invoice',
+        customer: customerId,
+        number: 'ACME-0007',
+        status,
+        currency: 'usd',
+        subtotal: 19_900,
+        amount_due: 19_900,
+        amount_paid: status === 'paid' ? 19_900 : 0,
+        period_start: periodStart,
+        period_end: periodEnd,
+        due_date: periodEnd,
+        created: periodStart,
+        status_transitions: { paid_at: status === 'paid' ? created : null },
+        lines: {
+          object: 'list',
+          data: [
+            {
+              id: 'il_1',
+              object: 'line_item',
+              amount: 19_900,
+              currency: 'usd',
+              description: 'Pro plan',
+              quantity: 1,
+              period: { start: periodStart, end: periodEnd },
+              parent: { type: 'subscription_item_details', subscription_item_details: { proration: false, subscription: subscriptionId, subscription_item: 'si_demo' } },
+              pricing: { type: 'price_details', price_details: { price: 'price_pro', product: 'prod_pro' }, unit_amount_decimal: '19900' },
+            },
+          ],
+        },
+      },
+    },
+  };
+}
+
+const events = () => queryRows<{ id: string; outcome: string }>(t.database.db, sql`SELECT id, outcome FROM webhook_events ORDER BY received_at`);
+const auditCount = async (action: string) =>
+  (await queryRows<{ n: number }>(t.database.db, sql`SELECT count(*)::int AS n FROM audit_logs WHERE action = ${action}`))[0]?.n;
+
+describe('POST /webhooks/stripe', () => {
+  it('refuses a bad signature with 400 and changes nothing', async () => {
+    const wrongSecret = await send(subscriptionEvent('evt_bad_1', nowSeconds(), { cancel: true }), { sign: 'whsec_someone_else' });
+    expect(wrongSecret.statusCode).toBe(400);
+    expect(wrongSecret.json().code).toBe('WEBHOOK_SIGNATURE_INVALID');
+    const tampered = await send(subscriptionEvent('evt_bad_2', nowSeconds(), { cancel: true }), { tamper: true });
+    expect(tampered.statusCode).toBe(400);
+    const unsigned = await t.app.inject({ method: 'POST', url: '/webhooks/stripe', headers: { 'content-type': 'application/json' }, payload: '{}' });
+    expect(unsigned.statusCode).toBe(400);
+    expect((await get('/subscriptions/current')).json().cancelAtPeriodEnd).toBe(false);
+    expect(await events()).toEqual([]);
+  });
+
+  it('applies a valid event once, however often it is delivered', async () => {
+    const event = subscriptionEvent('evt_cancel_1', nowSeconds() + 5, { cancel: true });
+    const first = await send(event);
+    expect(first.statusCode).toBe(200);
+    expect(first.json()).toEqual({ received: true, outcome: 'applied' });
+    const again = await send(event);
+    expect(again.json()).toEqual({ received: true, outcome: 'duplicate' });
+    expect((await get('/subscriptions/current')).json().cancelAtPeriodEnd).toBe(true);
+    expect(await auditCount('subscription.synced')).toBe(1);
+  });
+
+  it('ends in the newest state when deliveries arrive out of order', async () => {
+    const older = subscriptionEvent('evt_order_old', nowSeconds() + 10, { plan: 'pro', cancel: true });
+    const newer = subscriptionEvent('evt_order_new', nowSeconds() + 20, { plan: 'enterprise', cancel: false });
+    expect((await send(newer)).json().outcome).toBe('applied');
+    expect((await send(older)).json().outcome).toBe('stale');
+    const sub = (await get('/subscriptions/current')).json();
+    expect(sub).toMatchObject({ cancelAtPeriodEnd: false, plan: { name: 'Enterprise' } });
+    expect((await get('/tenants/current')).json().planId).toBe(sub.planId);
+  });
+
+  it('marks the open invoice paid, and a late "finalized" delivery does not reopen it', async () => {
+    const paid = await send(invoiceEvent('evt_inv_paid', 'invoice.paid', nowSeconds() + 30, 'paid'));
+    expect(paid.json().outcome).toBe('applied');
+    const late = await send(invoiceEvent('evt_inv_final', 'invoice.finalized', nowSeconds() + 1, 'open'));
+    expect(late.json().outcome).toBe('stale');
+    const { data } = (await get('/invoices?status=paid&limit=100')).json();
+    expect(data.find((i: { number: string }) => i.number === 'ACME-0007')).toMatchObject({ status: 'paid', amountPaid: 19_900 });
+    expect((await get('/invoices?status=open')).json().total).toBe(0);
+  });
+
+  it('records events it does not handle without failing the delivery', async () => {
+    const res = await send({ id: 'evt_other', object: 'event', type: 'charge.refunded', created: nowSeconds(), data: { object: { id: 'ch_1', object: 'charge' } } });
+    expect(res.json()).toEqual({ received: true, outcome: 'ignored' });
+  });
+});
