@@ -17,6 +17,7 @@ import { billingRoutes } from './modules/billing/billing.routes.js';
 import { applyGatewayEvent } from './modules/billing/gateway-events.js';
 import { webhookRoutes } from './modules/billing/webhooks.routes.js';
 import { healthRoutes } from './modules/health/health.routes.js';
+import { paymentMethodRoutes } from './modules/payment-methods/payment-methods.routes.js';
 import { planRoutes } from './modules/plans/plans.routes.js';
 import { sessionRoutes } from './modules/session/session.routes.js';
 import { createAuthenticator } from './platform/auth.js';
@@ -128,10 +129,16 @@ export async function buildApp({
   await app.register(sessionRoutes, { db });
   await app.register(planRoutes, { db });
 
-  const payments = createPaymentGateway(config, db, (event) => applyGatewayEvent(db, event, 'local'));
+  const payments = createPaymentGateway(config, db, (event) => applyGatewayEvent(db, payments.gateway, event, 'local'));
   app.decorate('payments', payments);
   await app.register(billingRoutes, { db, gateway: payments.gateway });
-  await app.register(webhookRoutes, { db, stripe: payments.stripe, secret: config.STRIPE_WEBHOOK_SECRET });
+  await app.register(webhookRoutes, { db, gateway: payments.gateway, stripe: payments.stripe, secret: config.STRIPE_WEBHOOK_SECRET });
+  await app.register(paymentMethodRoutes, {
+    db,
+    gateway: payments.gateway,
+    local: payments.local,
+    publishableKey: config.STRIPE_PUBLISHABLE_KEY ?? null,
+  });
   const { local } = payments;
   if (local && localEventIntervalMs > 0) {
     const timer = setInterval(() => {

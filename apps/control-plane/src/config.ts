@@ -34,6 +34,8 @@ const ConfigSchema = z.object({
   OIDC_COOKIE_SECRET: z.string().min(32).optional(),
   STRIPE_SECRET_KEY: z.string().optional(),
   STRIPE_WEBHOOK_SECRET: z.string().optional(),
+  /** Handed to the portal with each SetupIntent so it can load Stripe Elements. */
+  STRIPE_PUBLISHABLE_KEY: z.string().optional(),
   TEMPORAL_ADDRESS: z.string().optional(),
   SMTP_URL: z.string().optional(),
 });

@@ -1,3 +1,4 @@
+import type { FakePaymentMethod, FakeSetupIntent } from './fake-stripe-payment-methods.js';
 import type { FakeCustomer, FakeLine, FakePrice, FakeSubscription } from './fake-stripe-state.js';
 
 /** Stripe's JSON shapes (SDK-pinned API version) of the fake Stripe's objects. */
@@ -15,6 +16,7 @@ export function customerJson(c: FakeCustomer) {
     delinquent: false,
     description: null,
     email: c.email,
+    invoice_settings: { custom_fields: null, default_payment_method: c.defaultPaymentMethod, footer: null, rendering_options: null },
     livemode: false,
     metadata: c.metadata,
     name: c.name,
@@ -123,5 +125,76 @@ export function lineJson(sub: FakeSubscription, line: FakeLine, price: FakePrice
     quantity: line.quantity,
     subtotal: line.amount,
     taxes: [],
+  };
+}
+
+export function paymentMethodJson(pm: FakePaymentMethod) {
+  const { card } = pm;
+  return {
+    id: pm.id,
+    object: 'payment_method',
+    allow_redisplay: 'unspecified',
+    billing_details: {
+      address: { city: null, country: null, line1: null, line2: null, postal_code: null, state: null },
+      email: pm.billingDetails.email,
+      name: pm.billingDetails.name,
+      phone: null,
+      tax_id: null,
+    },
+    card: {
+      brand: card.brand,
+      checks: { address_line1_check: null, address_postal_code_check: null, cvc_check: 'unchecked' },
+      country: 'US',
+      display_brand: card.brand,
+      exp_month: card.expMonth,
+      exp_year: card.expYear,
+      fingerprint: card.fingerprint,
+      funding: card.funding,
+      generated_from: null,
+      last4: card.last4,
+      networks: { available: [card.brand], preferred: null },
+      regulated_status: 'unregulated',
+      three_d_secure_usage: { supported: true },
+      wallet: null,
+    },
+    created: pm.created,
+    customer: pm.customer,
+    customer_account: null,
+    livemode: false,
+    metadata: {},
+    type: 'card',
+  };
+}
+
+export function setupIntentJson(si: FakeSetupIntent) {
+  return {
+    id: si.id,
+    object: 'setup_intent',
+    allowed_payment_method_types: null,
+    application: null,
+    automatic_payment_methods: si.automaticPaymentMethods,
+    cancellation_reason: null,
+    client_secret: si.clientSecret,
+    created: si.created,
+    customer: si.customer,
+    description: null,
+    excluded_payment_method_types: null,
+    last_setup_error: si.lastSetupError,
+    latest_attempt: null,
+    livemode: false,
+    mandate: null,
+    metadata: {},
+    next_action:
+      si.status === 'requires_action'
+        ? { type: 'use_stripe_sdk', use_stripe_sdk: { type: 'three_d_secure_redirect', stripe_js: 'https://hooks.stripe.com/3d_secure_2/hosted', source: si.paymentMethod } }
+        : null,
+    on_behalf_of: null,
+    payment_method: si.paymentMethod,
+    payment_method_configuration_details: null,
+    payment_method_options: { card: { mandate_options: null, network: null, request_three_d_secure: 'automatic' } },
+    payment_method_types: ['card'],
+    single_use_mandate: null,
+    status: si.status,
+    usage: si.usage,
   };
 }

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { customerJson, lineJson, listJson, priceJson, subscriptionJson } from './fake-stripe-json.js';
+import type { FakePaymentMethod, FakeSetupIntent } from './fake-stripe-payment-methods.js';
 
 /**
  * In-memory objects of the fake Stripe (see fake-stripe.ts) and the handlers that read and
@@ -14,7 +15,10 @@ export interface Params {
   [key: string]: ParamValue;
 }
 
-/** An error answered as Stripe does: `{ error: { type, code, message, param } }` with an HTTP status. */
+/**
+ * An error answered as Stripe does: `{ error: { type, code, message, param } }` with an HTTP
+ * status; `extra` adds fields such as a card error's `decline_code` and `setup_intent`.
+ */
 export class StripeApiError extends Error {
   constructor(
     readonly status: number,
@@ -22,6 +26,7 @@ export class StripeApiError extends Error {
     readonly code: string | null,
     message: string,
     readonly param?: string,
+    readonly extra: object = {},
   ) {
     super(message);
   }
@@ -31,6 +36,7 @@ export class StripeApiError extends Error {
       message: this.message,
       ...(this.code ? { code: this.code, doc_url: `https://stripe.com/docs/error-codes/${this.code.replace(/_/g, '-')}` } : {}),
       ...(this.param ? { param: this.param } : {}),
+      ...this.extra,
     };
   }
 }
@@ -49,6 +55,8 @@ export interface FakeCustomer {
   email: string | null;
   metadata: Params;
   created: number;
+  /** `invoice_settings.default_payment_method`. */
+  defaultPaymentMethod: string | null;
 }
 export interface FakeItem {
   id: string;
@@ -86,10 +94,10 @@ export interface FakeSubscription {
   pending: FakeLine[];
 }
 
-const newId = (prefix: string) => `${prefix}_${randomBytes(10).toString('hex')}`;
-const str = (v: ParamValue | undefined) => (typeof v === 'string' ? v : undefined);
+export const newId = (prefix: string) => `${prefix}_${randomBytes(10).toString('hex')}`;
+export const str = (v: ParamValue | undefined) => (typeof v === 'string' ? v : undefined);
 const list = (v: ParamValue | undefined): ParamValue[] => (Array.isArray(v) ? v : v === undefined ? [] : [v]);
-const obj = (v: ParamValue | undefined): Params => (typeof v === 'object' && !Array.isArray(v) ? v : {});
+export const obj = (v: ParamValue | undefined): Params => (typeof v === 'object' && !Array.isArray(v) ? v : {});
 const money = (cents: number) => `$${(cents / 100).toFixed(2)}`;
 const day = (seconds: number) =>
   new Date(seconds * 1000).toLocaleDateString('en-GB', { day: 'numeric', month: 'short', year: 'numeric', timeZone: 'UTC' });
@@ -105,7 +113,7 @@ export function addMonth(seconds: number): number {
   return Math.floor(next.getTime() / 1000);
 }
 
-const missing = (kind: string, id: string, where: 'path' | 'param', param?: string) =>
+export const missing = (kind: string, id: string, where: 'path' | 'param', param?: string) =>
   new StripeApiError(where === 'path' ? 404 : 400, 'invalid_request_error', 'resource_missing', `No such ${kind}: '${id}'`, param);
 
 export class FakeStripeState {
@@ -114,6 +122,8 @@ export class FakeStripeState {
   readonly customers = new Map<string, FakeCustomer>();
   readonly prices = new Map<string, FakePrice>();
   readonly subscriptions = new Map<string, FakeSubscription>();
+  readonly paymentMethods = new Map<string, FakePaymentMethod>();
+  readonly setupIntents = new Map<string, FakeSetupIntent>();
 
   constructor() {
     const plans: Array<[string, string, number]> = [
@@ -164,7 +174,14 @@ export class FakeStripeState {
   }
 
   createCustomer(p: Params) {
-    const customer = { id: newId('cus'), name: str(p.name) ?? null, email: str(p.email) ?? null, metadata: obj(p.metadata), created: this.now() };
+    const customer: FakeCustomer = {
+      id: newId('cus'),
+      name: str(p.name) ?? null,
+      email: str(p.email) ?? null,
+      metadata: obj(p.metadata),
+      created: this.now(),
+      defaultPaymentMethod: null,
+    };
     this.customers.set(customer.id, customer);
     return customerJson(customer);
   }

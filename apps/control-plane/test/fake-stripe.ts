@@ -2,13 +2,21 @@ import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { customerJson } from './fake-stripe-json.js';
+import {
+  confirmSetupIntent,
+  createSetupIntent,
+  detachPaymentMethod,
+  retrievePaymentMethod,
+  updateCustomer,
+} from './fake-stripe-payment-methods.js';
 import { FakeStripeState, StripeApiError, type Params, type ParamValue } from './fake-stripe-state.js';
 
 /**
  * A small Stripe-compatible HTTP server for tests: the real `stripe` SDK is pointed at it
  * (`createStripeClient(key, { host, port, protocol: 'http' })`), so the SDK's real requests
  * (form-encoded bodies, headers, idempotency keys) are exercised offline. Objects follow the
- * shapes of the SDK's pinned API version; the state lives in `fake-stripe-state.ts`.
+ * shapes of the SDK's pinned API version; the state lives in `fake-stripe-state.ts`, payment
+ * methods and SetupIntents in `fake-stripe-payment-methods.ts`.
  */
 
 export interface RecordedRequest {
@@ -73,6 +81,7 @@ type Route = { method: string; pattern: RegExp; handle: (state: FakeStripeState,
 const routes: Route[] = [
   { method: 'POST', pattern: /^\/v1\/customers$/, handle: (s, p) => s.createCustomer(p) },
   { method: 'GET', pattern: /^\/v1\/customers\/([^/]+)$/, handle: (s, _p, id) => customerJson(s.customer(id, 'path')) },
+  { method: 'POST', pattern: /^\/v1\/customers\/([^/]+)$/, handle: (s, p, id) => updateCustomer(s, p, id) },
   { method: 'GET', pattern: /^\/v1\/prices$/, handle: (s, p) => s.listPrices(p) },
   { method: 'POST', pattern: /^\/v1\/subscriptions$/, handle: (s, p) => s.createSubscription(p) },
   { method: 'GET', pattern: /^\/v1\/subscriptions\/([^/]+)$/, handle: (s, _p, id) => s.subscriptionJson(s.subscription(id, 'path')) },
@@ -80,6 +89,10 @@ const routes: Route[] = [
   { method: 'DELETE', pattern: /^\/v1\/subscriptions\/([^/]+)$/, handle: (s, _p, id) => s.cancelSubscription(id) },
   { method: 'POST', pattern: /^\/v1\/invoices\/create_preview$/, handle: (s, p) => s.createPreview(p) },
   { method: 'POST', pattern: /^\/v1\/billing_portal\/sessions$/, handle: (s, p) => s.createPortalSession(p) },
+  { method: 'POST', pattern: /^\/v1\/setup_intents$/, handle: (s, p) => createSetupIntent(s, p) },
+  { method: 'POST', pattern: /^\/v1\/setup_intents\/([^/]+)\/confirm$/, handle: (s, p, id) => confirmSetupIntent(s, p, id) },
+  { method: 'GET', pattern: /^\/v1\/payment_methods\/([^/]+)$/, handle: (s, _p, id) => retrievePaymentMethod(s, id) },
+  { method: 'POST', pattern: /^\/v1\/payment_methods\/([^/]+)\/detach$/, handle: (s, _p, id) => detachPaymentMethod(s, id) },
 ];
 
 /**

@@ -62,4 +62,11 @@ export const routePolicies: Record<string, RoutePolicy> = {
   'GET /invoices/:id': { access: 'tenant', resource: 'invoices', action: 'show' },
   'GET /invoices/:id/pdf': { access: 'tenant', resource: 'invoices', action: 'show' },
   'POST /webhooks/stripe': { access: 'public' },
+  'POST /payment-methods/setup-intent': { access: 'tenant', resource: 'payment-methods', action: 'create' },
+  'POST /payment-methods': { access: 'tenant', resource: 'payment-methods', action: 'create' },
+  'GET /payment-methods': { access: 'tenant', resource: 'payment-methods', action: 'list' },
+  'GET /payment-methods/:id': { access: 'tenant', resource: 'payment-methods', action: 'show' },
+  'PATCH /payment-methods/:id/set-default': { access: 'tenant', resource: 'payment-methods', action: 'edit' },
+  'DELETE /payment-methods/:id': { access: 'tenant', resource: 'payment-methods', action: 'delete' },
+  'POST /local-gateway/payment-methods': { access: 'tenant', resource: 'payment-methods', action: 'create' },
 };

@@ -156,6 +156,35 @@ export const localGatewayObjects = pgTable('local_gateway_objects', {
   updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
 });
 
+export const paymentMethods = pgTable('payment_methods', {
+  id: uuid('id').primaryKey().defaultRandom(),
+  tenantId: uuid('tenant_id').notNull(),
+  gatewayPaymentMethodId: text('gateway_payment_method_id').notNull(),
+  type: text('type', { enum: ['card', 'us_bank_account', 'sepa_debit'] }).notNull(),
+  cardBrand: text('card_brand'),
+  cardLast4: text('card_last4'),
+  cardExpMonth: integer('card_exp_month'),
+  cardExpYear: integer('card_exp_year'),
+  cardFunding: text('card_funding', { enum: ['credit', 'debit', 'prepaid', 'unknown'] }),
+  cardFingerprint: text('card_fingerprint'),
+  bankName: text('bank_name'),
+  bankLast4: text('bank_last4'),
+  billingName: text('billing_name'),
+  billingEmail: text('billing_email'),
+  isDefault: boolean('is_default').notNull(),
+  createdAt,
+});
+
+export const idempotencyKeys = pgTable('idempotency_keys', {
+  tenantId: uuid('tenant_id').notNull(),
+  scope: text('scope').notNull(),
+  key: text('key').notNull(),
+  requestHash: text('request_hash').notNull(),
+  statusCode: integer('status_code'),
+  response: jsonb('response').$type<unknown>(),
+  createdAt,
+});
+
 export const schema = {
   plans,
   tenants,
@@ -170,5 +199,7 @@ export const schema = {
   invoiceLines,
   webhookEvents,
   localGatewayObjects,
+  paymentMethods,
+  idempotencyKeys,
 };
 export type Schema = typeof schema;

@@ -1,4 +1,5 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
+import { passesLuhn } from '@cbp/contracts';
 import { and, eq, sql } from 'drizzle-orm';
 import type { AppDb } from '../../platform/db.js';
 import { localGatewayObjects, plans } from '../../platform/schema.js';
@@ -6,12 +7,14 @@ import {
   GatewayError,
   type GatewayCustomer,
   type GatewayEvent,
+  type GatewayPaymentMethod,
   type GatewaySubscription,
   type PaymentGateway,
   type PlanChangeQuote,
   type QuoteLine,
 } from './port.js';
 import { addMonth, prorationLines } from './proration.js';
+import { cardOf, declineMessages, testCardByNumber, testCardByPaymentMethodId, type CardBehaviour } from './test-cards.js';
 
 const newId = (prefix: string) => `${prefix}_${randomBytes(12).toString('base64url').replace(/[-_]/g, 'x')}`;
 
@@ -23,11 +26,19 @@ interface StoredSubscription extends Omit<GatewaySubscription, 'currentPeriodSta
 
 interface StoredEvent {
   id: string;
-  type: 'subscription.updated';
-  stripeType: string;
-  created: string;
-  subscription: StoredSubscription;
   delivered: boolean;
+  /** The GatewayEvent as JSON (dates as ISO strings). */
+  event: string;
+}
+
+type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
+
+const dateFields = new Set(['created', 'currentPeriodStart', 'currentPeriodEnd', 'trialEnd']);
+
+function reviveEvent(json: string): GatewayEvent {
+  return JSON.parse(json, (key, value: unknown) =>
+    dateFields.has(key) && typeof value === 'string' ? new Date(value) : value,
+  ) as GatewayEvent;
 }
 
 interface StoredInvoiceItem {
@@ -93,17 +104,10 @@ export class LocalGateway implements PaymentGateway {
   }
 
   /** Queues the event Stripe would send; `deliverEvents` hands queued events to the listener, like webhooks. */
-  private async emit(type: 'subscription.updated', subscription: GatewaySubscription) {
+  private async emit(event: DistributiveOmit<GatewayEvent, 'id' | 'created'>, customerId: string | null) {
     const id = newId('evt');
-    const stored: StoredEvent = {
-      id,
-      type,
-      stripeType: 'customer.subscription.updated',
-      created: this.now().toISOString(),
-      subscription: fromSubscription(subscription),
-      delivered: false,
-    };
-    await this.save(id, 'event', subscription.customerId, stored);
+    const stored: StoredEvent = { id, delivered: false, event: JSON.stringify({ ...event, id, created: this.now() }) };
+    await this.save(id, 'event', customerId, stored);
   }
 
   /** Delivers queued events in order to the listener; an event whose delivery fails stays queued. */
@@ -111,21 +115,15 @@ export class LocalGateway implements PaymentGateway {
     const listener = this.options.onEvent;
     if (!listener) return 0;
     const rows = await this.db
-      .select({ data: localGatewayObjects.data })
+      .select({ data: localGatewayObjects.data, customerId: localGatewayObjects.customerId })
       .from(localGatewayObjects)
       .where(and(eq(localGatewayObjects.object, 'event'), sql`(${localGatewayObjects.data}->>'delivered')::boolean = false`))
-      .orderBy(localGatewayObjects.createdAt)
+      .orderBy(localGatewayObjects.createdAt, localGatewayObjects.id)
       .limit(100);
-    for (const { data } of rows) {
+    for (const { data, customerId } of rows) {
       const stored = data as unknown as StoredEvent;
-      await listener({
-        id: stored.id,
-        type: stored.type,
-        stripeType: stored.stripeType,
-        created: new Date(stored.created),
-        subscription: toSubscription(stored.subscription),
-      });
-      await this.save(stored.id, 'event', stored.subscription.customerId, { ...stored, delivered: true });
+      await listener(reviveEvent(stored.event));
+      await this.save(stored.id, 'event', customerId, { ...stored, delivered: true });
     }
     return rows.length;
   }
@@ -160,7 +158,7 @@ export class LocalGateway implements PaymentGateway {
     };
     await this.save(stored.id, 'subscription', customerId, stored);
     const subscription = toSubscription(stored);
-    await this.emit('subscription.updated', subscription);
+    await this.emit({ type: 'subscription.updated', stripeType: 'customer.subscription.updated', subscription }, subscription.customerId);
     return subscription;
   }
 
@@ -201,7 +199,7 @@ export class LocalGateway implements PaymentGateway {
     const updated = { ...stored, planKey };
     await this.save(stored.id, 'subscription', stored.customerId, updated);
     const subscription = toSubscription(updated);
-    await this.emit('subscription.updated', subscription);
+    await this.emit({ type: 'subscription.updated', stripeType: 'customer.subscription.updated', subscription }, subscription.customerId);
     return subscription;
   }
 
@@ -211,7 +209,7 @@ export class LocalGateway implements PaymentGateway {
     const updated = { ...stored, cancelAtPeriodEnd };
     await this.save(stored.id, 'subscription', stored.customerId, updated);
     const subscription = toSubscription(updated);
-    await this.emit('subscription.updated', subscription);
+    await this.emit({ type: 'subscription.updated', stripeType: 'customer.subscription.updated', subscription }, subscription.customerId);
     return subscription;
   }
 
@@ -223,6 +221,131 @@ export class LocalGateway implements PaymentGateway {
   async createBillingPortalSession(_input: { customerId: string; returnUrl: string }) {
     return { url: `${this.options.portalUrl}/billing` };
   }
+
+  async createSetupIntent({ customerId }: { customerId: string }) {
+    await this.load(customerId, 'customer');
+    const id = newId('seti');
+    const clientSecret = `${id}_secret_${randomBytes(12).toString('hex')}`;
+    await this.save(id, 'setup_intent', customerId, { id, customerId, clientSecret, status: 'requires_payment_method' });
+    return { id, clientSecret };
+  }
+
+  /**
+   * Stripe.js's job in local mode: turns a test card into an unattached PaymentMethod.
+   * Only Stripe's documented test numbers are accepted, so no real card is ever stored.
+   */
+  async createCardPaymentMethod(input: { number: string; expMonth: number; expYear: number; name?: string | null }): Promise<string> {
+    const card = testCardByNumber(input.number);
+    if (!passesLuhn(input.number)) throw new GatewayError('incorrect_number', 'Your card number is invalid.', 422);
+    if (!card) {
+      throw new GatewayError('not_a_test_card', 'The local payment gateway accepts Stripe test cards only, such as 4242 4242 4242 4242.', 422);
+    }
+    const now = this.now();
+    if (input.expYear < now.getUTCFullYear() || (input.expYear === now.getUTCFullYear() && input.expMonth < now.getUTCMonth() + 1)) {
+      throw new GatewayError('invalid_expiry', "Your card's expiration date is in the past.", 422);
+    }
+    const stored: StoredPaymentMethod = {
+      id: newId('pm'),
+      customerId: null,
+      type: 'card',
+      card: cardOf(card, input.expMonth, input.expYear),
+      bankAccount: null,
+      billingDetails: { name: input.name ?? null, email: null },
+      behaviour: card.behaviour,
+    };
+    await this.save(stored.id, 'payment_method', null, stored);
+    return stored.id;
+  }
+
+  private async resolvePaymentMethod(paymentMethodId: string): Promise<StoredPaymentMethod> {
+    const testCard = testCardByPaymentMethodId(paymentMethodId);
+    if (testCard) {
+      // Stripe's test mode clones a test PaymentMethod id into a new method, expiring next year.
+      const next = this.now().getUTCFullYear() + 1;
+      return {
+        id: newId('pm'),
+        customerId: null,
+        type: 'card',
+        card: cardOf(testCard, 12, next),
+        bankAccount: null,
+        billingDetails: { name: null, email: null },
+        behaviour: testCard.behaviour,
+      };
+    }
+    return this.load<StoredPaymentMethod>(paymentMethodId, 'payment_method');
+  }
+
+  async attachPaymentMethod({ customerId, paymentMethodId, idempotencyKey }: { customerId: string; paymentMethodId: string; idempotencyKey: string }) {
+    await this.load(customerId, 'customer');
+    const idemId = `idem_${createHash('sha256').update(`${customerId}:${idempotencyKey}`).digest('hex').slice(0, 32)}`;
+    const [earlier] = await this.db
+      .select({ data: localGatewayObjects.data })
+      .from(localGatewayObjects)
+      .where(and(eq(localGatewayObjects.id, idemId), eq(localGatewayObjects.object, 'idempotency')))
+      .limit(1);
+    if (earlier) {
+      const replay = earlier.data as { paymentMethodId?: string; error?: { code: string; message: string } };
+      if (replay.error) throw new GatewayError(replay.error.code, replay.error.message, 402);
+      return toPaymentMethod(await this.load<StoredPaymentMethod>(replay.paymentMethodId ?? '', 'payment_method'));
+    }
+    const pm = await this.resolvePaymentMethod(paymentMethodId);
+    if (pm.customerId === customerId) return toPaymentMethod(pm);
+    if (pm.customerId) throw new GatewayError('payment_method_in_use', 'This payment method belongs to another customer.', 409);
+    if (pm.behaviour !== 'succeeds') {
+      const error = { code: pm.behaviour, message: declineMessages[pm.behaviour] };
+      await this.save(idemId, 'idempotency', customerId, { error });
+      throw new GatewayError(error.code, error.message, 402);
+    }
+    const attached = { ...pm, customerId };
+    await this.save(attached.id, 'payment_method', customerId, attached);
+    await this.save(idemId, 'idempotency', customerId, { paymentMethodId: attached.id });
+    const paymentMethod = toPaymentMethod(attached);
+    await this.emit({ type: 'payment_method.attached', stripeType: 'payment_method.attached', paymentMethod }, customerId);
+    return paymentMethod;
+  }
+
+  async detachPaymentMethod({ paymentMethodId }: { paymentMethodId: string }) {
+    const pm = await this.load<StoredPaymentMethod>(paymentMethodId, 'payment_method');
+    if (!pm.customerId) throw new GatewayError('payment_method_unattached', 'This payment method is not attached to a customer.', 400);
+    await this.save(pm.id, 'payment_method', null, { ...pm, customerId: null });
+    await this.emit(
+      { type: 'payment_method.detached', stripeType: 'payment_method.detached', paymentMethodId: pm.id, customerId: pm.customerId },
+      pm.customerId,
+    );
+  }
+
+  async setDefaultPaymentMethod({ customerId, paymentMethodId }: { customerId: string; paymentMethodId: string }) {
+    const customer = await this.load<Record<string, unknown>>(customerId, 'customer');
+    const pm = await this.load<StoredPaymentMethod>(paymentMethodId, 'payment_method');
+    if (pm.customerId !== customerId) throw new GatewayError('resource_missing', `No such PaymentMethod: '${paymentMethodId}'`, 404);
+    await this.save(customerId, 'customer', customerId, { ...customer, invoice_settings: { default_payment_method: paymentMethodId } });
+    await this.emit(
+      { type: 'customer.default_payment_method', stripeType: 'customer.updated', customerId, paymentMethodId },
+      customerId,
+    );
+  }
+
+  async retrievePaymentMethod(paymentMethodId: string): Promise<GatewayPaymentMethod | null> {
+    try {
+      return toPaymentMethod(await this.load<StoredPaymentMethod>(paymentMethodId, 'payment_method'));
+    } catch (err) {
+      if (err instanceof GatewayError && err.code === 'resource_missing') return null;
+      throw err;
+    }
+  }
+
+  async defaultPaymentMethodOf(customerId: string): Promise<string | null> {
+    const customer = await this.load<{ invoice_settings?: { default_payment_method?: string | null } }>(customerId, 'customer');
+    return customer.invoice_settings?.default_payment_method ?? null;
+  }
+}
+
+interface StoredPaymentMethod extends GatewayPaymentMethod {
+  behaviour: CardBehaviour;
+}
+
+function toPaymentMethod({ behaviour: _behaviour, ...pm }: StoredPaymentMethod): GatewayPaymentMethod {
+  return pm;
 }
 
 function toSubscription(s: StoredSubscription): GatewaySubscription {
@@ -234,11 +357,3 @@ function toSubscription(s: StoredSubscription): GatewaySubscription {
   };
 }
 
-function fromSubscription(s: GatewaySubscription): StoredSubscription {
-  return {
-    ...s,
-    currentPeriodStart: s.currentPeriodStart.toISOString(),
-    currentPeriodEnd: s.currentPeriodEnd.toISOString(),
-    trialEnd: s.trialEnd?.toISOString() ?? null,
-  };
-}

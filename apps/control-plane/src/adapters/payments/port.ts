@@ -1,4 +1,4 @@
-import type { InvoiceLineKind, InvoiceStatus, SubscriptionStatus } from '@cbp/contracts';
+import type { InvoiceLineKind, InvoiceStatus, PaymentMethodType, SubscriptionStatus } from '@cbp/contracts';
 
 /**
  * The payment gateway port: the operations CBP needs from Stripe, in Stripe's nouns.
@@ -19,6 +19,40 @@ export interface PaymentGateway {
   /** The next invoice as it stands (plan for the next period plus pending prorations). */
   upcomingInvoice(input: { subscriptionId: string }): Promise<PlanChangeQuote>;
   createBillingPortalSession(input: { customerId: string; returnUrl: string }): Promise<{ url: string }>;
+
+  /** A SetupIntent the browser confirms (Stripe Elements `confirmSetup`) to collect a method. */
+  createSetupIntent(input: { customerId: string }): Promise<{ id: string; clientSecret: string }>;
+  /**
+   * Verifies a payment method for off-session use (a confirmed SetupIntent, so declines surface
+   * now: GatewayError `card_declined`, `insufficient_funds`, `expired_card`,
+   * `authentication_required`, status 402) and attaches it to the customer.
+   * Accepts Stripe's test PaymentMethod ids (`pm_card_visa`, ...) like Stripe's test mode.
+   * `idempotencyKey` makes a retried call attach once.
+   */
+  attachPaymentMethod(input: { customerId: string; paymentMethodId: string; idempotencyKey: string }): Promise<GatewayPaymentMethod>;
+  detachPaymentMethod(input: { paymentMethodId: string }): Promise<void>;
+  /** The customer's `invoice_settings.default_payment_method`. */
+  setDefaultPaymentMethod(input: { customerId: string; paymentMethodId: string }): Promise<void>;
+  /** Current state, for events: a webhook says something changed, the gateway says what is true now. */
+  retrievePaymentMethod(paymentMethodId: string): Promise<GatewayPaymentMethod | null>;
+  defaultPaymentMethodOf(customerId: string): Promise<string | null>;
+}
+
+export interface GatewayPaymentMethod {
+  id: string;
+  customerId: string | null;
+  type: PaymentMethodType;
+  card: {
+    brand: string;
+    last4: string;
+    expMonth: number;
+    expYear: number;
+    funding: 'credit' | 'debit' | 'prepaid' | 'unknown';
+    /** Same card, same fingerprint (Stripe's `card.fingerprint`): duplicates are refused. */
+    fingerprint: string | null;
+  } | null;
+  bankAccount: { bankName: string | null; last4: string } | null;
+  billingDetails: { name: string | null; email: string | null };
 }
 
 export interface GatewayCustomer {
@@ -88,6 +122,9 @@ export type GatewayEvent =
   | { id: string; created: Date; type: 'subscription.updated'; stripeType: string; subscription: GatewaySubscription }
   | { id: string; created: Date; type: 'subscription.deleted'; stripeType: string; subscription: GatewaySubscription }
   | { id: string; created: Date; type: 'invoice.updated'; stripeType: string; invoice: GatewayInvoice }
+  | { id: string; created: Date; type: 'payment_method.attached' | 'payment_method.updated'; stripeType: string; paymentMethod: GatewayPaymentMethod }
+  | { id: string; created: Date; type: 'payment_method.detached'; stripeType: string; paymentMethodId: string; customerId: string | null }
+  | { id: string; created: Date; type: 'customer.default_payment_method'; stripeType: string; customerId: string; paymentMethodId: string | null }
   | { id: string; created: Date; type: 'ignored'; stripeType: string };
 
 export class GatewayError extends Error {

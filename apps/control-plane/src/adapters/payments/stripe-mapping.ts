@@ -6,6 +6,7 @@ import {
   type GatewayEvent,
   type GatewayInvoice,
   type GatewayInvoiceLine,
+  type GatewayPaymentMethod,
   type GatewaySubscription,
   type QuoteLine,
 } from './port.js';
@@ -174,9 +175,60 @@ export function invoiceFromStripe(inv: Stripe.Invoice): GatewayInvoice {
   };
 }
 
+const cardFundings = new Set(['credit', 'debit', 'prepaid']);
+
 /**
- * Normalises a Stripe event. Subscription events of a subscription without a CBP price map to
- * 'ignored' (CBP cannot represent them, and throwing would make Stripe retry for days).
+ * Cards, US bank accounts and SEPA Direct Debit accounts; any other type (Link, PayPal, ...)
+ * throws `unsupported_payment_method` (422).
+ */
+export function paymentMethodFromStripe(pm: Stripe.PaymentMethod): GatewayPaymentMethod {
+  const base = {
+    id: pm.id,
+    customerId: idOf(pm.customer),
+    billingDetails: { name: pm.billing_details?.name ?? null, email: pm.billing_details?.email ?? null },
+  };
+  const noDetails = () => new GatewayError('invalid_stripe_object', `Stripe payment method ${pm.id} has no ${pm.type} details.`);
+  switch (pm.type) {
+    case 'card': {
+      if (!pm.card) throw noDetails();
+      const { card } = pm;
+      return {
+        ...base,
+        type: 'card',
+        card: {
+          brand: card.brand,
+          last4: card.last4,
+          expMonth: card.exp_month,
+          expYear: card.exp_year,
+          funding: cardFundings.has(card.funding) ? (card.funding as 'credit' | 'debit' | 'prepaid') : 'unknown',
+          fingerprint: card.fingerprint ?? null,
+        },
+        bankAccount: null,
+      };
+    }
+    case 'us_bank_account': {
+      if (!pm.us_bank_account) throw noDetails();
+      const bank = pm.us_bank_account;
+      return { ...base, type: 'us_bank_account', card: null, bankAccount: { bankName: bank.bank_name ?? null, last4: bank.last4 ?? '' } };
+    }
+    case 'sepa_debit': {
+      if (!pm.sepa_debit) throw noDetails();
+      const sepa = pm.sepa_debit;
+      return { ...base, type: 'sepa_debit', card: null, bankAccount: { bankName: sepa.bank_code ?? null, last4: sepa.last4 ?? '' } };
+    }
+    default:
+      throw new GatewayError(
+        'unsupported_payment_method',
+        `Payment methods of type ${pm.type} are not supported: use a card, a US bank account or a SEPA Direct Debit account.`,
+        422,
+      );
+  }
+}
+
+/**
+ * Normalises a Stripe event. Subscription events of a subscription without a CBP price, and
+ * payment method events of an unsupported type, map to 'ignored' (CBP cannot represent them,
+ * and throwing would make Stripe retry for days).
  */
 export function eventFromStripe(event: Stripe.Event): GatewayEvent {
   const base = { id: event.id, created: fromUnix(event.created), stripeType: event.type };
@@ -204,6 +256,38 @@ export function eventFromStripe(event: Stripe.Event): GatewayEvent {
     case 'invoice.marked_uncollectible':
     case 'invoice.updated':
       return { ...base, type: 'invoice.updated', invoice: invoiceFromStripe(event.data.object) };
+    case 'payment_method.attached':
+    case 'payment_method.updated':
+    case 'payment_method.automatically_updated': {
+      let paymentMethod: GatewayPaymentMethod;
+      try {
+        paymentMethod = paymentMethodFromStripe(event.data.object);
+      } catch (err) {
+        if (err instanceof GatewayError && err.code === 'unsupported_payment_method') return { ...base, type: 'ignored' };
+        throw err;
+      }
+      const type = event.type === 'payment_method.attached' ? 'payment_method.attached' : 'payment_method.updated';
+      return { ...base, type, paymentMethod };
+    }
+    case 'payment_method.detached':
+      // The object is already detached (`customer: null`): the customer it left is the previous value.
+      return {
+        ...base,
+        type: 'payment_method.detached',
+        paymentMethodId: event.data.object.id,
+        customerId: idOf(event.data.previous_attributes?.customer),
+      };
+    case 'customer.updated': {
+      // Only a change of the default payment method matters; a default set from none has previous value null.
+      const previous = event.data.previous_attributes?.invoice_settings;
+      if (!previous || !('default_payment_method' in previous)) return { ...base, type: 'ignored' };
+      return {
+        ...base,
+        type: 'customer.default_payment_method',
+        customerId: event.data.object.id,
+        paymentMethodId: idOf(event.data.object.invoice_settings?.default_payment_method),
+      };
+    }
     default:
       return { ...base, type: 'ignored' };
   }

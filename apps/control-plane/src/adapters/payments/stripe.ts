@@ -3,11 +3,12 @@ import {
   GatewayError,
   priceLookupKey,
   type GatewayCustomer,
+  type GatewayPaymentMethod,
   type GatewaySubscription,
   type PaymentGateway,
   type PlanChangeQuote,
 } from './port.js';
-import { isProrationLine, planItemOf, quoteLineFromStripe, subscriptionFromStripe } from './stripe-mapping.js';
+import { isProrationLine, paymentMethodFromStripe, planItemOf, quoteLineFromStripe, subscriptionFromStripe } from './stripe-mapping.js';
 
 /**
  * A Stripe client on the SDK's pinned API version. `overrides` point it at another host
@@ -67,6 +68,26 @@ export function gatewayErrorFromStripe(err: unknown, operation: string): unknown
     return new GatewayError('stripe_unavailable', `Stripe is unavailable; could not ${operation}. Try again shortly.`, 503);
   }
   return new GatewayError('stripe_error', `Stripe failed to ${operation}.${detail}`, 502);
+}
+
+/** Stripe's decline and error codes CBP names, with Stripe's sentence for each when it sends none. */
+const declines: Record<string, { code: string; message: string }> = {
+  insufficient_funds: { code: 'insufficient_funds', message: 'Your card has insufficient funds.' },
+  expired_card: { code: 'expired_card', message: 'Your card has expired.' },
+  incorrect_cvc: { code: 'incorrect_cvc', message: "Your card's security code is incorrect." },
+  authentication_required: { code: 'authentication_required', message: 'This card requires authentication. Add it from the portal to complete verification.' },
+};
+const genericDecline = { code: 'card_declined', message: 'Your card was declined.' };
+
+/**
+ * A card error while verifying a payment method: Stripe's `decline_code` (else its `code`)
+ * named where CBP distinguishes it, else `card_declined`; the message is Stripe's own sentence
+ * for the customer (generic_decline, lost_card, fraudulent, ... all read "Your card was declined.").
+ */
+export function cardErrorFromStripe(err: Stripe.errors.StripeCardError): GatewayError {
+  const known = [err.decline_code, err.code].map((code) => (code ? declines[code] : undefined)).find(Boolean);
+  const { code, message } = known ?? genericDecline;
+  return new GatewayError(code, err.message ? redact(err.message) : message, 402);
 }
 
 const toUnix = (date: Date) => Math.floor(date.getTime() / 1000);
@@ -179,6 +200,106 @@ export class StripeGateway implements PaymentGateway {
     return { url: session.url };
   }
 
+  async createSetupIntent(input: { customerId: string }): Promise<{ id: string; clientSecret: string }> {
+    const intent = await this.call('start collecting a payment method', () =>
+      this.stripe.setupIntents.create({
+        customer: input.customerId,
+        usage: 'off_session',
+        automatic_payment_methods: { enabled: true },
+      }),
+    );
+    if (!intent.client_secret) {
+      throw new GatewayError('invalid_stripe_object', `Stripe SetupIntent ${intent.id} has no client secret.`);
+    }
+    return { id: intent.id, clientSecret: intent.client_secret };
+  }
+
+  /**
+   * Stripe's server-side save: a SetupIntent created and confirmed at once for off-session use,
+   * which verifies the card with the issuer and, on success, attaches the method to the customer.
+   * A method already on the customer (confirmed in the browser by Elements `confirmSetup`) is
+   * verified already: it is returned as is.
+   */
+  async attachPaymentMethod(input: { customerId: string; paymentMethodId: string; idempotencyKey: string }): Promise<GatewayPaymentMethod> {
+    // Stripe's test ids (pm_card_visa, ...) are cloned by the SetupIntent, never retrieved as such.
+    if (!input.paymentMethodId.startsWith('pm_card_')) {
+      const current = paymentMethodFromStripe(await this.fetchPaymentMethod(input.paymentMethodId));
+      if (current.customerId === input.customerId) return current;
+      if (current.customerId) {
+        throw new GatewayError('payment_method_in_use', 'This payment method belongs to another customer.', 409);
+      }
+    }
+    let intent: Stripe.SetupIntent;
+    try {
+      intent = await this.stripe.setupIntents.create(
+        {
+          customer: input.customerId,
+          payment_method: input.paymentMethodId,
+          confirm: true,
+          usage: 'off_session',
+          // Server-side there is no page to return to: redirect-based methods are excluded
+          // (else Stripe requires a return_url). `payment_method_types` is gone from this API version.
+          automatic_payment_methods: { enabled: true, allow_redirects: 'never' },
+        },
+        { idempotencyKey: input.idempotencyKey },
+      );
+    } catch (err) {
+      throw attachErrorFromStripe(err);
+    }
+    if (intent.status === 'requires_action') {
+      throw new GatewayError('authentication_required', 'This card requires authentication. Add it from the portal to complete verification.', 402);
+    }
+    if (intent.status !== 'succeeded' && intent.status !== 'processing') {
+      const reason = intent.last_setup_error?.message ? redact(intent.last_setup_error.message) : `the SetupIntent is ${intent.status}`;
+      throw new GatewayError('setup_failed', `The payment method could not be verified: ${reason}`, 402);
+    }
+    const attachedId = typeof intent.payment_method === 'string' ? intent.payment_method : intent.payment_method?.id;
+    if (!attachedId) throw new GatewayError('invalid_stripe_object', `Stripe SetupIntent ${intent.id} has no payment method.`);
+    return paymentMethodFromStripe(await this.fetchPaymentMethod(attachedId));
+  }
+
+  async detachPaymentMethod(input: { paymentMethodId: string }): Promise<void> {
+    try {
+      await this.stripe.paymentMethods.detach(input.paymentMethodId);
+    } catch (err) {
+      // Stripe's only other refusal of a detach: the method is on no customer.
+      if (err instanceof Stripe.errors.StripeInvalidRequestError && err.code !== 'resource_missing') {
+        throw new GatewayError('payment_method_unattached', 'This payment method is not attached to a customer.', 400);
+      }
+      throw gatewayErrorFromStripe(err, 'detach the payment method');
+    }
+  }
+
+  async setDefaultPaymentMethod(input: { customerId: string; paymentMethodId: string }): Promise<void> {
+    await this.call('set the default payment method', () =>
+      this.stripe.customers.update(input.customerId, {
+        invoice_settings: { default_payment_method: input.paymentMethodId },
+      }),
+    );
+  }
+
+  /** The method as it is now; null when Stripe has no such method. */
+  async retrievePaymentMethod(paymentMethodId: string): Promise<GatewayPaymentMethod | null> {
+    try {
+      return paymentMethodFromStripe(await this.fetchPaymentMethod(paymentMethodId));
+    } catch (err) {
+      if (err instanceof GatewayError && err.code === 'resource_missing') return null;
+      throw err;
+    }
+  }
+
+  /** The customer's `invoice_settings.default_payment_method`; null for a deleted customer. */
+  async defaultPaymentMethodOf(customerId: string): Promise<string | null> {
+    const customer = await this.call('find the customer', () => this.stripe.customers.retrieve(customerId));
+    if (customer.deleted) return null;
+    const current = customer.invoice_settings?.default_payment_method;
+    return (typeof current === 'string' ? current : current?.id) ?? null;
+  }
+
+  private fetchPaymentMethod(id: string) {
+    return this.call('find the payment method', () => this.stripe.paymentMethods.retrieve(id));
+  }
+
   private retrieveSubscription(id: string) {
     return this.call('find the subscription', () => this.stripe.subscriptions.retrieve(id));
   }
@@ -208,4 +329,14 @@ export class StripeGateway implements PaymentGateway {
       throw gatewayErrorFromStripe(err, operation);
     }
   }
+}
+
+/** Errors of the confirmed SetupIntent: declines by name, a method Stripe will not use as 400. */
+function attachErrorFromStripe(err: unknown): unknown {
+  if (err instanceof Stripe.errors.StripeCardError) return cardErrorFromStripe(err);
+  if (err instanceof Stripe.errors.StripeInvalidRequestError && err.param === 'payment_method' && err.code !== 'resource_missing') {
+    // E.g. a method detached earlier, which Stripe never reuses.
+    return new GatewayError('invalid_payment_method', redact(err.message), 400);
+  }
+  return gatewayErrorFromStripe(err, 'verify the payment method');
 }

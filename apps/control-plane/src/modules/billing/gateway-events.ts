@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import type { GatewayEvent, GatewayInvoice } from '../../adapters/payments/port.js';
+import type { GatewayEvent, GatewayInvoice, PaymentGateway } from '../../adapters/payments/port.js';
 import { recordAuditEntry } from '../../platform/audit.js';
 import { systemContext } from '../../platform/context.js';
 import { queryRows, scopeToTenant, type AppDb, type Tx } from '../../platform/db.js';
@@ -13,6 +13,7 @@ import {
   updateSubscription,
   upsertInvoice,
 } from './billing.repo.js';
+import { applyPaymentMethodEvent, tenantOfPaymentMethod, type PaymentMethodEvent } from '../payment-methods/payment-methods.events.js';
 import { mirrorOf } from './subscriptions.service.js';
 
 export type EventOutcome = 'applied' | 'duplicate' | 'stale' | 'ignored' | 'unknown_object';
@@ -26,7 +27,14 @@ const finalInvoiceStates = new Set(['paid', 'void', 'uncollectible']);
  * finds it and changes nothing; an event older than the state already applied is recorded as
  * stale and changes nothing either. A failure rolls the claim back so the sender's retry works.
  */
-export function applyGatewayEvent(db: AppDb, event: GatewayEvent, source: 'stripe' | 'local'): Promise<EventOutcome> {
+export async function applyGatewayEvent(
+  db: AppDb,
+  gateway: PaymentGateway,
+  received: GatewayEvent,
+  source: 'stripe' | 'local',
+): Promise<EventOutcome> {
+  // Payment-method payloads may be outdated by the time they arrive: apply what is true now.
+  const event = await currentStateOf(gateway, received);
   return db.transaction(async (tx) => {
     const claimed = await queryRows<{ id: string }>(
       tx,
@@ -40,6 +48,30 @@ export function applyGatewayEvent(db: AppDb, event: GatewayEvent, source: 'strip
   });
 }
 
+/**
+ * Stripe's advice for webhooks: treat the event as "this object changed" and read its current
+ * state. An `attached` event of a method detached since becomes a detach, and so on, so replays
+ * and late deliveries converge on the gateway's truth instead of undoing newer changes.
+ */
+async function currentStateOf(gateway: PaymentGateway, event: GatewayEvent): Promise<GatewayEvent> {
+  const base = { id: event.id, created: event.created, stripeType: event.stripeType };
+  switch (event.type) {
+    case 'payment_method.attached':
+    case 'payment_method.updated':
+    case 'payment_method.detached': {
+      const id = event.type === 'payment_method.detached' ? event.paymentMethodId : event.paymentMethod.id;
+      const knownCustomer = event.type === 'payment_method.detached' ? event.customerId : event.paymentMethod.customerId;
+      const now = await gateway.retrievePaymentMethod(id);
+      if (now?.customerId) return { ...base, type: event.type === 'payment_method.updated' ? 'payment_method.updated' : 'payment_method.attached', paymentMethod: now };
+      return { ...base, type: 'payment_method.detached', paymentMethodId: id, customerId: knownCustomer };
+    }
+    case 'customer.default_payment_method':
+      return { ...base, type: event.type, customerId: event.customerId, paymentMethodId: await gateway.defaultPaymentMethodOf(event.customerId) };
+    default:
+      return event;
+  }
+}
+
 function applyOnce(tx: Tx, event: GatewayEvent): Promise<EventOutcome> {
   switch (event.type) {
     case 'ignored':
@@ -49,7 +81,26 @@ function applyOnce(tx: Tx, event: GatewayEvent): Promise<EventOutcome> {
       return applySubscription(tx, event);
     case 'invoice.updated':
       return applyInvoice(tx, event.invoice, event);
+    case 'payment_method.attached':
+    case 'payment_method.updated':
+      return applyToCustomer(tx, event.paymentMethod.customerId, event);
+    case 'payment_method.detached':
+    case 'customer.default_payment_method':
+      return applyToCustomer(tx, event.customerId, event);
   }
+}
+
+async function applyToCustomer(tx: Tx, customerId: string | null, event: PaymentMethodEvent): Promise<EventOutcome> {
+  // A detach event may not name the customer: find it through the method CBP knows.
+  const tenantId = customerId
+    ? await tenantOfCustomer(tx, customerId)
+    : event.type === 'payment_method.detached'
+      ? await tenantOfPaymentMethod(tx, event.paymentMethodId)
+      : undefined;
+  if (!tenantId) return 'unknown_object';
+  await scopeToTenant(tx, tenantId);
+  await applyPaymentMethodEvent(tx, tenantId, event);
+  return 'applied';
 }
 
 async function applySubscription(

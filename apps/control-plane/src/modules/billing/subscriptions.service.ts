@@ -52,6 +52,23 @@ export function mirrorOf(g: GatewaySubscription, planId: string) {
   };
 }
 
+/** The tenant's customer id at the gateway. */
+export async function customerIdOf(db: AppDb, tenantId: string): Promise<string> {
+  const customer = await withTenant(db, tenantId, (tx) => customerOf(tx, tenantId));
+  if (!customer) throw new AppError(409, 'NOT_PROVISIONED', 'This organization has no billing account yet.');
+  return customer.customerId;
+}
+
+/** Whether the tenant's subscription costs money (it then needs a payment method to charge). */
+export async function subscriptionIsPaid(db: AppDb, tenantId: string): Promise<boolean> {
+  return withTenant(db, tenantId, async (tx) => {
+    const sub = await subscriptionOf(tx, tenantId);
+    if (!sub || sub.status === 'canceled') return false;
+    const plan = await planById(tx, sub.planId);
+    return (plan?.priceMonthly ?? 0) > 0;
+  });
+}
+
 export async function currentSubscription({ db }: BillingDeps, tenantId: string): Promise<Subscription> {
   return withTenant(db, tenantId, async (tx) => {
     const { sub, plan } = await requireSubscription(tx, tenantId);

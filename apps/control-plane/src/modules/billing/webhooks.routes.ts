@@ -3,12 +3,14 @@ import type Stripe from 'stripe';
 import { z } from 'zod';
 import { Problem } from '@cbp/contracts';
 import { parseStripeWebhook, WebhookSignatureError } from '../../adapters/payments/stripe-mapping.js';
+import type { PaymentGateway } from '../../adapters/payments/port.js';
 import type { AppDb } from '../../platform/db.js';
 import { AppError } from '../../platform/errors.js';
 import { applyGatewayEvent } from './gateway-events.js';
 
 export interface WebhookDeps {
   db: AppDb;
+  gateway: PaymentGateway;
   /** Only used to verify signatures; no API call is made with it. */
   stripe: Stripe;
   secret: string | undefined;
@@ -16,7 +18,7 @@ export interface WebhookDeps {
 
 const Receipt = z.object({ received: z.literal(true), outcome: z.string() });
 
-export const webhookRoutes: FastifyPluginAsyncZod<WebhookDeps> = async (app, { db, stripe, secret }) => {
+export const webhookRoutes: FastifyPluginAsyncZod<WebhookDeps> = async (app, { db, gateway, stripe, secret }) => {
   // Signatures are computed over the exact bytes Stripe sent: keep the body raw.
   app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (_request, body, done) => done(null, body));
 
@@ -42,7 +44,7 @@ export const webhookRoutes: FastifyPluginAsyncZod<WebhookDeps> = async (app, { d
         }
         throw err;
       }
-      const outcome = await applyGatewayEvent(db, event, 'stripe');
+      const outcome = await applyGatewayEvent(db, gateway, event, 'stripe');
       request.log.info({ eventId: event.id, type: event.stripeType, outcome }, 'stripe webhook');
       return { received: true as const, outcome };
     },
