@@ -33,6 +33,12 @@ export default defineConfig({
       ],
     },
   },
+  projects: [
+    // Specs that only read the shared demo data run in parallel.
+    { name: 'portal', grepInvert: /@changes-demo-data/ },
+    // Tests that change it (Acme's plan) run one at a time after all the others, and put it back.
+    { name: 'changes-demo-data', grep: /@changes-demo-data/, dependencies: ['portal'], fullyParallel: false, workers: 1 },
+  ],
   webServer: [
     {
       command: 'npm run --silent start -w @cbp/control-plane',

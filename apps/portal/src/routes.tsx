@@ -6,7 +6,10 @@ import { FullPageLoading } from '@/components/layout/full-page-loading';
 
 // One chunk per page: the first load only fetches what the landing route needs.
 const DashboardPage = lazy(() => import('@/pages/dashboard'));
-const BillingPage = lazy(() => import('@/pages/billing'));
+const BillingOverviewPage = lazy(() => import('@/pages/billing'));
+const BillingPlansPage = lazy(() => import('@/pages/billing/plans'));
+const InvoicesPage = lazy(() => import('@/pages/billing/invoices'));
+const InvoiceDetailPage = lazy(() => import('@/pages/billing/invoice-detail'));
 const UsagePage = lazy(() => import('@/pages/usage'));
 const TeamPage = lazy(() => import('@/pages/team'));
 const OrganizationPage = lazy(() => import('@/pages/organization'));
@@ -28,7 +31,12 @@ export function AppRoutes() {
           }
         >
           <Route index element={<DashboardPage />} />
-          <Route path="billing" element={<BillingPage />} />
+          <Route path="billing">
+            <Route index element={<BillingOverviewPage />} />
+            <Route path="plans" element={<BillingPlansPage />} />
+            <Route path="invoices" element={<InvoicesPage />} />
+            <Route path="invoices/:invoiceId" element={<InvoiceDetailPage />} />
+          </Route>
           <Route path="usage" element={<UsagePage />} />
           <Route path="team" element={<TeamPage />} />
           <Route path="organization" element={<OrganizationPage />} />

@@ -17,6 +17,7 @@ interface DemoBilling {
   apiCalls: number[];
 }
 
+const shortDate = (d: Date) => d.toLocaleDateString('en-US', { month: 'short', day: 'numeric', year: 'numeric', timeZone: 'UTC' });
 const monthName = (d: Date) => d.toLocaleDateString('en-US', { month: 'long', year: 'numeric', timeZone: 'UTC' });
 
 function usageLine(limit: MetricLimit | undefined, used: number, start: Date, end: Date) {
@@ -24,7 +25,7 @@ function usageLine(limit: MetricLimit | undefined, used: number, start: Date, en
   const units = Math.ceil(Math.max(0, used - limit.included) / limit.overageUnit);
   return {
     kind: 'usage' as const,
-    description: `API calls ${start.toISOString().slice(0, 10)} – ${end.toISOString().slice(0, 10)}: ${used.toLocaleString('en-US')} (${limit.included.toLocaleString('en-US')} included)`,
+    description: `API calls ${shortDate(start)} – ${shortDate(end)}: ${used.toLocaleString('en-US')} (${limit.included.toLocaleString('en-US')} included)`,
     metricType: 'api_calls',
     quantity: used,
     unitAmount: limit.overagePrice,

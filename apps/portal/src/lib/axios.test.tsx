@@ -122,6 +122,16 @@ describe('platformApi response interceptor', () => {
     expect(vi.mocked(toast.error).mock.calls[0]?.[0]).toContain('Cannot reach the CBP API');
   });
 
+  it('reads the problem of a failed download, whose body arrives as a Blob', async () => {
+    const notFound = { ...validationProblem, status: 404, title: 'Not found', detail: 'Invoice not found.', code: 'NOT_FOUND' };
+    const body = new Blob([JSON.stringify(notFound)], { type: 'application/problem+json' });
+    const { api } = fakeApi({ status: 404, body, contentType: 'application/problem+json' });
+    const error = await api.get('/invoices/x/pdf', { responseType: 'blob' }).catch((e: unknown) => e);
+    expect(error).toMatchObject({ statusCode: 404, message: 'Invoice not found.' });
+    expect(problemFromError(error)?.code).toBe('NOT_FOUND');
+    expect(vi.mocked(toast.error).mock.calls[0]?.[0]).toBe('Not found');
+  });
+
   it('reports an HTTP error without a problem body by its status', async () => {
     const { api } = fakeApi({ status: 502, body: '<html>Bad gateway</html>', contentType: 'text/html' });
     const error = await api.get('/plans').catch((e: unknown) => e);

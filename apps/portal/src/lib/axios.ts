@@ -58,6 +58,16 @@ export function parseResponse<S extends z.ZodType>(schema: S, body: unknown, wha
   throw new ApiError(`The server sent ${what} in an unexpected shape.`, 0);
 }
 
+/** A download (`responseType: 'blob'`) gets its problem+json error body as a Blob too. */
+async function readErrorBlob(blob: Blob): Promise<unknown> {
+  if (!/json/i.test(blob.type)) return blob;
+  try {
+    return JSON.parse(await blob.text()) as unknown;
+  } catch {
+    return blob;
+  }
+}
+
 function toApiError(error: AxiosError): ApiError {
   const response = error.response;
   if (!response) {
@@ -79,8 +89,9 @@ export function createPlatformApi(baseURL: string = config.apiUrl): AxiosInstanc
     return request;
   });
 
-  api.interceptors.response.use(undefined, (error: unknown) => {
+  api.interceptors.response.use(undefined, async (error: unknown) => {
     if (!axios.isAxiosError(error)) return Promise.reject(error);
+    if (error.response?.data instanceof Blob) error.response.data = await readErrorBlob(error.response.data);
     const apiError = toApiError(error);
     if (apiError.statusCode === 401) {
       void reauthenticate();

@@ -1,5 +1,6 @@
+import { useEffect } from 'react';
 import { render } from '@testing-library/react';
-import { MemoryRouter } from 'react-router';
+import { MemoryRouter, useLocation, type Location } from 'react-router';
 import { QueryClient } from '@tanstack/react-query';
 import { Portal } from '@/App';
 
@@ -7,12 +8,28 @@ export function createTestQueryClient(): QueryClient {
   return new QueryClient({ defaultOptions: { queries: { retry: false, refetchOnWindowFocus: false } } });
 }
 
+function LocationProbe({ onChange }: { onChange: (location: Location) => void }) {
+  const location = useLocation();
+  useEffect(() => {
+    onChange(location);
+  }, [location, onChange]);
+  return null;
+}
+
 /** The whole portal (Refine, providers, routes) at `path`, as a signed-in browser would see it. */
 export function renderPortal(path: string, queryClient: QueryClient = createTestQueryClient()) {
+  let current: Location | null = null;
   const result = render(
     <MemoryRouter initialEntries={[path]}>
       <Portal queryClient={queryClient} />
+      <LocationProbe
+        onChange={(location) => {
+          current = location;
+        }}
+      />
     </MemoryRouter>,
   );
-  return { ...result, queryClient };
+  /** Path plus query string of the page shown now, e.g. `/billing/invoices?status=open`. */
+  const currentUrl = () => (current ? `${current.pathname}${current.search}` : path);
+  return { ...result, queryClient, currentUrl };
 }

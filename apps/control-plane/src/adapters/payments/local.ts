@@ -16,6 +16,8 @@ import {
 import { addMonth, prorationLines } from './proration.js';
 import { cardOf, declineMessages, testCardByNumber, testCardByPaymentMethodId, type CardBehaviour } from './test-cards.js';
 
+const shortDate = (d: Date) => d.toLocaleDateString('en-US', { month: 'short', day: 'numeric', year: 'numeric', timeZone: 'UTC' });
+
 const newId = (prefix: string) => `${prefix}_${randomBytes(12).toString('base64url').replace(/[-_]/g, 'x')}`;
 
 interface StoredSubscription extends Omit<GatewaySubscription, 'currentPeriodStart' | 'currentPeriodEnd' | 'trialEnd'> {
@@ -172,7 +174,7 @@ export class LocalGateway implements PaymentGateway {
     const periodEnd = new Date(stored.currentPeriodEnd);
     const next: QuoteLine[] = stored.cancelAtPeriodEnd
       ? [...pending, ...proration]
-      : [{ description: `${to.name} plan (${periodEnd.toISOString().slice(0, 10)} – ${addMonth(periodEnd).toISOString().slice(0, 10)})`, amount: to.priceMonthly }, ...pending, ...proration];
+      : [{ description: `${to.name} plan (${shortDate(periodEnd)} – ${shortDate(addMonth(periodEnd))})`, amount: to.priceMonthly }, ...pending, ...proration];
     return {
       prorationLines: proration,
       nextInvoiceLines: next,

@@ -11,7 +11,8 @@ export const DialogClose = DialogPrimitive.Close;
 const dialogContentVariants = cva('fixed z-50 border bg-card text-card-foreground shadow-xl focus:outline-none', {
   variants: {
     side: {
-      center: 'left-1/2 top-1/2 w-full max-w-lg -translate-x-1/2 -translate-y-1/2 rounded-xl p-6',
+      center:
+        'left-1/2 top-1/2 max-h-[calc(100dvh-2rem)] w-[calc(100%-2rem)] max-w-lg -translate-x-1/2 -translate-y-1/2 overflow-y-auto rounded-xl p-6',
       left: 'inset-y-0 left-0 h-full w-72 max-w-[85vw] border-y-0 border-l-0 p-0',
     },
   },

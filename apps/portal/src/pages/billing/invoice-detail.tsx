@@ -1,0 +1,193 @@
+import type { ReactNode } from 'react';
+import { Link, useParams } from 'react-router';
+import { ArrowLeft, FileQuestion } from 'lucide-react';
+import { BillingNav } from '@/components/billing/billing-nav';
+import { InvoicePdfButton } from '@/components/billing/invoice-pdf-button';
+import { QueryError } from '@/components/billing/query-error';
+import { InvoiceStatusBadge } from '@/components/billing/status-badges';
+import { PageHeader } from '@/components/layout/page-header';
+import { Button } from '@/components/ui/button';
+import { Card, CardContent, CardHeader, CardTitle } from '@/components/ui/card';
+import { Skeleton } from '@/components/ui/skeleton';
+import { useInvoice } from '@/hooks/use-billing';
+import { ApiError } from '@/lib/axios';
+import { cn } from '@/lib/cn';
+import { formatDate, formatPeriod } from '@/lib/dates';
+import { formatMoney } from '@/lib/money';
+import type { Invoice } from '@/types/billing';
+
+const count = new Intl.NumberFormat();
+const headerCell = 'px-4 py-2.5 text-left text-xs font-medium whitespace-nowrap text-muted-foreground';
+const cell = 'px-4 py-3';
+
+function BackLink() {
+  return (
+    <Link
+      to="/billing/invoices"
+      className="mb-3 inline-flex items-center gap-1 text-sm text-muted-foreground underline-offset-4 hover:text-foreground hover:underline"
+    >
+      <ArrowLeft className="size-3.5" aria-hidden="true" />
+      All invoices
+    </Link>
+  );
+}
+
+function Field({ label, children }: { label: string; children: ReactNode }) {
+  return (
+    <div className="flex flex-col gap-1">
+      <dt className="text-xs text-muted-foreground">{label}</dt>
+      <dd className="text-sm font-medium">{children}</dd>
+    </div>
+  );
+}
+
+function TotalRow({ label, amount, currency, strong = false }: { label: string; amount: number; currency: string; strong?: boolean }) {
+  return (
+    <tr>
+      <th scope="row" colSpan={4} className={cn('px-4 py-1.5 text-right font-normal text-muted-foreground', strong && 'font-semibold text-foreground')}>
+        {label}
+      </th>
+      <td className={cn('px-4 py-1.5 text-right tabular-nums', strong && 'font-semibold')}>{formatMoney(amount, currency)}</td>
+    </tr>
+  );
+}
+
+function InvoiceView({ invoice }: { invoice: Invoice }) {
+  const money = (amount: number) => formatMoney(amount, invoice.currency);
+  const remaining = Math.max(0, invoice.amountDue - invoice.amountPaid);
+  return (
+    <>
+      <Card aria-labelledby="invoice-summary-title">
+        <CardHeader>
+          <CardTitle id="invoice-summary-title">Summary</CardTitle>
+        </CardHeader>
+        <CardContent>
+          <dl className="grid grid-cols-2 gap-x-6 gap-y-4 sm:grid-cols-3 lg:flex lg:flex-wrap lg:justify-between">
+            <Field label="Status">
+              <InvoiceStatusBadge status={invoice.status} data-testid="invoice-status" />
+            </Field>
+            <Field label="Billing period">{formatPeriod(invoice.periodStart, invoice.periodEnd)}</Field>
+            <Field label="Issued">{formatDate(invoice.createdAt)}</Field>
+            <Field label={invoice.paidAt ? 'Paid on' : 'Due on'}>
+              {invoice.paidAt ? formatDate(invoice.paidAt) : invoice.dueDate ? formatDate(invoice.dueDate) : '—'}
+            </Field>
+            <Field label="Amount due">
+              <span className="tabular-nums">{money(invoice.amountDue)}</span>
+            </Field>
+            <Field label="Amount paid">
+              <span className="tabular-nums">{money(invoice.amountPaid)}</span>
+            </Field>
+          </dl>
+        </CardContent>
+      </Card>
+
+      <Card aria-labelledby="invoice-lines-title" className="mt-4 overflow-hidden">
+        <CardHeader>
+          <CardTitle id="invoice-lines-title">Line items</CardTitle>
+        </CardHeader>
+        <div className="overflow-x-auto">
+          <table className="w-full text-sm" data-testid="invoice-lines">
+            <caption className="sr-only">Line items of invoice {invoice.number}</caption>
+            <thead className="border-y bg-muted/40">
+              <tr>
+                <th scope="col" className={headerCell}>
+                  Description
+                </th>
+                <th scope="col" className={headerCell}>
+                  Period
+                </th>
+                <th scope="col" className={cn(headerCell, 'text-right')}>
+                  Quantity
+                </th>
+                <th scope="col" className={cn(headerCell, 'text-right')}>
+                  Unit price
+                </th>
+                <th scope="col" className={cn(headerCell, 'text-right')}>
+                  Amount
+                </th>
+              </tr>
+            </thead>
+            <tbody className="divide-y">
+              {invoice.lines.length === 0 ? (
+                <tr>
+                  <td colSpan={5} className={cn(cell, 'text-center text-muted-foreground')}>
+                    This invoice has no lines.
+                  </td>
+                </tr>
+              ) : (
+                invoice.lines.map((line) => (
+                  <tr key={line.id}>
+                    <td className={cell}>{line.description}</td>
+                    <td className={cn(cell, 'whitespace-nowrap')}>{formatPeriod(line.periodStart, line.periodEnd)}</td>
+                    <td className={cn(cell, 'text-right tabular-nums')}>{count.format(line.quantity)}</td>
+                    <td className={cn(cell, 'text-right tabular-nums')}>
+                      {line.unitAmount === null ? '—' : money(line.unitAmount)}
+                    </td>
+                    <td className={cn(cell, 'text-right tabular-nums')}>{money(line.amount)}</td>
+                  </tr>
+                ))
+              )}
+            </tbody>
+            <tfoot className="border-t [&_tr:first-child>*]:pt-3 [&_tr:last-child>*]:pb-4" data-testid="invoice-totals">
+              <TotalRow label="Subtotal" amount={invoice.subtotal} currency={invoice.currency} />
+              <TotalRow label="Total due" amount={invoice.amountDue} currency={invoice.currency} strong />
+              <TotalRow label="Amount paid" amount={invoice.amountPaid} currency={invoice.currency} />
+              {remaining > 0 && invoice.status === 'open' ? (
+                <TotalRow label="Amount remaining" amount={remaining} currency={invoice.currency} strong />
+              ) : null}
+            </tfoot>
+          </table>
+        </div>
+      </Card>
+    </>
+  );
+}
+
+function NotFound() {
+  return (
+    <div className="mx-auto max-w-md py-12 text-center" data-testid="invoice-not-found">
+      <span className="mx-auto flex size-10 items-center justify-center rounded-full bg-muted">
+        <FileQuestion className="size-5 text-muted-foreground" aria-hidden="true" />
+      </span>
+      <h2 className="mt-3 text-base font-semibold">This invoice does not exist</h2>
+      <p className="mt-1 text-sm text-muted-foreground">It may belong to another organization, or the link is wrong.</p>
+      <Button asChild variant="outline" className="mt-4">
+        <Link to="/billing/invoices">Back to invoices</Link>
+      </Button>
+    </div>
+  );
+}
+
+export default function InvoiceDetailPage() {
+  const { invoiceId = '' } = useParams();
+  const query = useInvoice(invoiceId);
+  const invoice = query.data;
+  const notFound = query.error instanceof ApiError && (query.error.statusCode === 404 || query.error.statusCode === 400);
+
+  return (
+    <>
+      <BillingNav />
+      <BackLink />
+      <PageHeader
+        title={invoice ? `Invoice ${invoice.number}` : 'Invoice'}
+        description={invoice ? `For ${formatPeriod(invoice.periodStart, invoice.periodEnd)}` : undefined}
+        actions={invoice ? <InvoicePdfButton invoice={invoice} /> : null}
+      />
+      {invoice ? (
+        <InvoiceView invoice={invoice} />
+      ) : notFound ? (
+        <NotFound />
+      ) : query.error ? (
+        <QueryError title="We couldn't load this invoice" error={query.error} onRetry={() => void query.refetch()} />
+      ) : (
+        <div className="space-y-4">
+          <p role="status" className="sr-only">
+            Loading the invoice…
+          </p>
+          <Skeleton className="h-28 rounded-xl" />
+          <Skeleton className="h-64 rounded-xl" />
+        </div>
+      )}
+    </>
+  );
+}

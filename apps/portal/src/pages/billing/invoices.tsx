@@ -1,0 +1,210 @@
+import type { MouseEvent } from 'react';
+import { Link, useNavigate, useSearchParams } from 'react-router';
+import { InvoiceStatus as InvoiceStatusSchema } from '@cbp/contracts';
+import { ChevronLeft, ChevronRight, FileText } from 'lucide-react';
+import { BillingNav } from '@/components/billing/billing-nav';
+import { INVOICES_PER_PAGE, invoiceFilterParams, readInvoiceFilters, type InvoiceFilters } from '@/components/billing/invoice-filters';
+import { InvoicePdfButton } from '@/components/billing/invoice-pdf-button';
+import { QueryError } from '@/components/billing/query-error';
+import { InvoiceStatusBadge, invoiceStatusLooks } from '@/components/billing/status-badges';
+import { PageHeader } from '@/components/layout/page-header';
+import { Button } from '@/components/ui/button';
+import { Card } from '@/components/ui/card';
+import { Skeleton } from '@/components/ui/skeleton';
+import { useInvoicePage } from '@/hooks/use-billing';
+import { useSession } from '@/hooks/use-session';
+import { cn } from '@/lib/cn';
+import { formatPeriod, formatShortDate } from '@/lib/dates';
+import { formatMoney } from '@/lib/money';
+import type { Invoice, InvoiceStatus } from '@/types/billing';
+
+const columns = ['Invoice', 'Period', 'Status', 'Amount due', 'Amount paid', 'Issued'] as const;
+const headerCell = 'px-4 py-2.5 text-left text-xs font-medium whitespace-nowrap text-muted-foreground';
+const cell = 'px-4 py-3 whitespace-nowrap';
+
+function InvoiceRow({ invoice }: { invoice: Invoice }) {
+  const navigate = useNavigate();
+  const href = `/billing/invoices/${invoice.id}`;
+  // The whole row opens the invoice for pointer users; keyboard users have the number's link.
+  const openRow = (event: MouseEvent<HTMLTableRowElement>) => {
+    if ((event.target as HTMLElement).closest('a, button')) return;
+    void navigate(href);
+  };
+  return (
+    <tr className="cursor-pointer hover:bg-muted/50" onClick={openRow} data-testid="invoice-row">
+      <td className={cell}>
+        <Link to={href} className="font-medium text-primary underline-offset-4 hover:underline">
+          {invoice.number}
+        </Link>
+      </td>
+      <td className={cell}>{formatPeriod(invoice.periodStart, invoice.periodEnd)}</td>
+      <td className={cell}>
+        <InvoiceStatusBadge status={invoice.status} />
+      </td>
+      <td className={cn(cell, 'text-right tabular-nums')}>{formatMoney(invoice.amountDue, invoice.currency)}</td>
+      <td className={cn(cell, 'text-right tabular-nums')}>{formatMoney(invoice.amountPaid, invoice.currency)}</td>
+      <td className={cell}>{formatShortDate(invoice.createdAt)}</td>
+      <td className={cn(cell, 'py-2 text-right')}>
+        <InvoicePdfButton invoice={invoice} compact />
+      </td>
+    </tr>
+  );
+}
+
+function SkeletonRows() {
+  return (
+    <>
+      {[0, 1, 2, 3, 4].map((row) => (
+        <tr key={row}>
+          {[...columns, 'pdf'].map((column) => (
+            <td key={column} className={cell}>
+              <Skeleton className="h-4 w-full min-w-12" />
+            </td>
+          ))}
+        </tr>
+      ))}
+    </>
+  );
+}
+
+function EmptyState({ filters, onReset }: { filters: InvoiceFilters; onReset: () => void }) {
+  const [title, body, action] =
+    filters.page > 1
+      ? [`There are no invoices on page ${filters.page}.`, 'The list is shorter than that.', 'Go to the first page']
+      : filters.status
+        ? [
+            `No ${invoiceStatusLooks[filters.status].label.toLowerCase()} invoices`,
+            'No invoice has this status right now.',
+            'Show all invoices',
+          ]
+        : ['No invoices yet', 'Your first invoice is issued at the end of your first billing period.', null];
+  return (
+    <div className="px-6 py-12 text-center" data-testid="invoices-empty">
+      <span className="mx-auto flex size-10 items-center justify-center rounded-full bg-muted">
+        <FileText className="size-5 text-muted-foreground" aria-hidden="true" />
+      </span>
+      <h2 className="mt-3 text-sm font-semibold">{title}</h2>
+      <p className="mt-1 text-sm text-muted-foreground">{body}</p>
+      {action ? (
+        <Button variant="outline" size="sm" className="mt-4" onClick={onReset}>
+          {action}
+        </Button>
+      ) : null}
+    </div>
+  );
+}
+
+function Pagination({ page, pageCount, onPage }: { page: number; pageCount: number; onPage: (page: number) => void }) {
+  return (
+    <nav aria-label="Pagination" className="flex items-center justify-between gap-4 border-t px-4 py-3 text-sm">
+      <p className="text-muted-foreground" data-testid="page-indicator">
+        Page {page} of {pageCount}
+      </p>
+      <div className="flex gap-2">
+        <Button variant="outline" size="sm" disabled={page <= 1} onClick={() => onPage(page - 1)}>
+          <ChevronLeft aria-hidden="true" />
+          Previous
+        </Button>
+        <Button variant="outline" size="sm" disabled={page >= pageCount} onClick={() => onPage(page + 1)}>
+          Next
+          <ChevronRight aria-hidden="true" />
+        </Button>
+      </div>
+    </nav>
+  );
+}
+
+export default function InvoicesPage() {
+  const { membership } = useSession();
+  const [searchParams, setSearchParams] = useSearchParams();
+  const filters = readInvoiceFilters(searchParams);
+  const invoices = useInvoicePage({ page: filters.page, limit: INVOICES_PER_PAGE, status: filters.status });
+  const page = invoices.data;
+  const pageCount = page ? Math.max(1, Math.ceil(page.total / INVOICES_PER_PAGE)) : 1;
+  const setFilters = (next: InvoiceFilters) => setSearchParams(invoiceFilterParams(next));
+  const statusLabel = filters.status ? invoiceStatusLooks[filters.status].label.toLowerCase() : null;
+
+  return (
+    <>
+      <BillingNav />
+      <PageHeader
+        title="Invoices"
+        description={membership ? `Every invoice of ${membership.name}, newest first` : 'Every invoice, newest first'}
+      />
+      <div className="mb-4 flex flex-wrap items-end justify-between gap-3">
+        <div className="flex flex-col gap-1.5">
+          <label htmlFor="invoice-status-filter" className="text-sm font-medium">
+            Status
+          </label>
+          <select
+            id="invoice-status-filter"
+            value={filters.status ?? ''}
+            onChange={(event) => {
+              const parsed = InvoiceStatusSchema.safeParse(event.target.value);
+              setFilters({ page: 1, status: parsed.success ? parsed.data : undefined });
+            }}
+            className="h-9 min-w-44 rounded-md border border-input bg-card px-3 text-sm shadow-xs focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-ring"
+          >
+            <option value="">All statuses</option>
+            {InvoiceStatusSchema.options.map((status: InvoiceStatus) => (
+              <option key={status} value={status}>
+                {invoiceStatusLooks[status].label}
+              </option>
+            ))}
+          </select>
+        </div>
+        {page ? (
+          <p className="text-sm text-muted-foreground" aria-live="polite" data-testid="invoice-count">
+            {page.total === 1 ? '1 invoice' : `${page.total} invoices`}
+            {statusLabel ? ` ${statusLabel}` : ''}
+          </p>
+        ) : null}
+      </div>
+
+      {invoices.error && !page ? (
+        <QueryError title="We couldn't load your invoices" error={invoices.error} onRetry={() => void invoices.refetch()} />
+      ) : (
+        <Card className="overflow-hidden">
+          {invoices.isPending ? (
+            <p role="status" className="sr-only">
+              Loading invoices…
+            </p>
+          ) : null}
+          {page && page.data.length === 0 ? (
+            <EmptyState filters={filters} onReset={() => setFilters({ page: 1, status: undefined })} />
+          ) : (
+            <div className="overflow-x-auto">
+              <table className="w-full text-sm" aria-busy={invoices.isFetching}>
+                <caption className="sr-only">
+                  {statusLabel ? `Invoices with status ${statusLabel}` : 'Invoices'}, page {filters.page} of {pageCount}
+                </caption>
+                <thead className="border-b bg-muted/40">
+                  <tr>
+                    {columns.map((column) => (
+                      <th
+                        key={column}
+                        scope="col"
+                        className={cn(headerCell, column.startsWith('Amount') && 'text-right')}
+                      >
+                        {column}
+                      </th>
+                    ))}
+                    <th scope="col" className={headerCell}>
+                      <span className="sr-only">Download</span>
+                    </th>
+                  </tr>
+                </thead>
+                <tbody className={cn('divide-y', invoices.isPlaceholderData && 'opacity-60')}>
+                  {page ? page.data.map((invoice) => <InvoiceRow key={invoice.id} invoice={invoice} />) : <SkeletonRows />}
+                </tbody>
+              </table>
+            </div>
+          )}
+          {page && page.total > INVOICES_PER_PAGE ? (
+            <Pagination page={filters.page} pageCount={pageCount} onPage={(next) => setFilters({ ...filters, page: next })} />
+          ) : null}
+        </Card>
+      )}
+    </>
+  );
+}

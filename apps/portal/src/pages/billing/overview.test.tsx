@@ -1,0 +1,185 @@
+import { beforeEach, describe, expect, it, vi } from 'vitest';
+import { screen, within } from '@testing-library/react';
+import userEvent from '@testing-library/user-event';
+import { ApiError } from '@/lib/axios';
+import {
+  cancelSubscription,
+  getInvoices,
+  getSubscription,
+  getUpcomingInvoice,
+  resumeSubscription,
+} from '@/services/billing.service';
+import { getMe } from '@/services/session.service';
+import { invoice, proCatalogPlan, subscriptionOn, upcomingInvoice } from '@/test/billing-fixtures';
+import { acme, meWith, membership } from '@/test/fixtures';
+import { resetOidcDouble } from '@/test/oidc-double';
+import { renderPortal } from '@/test/render-portal';
+import type { Role } from '@/types/session';
+
+vi.mock('@/lib/oidc', async (importOriginal) => ({
+  ...(await importOriginal<object>()),
+  ...(await import('@/test/oidc-double')).oidcDouble,
+}));
+vi.mock('@/services/session.service');
+vi.mock('@/services/billing.service');
+
+function signInAs(role: Role) {
+  vi.mocked(getMe).mockResolvedValue(meWith(membership(acme, role)));
+}
+
+beforeEach(() => {
+  resetOidcDouble();
+  signInAs('owner');
+  vi.mocked(getSubscription).mockResolvedValue(subscriptionOn(proCatalogPlan));
+  vi.mocked(getUpcomingInvoice).mockResolvedValue(upcomingInvoice);
+  vi.mocked(getInvoices).mockResolvedValue({ data: [invoice(7, 'open'), invoice(6), invoice(5)], total: 7 });
+});
+
+describe('/billing overview', () => {
+  it('shows the current plan, its period, the next invoice with its lines and what the plan includes', async () => {
+    renderPortal('/billing');
+
+    expect(await screen.findByRole('heading', { level: 1, name: 'Billing' })).toBeInTheDocument();
+    expect(await screen.findByTestId('billing-plan-name')).toHaveTextContent('Pro');
+    expect(screen.getByTestId('billing-plan-price')).toHaveTextContent('$199.00 per month');
+    expect(screen.getByTestId('subscription-status')).toHaveTextContent('Active');
+    const plan = screen.getByRole('region', { name: 'Current plan' });
+    expect(plan).toHaveTextContent('Current period');
+    expect(plan).toHaveTextContent('Renews onJuly 1, 2025');
+
+    expect(await screen.findByTestId('upcoming-amount')).toHaveTextContent('$199.00');
+    expect(screen.getByTestId('upcoming-lines')).toHaveTextContent('Pro plan (Jul 1 – Aug 1, 2025)');
+
+    const includes = screen.getByRole('region', { name: 'What your plan includes' });
+    expect(within(includes).getByText('1,000,000 API calls included')).toBeInTheDocument();
+    expect(within(includes).getByText('Soft limit 800,000 · Hard limit 1,500,000 · then $1.50 per 10,000 API calls')).toBeInTheDocument();
+    expect(within(includes).getByText('50 users included')).toBeInTheDocument();
+    expect(document.title).toBe('Billing · CBP Portal');
+  });
+
+  it('lists the latest three invoices with a link to all of them', async () => {
+    renderPortal('/billing');
+    const recent = await screen.findByTestId('recent-invoices');
+    expect(within(recent).getAllByRole('row')).toHaveLength(4);
+    expect(within(recent).getByRole('link', { name: 'INV-2025-0007' })).toHaveAttribute('href', `/billing/invoices/${invoice(7).id}`);
+    expect(within(recent).getAllByText('Open')).toHaveLength(1);
+    expect(within(recent).getAllByText('Paid')).toHaveLength(2);
+    expect(getInvoices).toHaveBeenCalledWith({ page: 1, limit: 3 });
+    expect(screen.getByRole('link', { name: 'All invoices' })).toHaveAttribute('href', '/billing/invoices');
+  });
+
+  it('has sub-navigation marking the page it is on', async () => {
+    renderPortal('/billing');
+    const nav = await screen.findByRole('navigation', { name: 'Billing' });
+    expect(within(nav).getByRole('link', { name: 'Overview' })).toHaveAttribute('aria-current', 'page');
+    expect(within(nav).getByRole('link', { name: 'Plans' })).not.toHaveAttribute('aria-current');
+    expect(within(nav).getByRole('link', { name: 'Invoices' })).toHaveAttribute('href', '/billing/invoices');
+    const main = screen.getByRole('navigation', { name: 'Main' });
+    expect(within(main).getByRole('link', { name: 'Billing' })).toHaveAttribute('aria-current', 'page');
+  });
+
+  it('says when a credit is larger than the next invoice', async () => {
+    vi.mocked(getUpcomingInvoice).mockResolvedValue({
+      ...upcomingInvoice,
+      amountDue: 0,
+      lines: [
+        { description: 'Starter plan (2025-07-01 – 2025-08-01)', amount: 4_900 },
+        { description: 'Unused time on Pro after Jun 16, 2025', amount: -9_950 },
+        { description: 'Remaining time on Starter after Jun 16, 2025', amount: 2_450 },
+      ],
+    });
+    renderPortal('/billing');
+    expect(await screen.findByTestId('upcoming-amount')).toHaveTextContent('$0.00');
+    expect(screen.getByText('The remaining credit of $26.00 carries over to later invoices.')).toBeInTheDocument();
+  });
+
+  it('says that an ended subscription has no next invoice', async () => {
+    vi.mocked(getSubscription).mockResolvedValue(subscriptionOn(proCatalogPlan, { status: 'canceled' }));
+    vi.mocked(getUpcomingInvoice).mockRejectedValue(new ApiError('An ended subscription has no upcoming invoice.', 404));
+    renderPortal('/billing');
+    expect(await screen.findByText('This subscription has ended, so no further invoice is planned.')).toBeInTheDocument();
+    expect(screen.getByTestId('subscription-status')).toHaveTextContent('Canceled');
+    expect(screen.queryByRole('button', { name: 'Cancel subscription' })).not.toBeInTheDocument();
+    expect(screen.queryByRole('alert')).not.toBeInTheDocument();
+  });
+
+  it('shows the end of a trial', async () => {
+    vi.mocked(getSubscription).mockResolvedValue(
+      subscriptionOn(proCatalogPlan, { status: 'trialing', trialEnd: '2025-06-14T00:00:00.000Z' }),
+    );
+    renderPortal('/billing');
+    expect(await screen.findByTestId('subscription-status')).toHaveTextContent('Trial');
+    expect(screen.getByTestId('trial-end')).toHaveTextContent('Trial ends June 14, 2025');
+  });
+
+  it('lets an owner cancel at period end after saying that access continues until then', async () => {
+    const canceling = subscriptionOn(proCatalogPlan, { cancelAtPeriodEnd: true });
+    vi.mocked(cancelSubscription).mockImplementation(async () => {
+      vi.mocked(getSubscription).mockResolvedValue(canceling);
+      return canceling;
+    });
+    renderPortal('/billing');
+
+    await userEvent.click(await screen.findByRole('button', { name: 'Cancel subscription' }));
+    const dialog = await screen.findByRole('dialog', { name: 'Cancel your subscription?' });
+    expect(dialog).toHaveTextContent('stays active until the end of the current billing period, July 1, 2025');
+    expect(dialog).toHaveTextContent('keep full access to everything in Pro until July 1, 2025');
+    expect(cancelSubscription).not.toHaveBeenCalled();
+
+    await userEvent.click(within(dialog).getByRole('button', { name: 'Cancel at period end' }));
+    expect(cancelSubscription).toHaveBeenCalledTimes(1);
+    expect(await screen.findByTestId('cancels-on')).toHaveTextContent('Cancels on July 1, 2025');
+    expect(screen.queryByRole('dialog')).not.toBeInTheDocument();
+    expect(screen.getByText('Your subscription will end on July 1, 2025.')).toBeInTheDocument();
+    expect(screen.queryByRole('button', { name: 'Cancel subscription' })).not.toBeInTheDocument();
+  });
+
+  it('offers an owner to resume a subscription that cancels at period end', async () => {
+    vi.mocked(getSubscription).mockResolvedValue(subscriptionOn(proCatalogPlan, { cancelAtPeriodEnd: true }));
+    vi.mocked(resumeSubscription).mockImplementation(async () => {
+      vi.mocked(getSubscription).mockResolvedValue(subscriptionOn(proCatalogPlan));
+      return subscriptionOn(proCatalogPlan);
+    });
+    renderPortal('/billing');
+
+    expect(await screen.findByTestId('cancels-on')).toHaveTextContent('Cancels on July 1, 2025');
+    await userEvent.click(screen.getByRole('button', { name: 'Resume subscription' }));
+    expect(resumeSubscription).toHaveBeenCalledTimes(1);
+    expect(await screen.findByText('Your subscription will renew on July 1, 2025.')).toBeInTheDocument();
+    expect(screen.queryByTestId('cancels-on')).not.toBeInTheDocument();
+  });
+
+  it('shows owner-only actions disabled to other roles, with the reason', async () => {
+    signInAs('analyst');
+    renderPortal('/billing');
+
+    const reason = 'Only an owner can cancel the subscription; your role is Analyst.';
+    expect(await screen.findByText(reason)).toBeInTheDocument();
+    const cancel = screen.getByRole('button', { name: 'Cancel subscription' });
+    expect(cancel).toBeDisabled();
+    expect(cancel).toHaveAccessibleDescription(reason);
+  });
+
+  it('shows a disabled Resume to other roles, with the reason', async () => {
+    signInAs('admin');
+    vi.mocked(getSubscription).mockResolvedValue(subscriptionOn(proCatalogPlan, { cancelAtPeriodEnd: true }));
+    renderPortal('/billing');
+    const reason = 'Only an owner can resume the subscription; your role is Admin.';
+    expect(await screen.findByText(reason)).toBeInTheDocument();
+    const resume = screen.getByRole('button', { name: 'Resume subscription' });
+    expect(resume).toBeDisabled();
+    expect(resume).toHaveAccessibleDescription(reason);
+  });
+
+  it('shows an API error in place with a retry that recovers', async () => {
+    vi.mocked(getSubscription).mockRejectedValueOnce(new ApiError('The billing service is restarting.', 503));
+    renderPortal('/billing');
+
+    const alert = await screen.findByRole('alert');
+    expect(alert).toHaveTextContent("We couldn't load your subscription");
+    expect(alert).toHaveTextContent('The billing service is restarting.');
+    await userEvent.click(within(alert).getByRole('button', { name: 'Try again' }));
+    expect(await screen.findByTestId('billing-plan-name')).toHaveTextContent('Pro');
+    expect(screen.queryByRole('alert')).not.toBeInTheDocument();
+  });
+});

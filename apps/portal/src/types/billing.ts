@@ -1,0 +1,13 @@
+export type {
+  Invoice,
+  InvoiceLine,
+  InvoiceListQuery,
+  InvoiceStatus,
+  MetricLimit,
+  Plan,
+  PlanChangePreview,
+  ProrationLine,
+  Subscription,
+  SubscriptionStatus,
+  UpcomingInvoice,
+} from '@cbp/contracts';
