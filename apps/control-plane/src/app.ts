@@ -13,6 +13,7 @@ import { registerBuiltinIdentity } from './adapters/identity/builtin/provider.js
 import { publicJwks, type SigningKeys } from './adapters/identity/builtin/keys.js';
 import type { Config } from './config.js';
 import { createPaymentGateway } from './adapters/payments/index.js';
+import { auditLogRoutes } from './modules/audit-logs/audit-logs.routes.js';
 import { billingRoutes } from './modules/billing/billing.routes.js';
 import { applyGatewayEvent } from './modules/billing/gateway-events.js';
 import { webhookRoutes } from './modules/billing/webhooks.routes.js';
@@ -128,6 +129,7 @@ export async function buildApp({
   await app.register(healthRoutes, { db, version });
   await app.register(sessionRoutes, { db });
   await app.register(planRoutes, { db });
+  await app.register(auditLogRoutes, { db });
 
   const payments = createPaymentGateway(config, db, (event) => applyGatewayEvent(db, payments.gateway, event, 'local'));
   app.decorate('payments', payments);

@@ -4,4 +4,5 @@ export * from './errors.js';
 export * from './session.js';
 export * from './billing.js';
 export * from './payment-methods.js';
+export * from './audit.js';
 export * from './pagination.js';

@@ -69,4 +69,10 @@ export const routePolicies: Record<string, RoutePolicy> = {
   'PATCH /payment-methods/:id/set-default': { access: 'tenant', resource: 'payment-methods', action: 'edit' },
   'DELETE /payment-methods/:id': { access: 'tenant', resource: 'payment-methods', action: 'delete' },
   'POST /local-gateway/payment-methods': { access: 'tenant', resource: 'payment-methods', action: 'create' },
+  'GET /audit-logs': { access: 'tenant', resource: 'audit-logs', action: 'list' },
+  'GET /audit-logs/count': { access: 'tenant', resource: 'audit-logs', action: 'list' },
+  'GET /audit-logs/by-action/:action': { access: 'tenant', resource: 'audit-logs', action: 'list' },
+  'GET /audit-logs/by-target/:targetType/:targetId': { access: 'tenant', resource: 'audit-logs', action: 'list' },
+  'GET /audit-logs/by-actor/:actorId': { access: 'tenant', resource: 'audit-logs', action: 'list' },
+  'GET /audit-logs/:id': { access: 'tenant', resource: 'audit-logs', action: 'show' },
 };

@@ -1,0 +1,72 @@
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { AuditLog, AuditLogFilters, AuditLogQuery, pageOf, PageQuery, Problem } from '@cbp/contracts';
+import type { AppDb } from '../../platform/db.js';
+import { tenantOf } from '../../platform/guard.js';
+import { auditLogOf, countMatching, searchAuditLogs } from './audit-logs.service.js';
+
+const security = [{ bearer: [], tenant: [] }];
+const errors = { 400: Problem, 401: Problem, 403: Problem, 404: Problem };
+const AuditPage = pageOf(AuditLog);
+
+/** The audit trail, read-only: no route updates or deletes an entry. */
+export const auditLogRoutes: FastifyPluginAsyncZod<{ db: AppDb }> = async (app, { db }) => {
+  app.get(
+    '/audit-logs',
+    {
+      schema: {
+        tags: ['audit'],
+        summary: 'Audit entries of the tenant, newest first, filtered (admin)',
+        security,
+        querystring: AuditLogQuery,
+        response: { 200: AuditPage, ...errors },
+      },
+    },
+    (request) => searchAuditLogs(db, tenantOf(request), request.query),
+  );
+
+  app.get(
+    '/audit-logs/count',
+    {
+      schema: { tags: ['audit'], summary: 'How many entries match the filters (admin)', security, querystring: AuditLogFilters, response: { 200: z.object({ count: z.number().int() }), ...errors } },
+    },
+    (request) => countMatching(db, tenantOf(request), request.query),
+  );
+
+  app.get(
+    '/audit-logs/by-action/:action',
+    {
+      schema: { tags: ['audit'], summary: 'Entries of one action (admin)', security, params: z.object({ action: z.string().max(100) }), querystring: PageQuery, response: { 200: AuditPage, ...errors } },
+    },
+    (request) => searchAuditLogs(db, tenantOf(request), { ...request.query, action: request.params.action }),
+  );
+
+  app.get(
+    '/audit-logs/by-target/:targetType/:targetId',
+    {
+      schema: {
+        tags: ['audit'],
+        summary: 'Entries about one target (admin)',
+        security,
+        params: z.object({ targetType: z.string().max(50), targetId: z.string().max(200) }),
+        querystring: PageQuery,
+        response: { 200: AuditPage, ...errors },
+      },
+    },
+    (request) => searchAuditLogs(db, tenantOf(request), { ...request.query, ...request.params }),
+  );
+
+  app.get(
+    '/audit-logs/by-actor/:actorId',
+    {
+      schema: { tags: ['audit'], summary: 'Entries made by one actor (admin)', security, params: z.object({ actorId: z.uuid() }), querystring: PageQuery, response: { 200: AuditPage, ...errors } },
+    },
+    (request) => searchAuditLogs(db, tenantOf(request), { ...request.query, actorId: request.params.actorId }),
+  );
+
+  app.get(
+    '/audit-logs/:id',
+    { schema: { tags: ['audit'], summary: 'One audit entry (admin)', security, params: z.object({ id: z.uuid() }), response: { 200: AuditLog, ...errors } } },
+    (request) => auditLogOf(db, tenantOf(request), request.params.id),
+  );
+};

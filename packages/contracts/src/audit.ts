@@ -1,0 +1,40 @@
+import { z } from 'zod';
+
+export const ActorType = z.enum(['user', 'system', 'api_key']);
+
+export const AuditLog = z.object({
+  id: z.uuid(),
+  tenantId: z.uuid().nullable(),
+  action: z.string(),
+  actorId: z.uuid().nullable(),
+  actorEmail: z.string().nullable(),
+  actorType: ActorType,
+  targetType: z.string(),
+  targetId: z.string().nullable(),
+  targetName: z.string().nullable(),
+  before: z.record(z.string(), z.unknown()).nullable(),
+  after: z.record(z.string(), z.unknown()).nullable(),
+  metadata: z.record(z.string(), z.unknown()),
+  ipAddress: z.string().nullable(),
+  userAgent: z.string().nullable(),
+  createdAt: z.iso.datetime(),
+});
+export type AuditLog = z.infer<typeof AuditLog>;
+
+/** Filters shared by the list, count and export of the audit trail (also parsed from the portal's URL). */
+export const AuditLogFilters = z.object({
+  action: z.string().max(100).optional(),
+  actorId: z.uuid().optional(),
+  targetType: z.string().max(50).optional(),
+  targetId: z.string().max(200).optional(),
+  from: z.iso.datetime().optional(),
+  to: z.iso.datetime().optional(),
+  q: z.string().trim().max(200).optional(),
+});
+export type AuditLogFilters = z.infer<typeof AuditLogFilters>;
+
+export const AuditLogQuery = AuditLogFilters.extend({
+  page: z.coerce.number().int().min(1).default(1),
+  limit: z.coerce.number().int().min(1).max(100).default(20),
+});
+export type AuditLogQuery = z.infer<typeof AuditLogQuery>;
