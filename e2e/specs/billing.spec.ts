@@ -62,6 +62,14 @@ test(
       await expect(page.getByTestId('billing-plan-price')).toContainText('$49.00 per month');
       await expect(page.getByTestId('upcoming-lines')).toContainText('Unused time on Pro');
 
+      // The owner can see the change in the audit log, with who made it.
+      await page.goto('/admin/audit-logs?action=subscription.plan_changed');
+      const entry = page.getByTestId('audit-log-row').first();
+      await expect(entry).toContainText('subscription.plan_changed');
+      await expect(entry).toContainText('owner@acme.test');
+      await expect(entry).toContainText('Pro → Starter');
+      await page.goto('/billing');
+
       await billingTab(page, 'Plans').click();
       await page.getByRole('button', { name: 'Switch to Pro' }).click();
       const upgrade = page.getByRole('dialog', { name: 'Switch to Pro?' });

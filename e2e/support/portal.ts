@@ -29,3 +29,15 @@ export async function seriousA11yViolations(page: Page) {
     .filter((v) => v.impact === 'serious' || v.impact === 'critical')
     .map((v) => ({ id: v.id, impact: v.impact, help: v.help, targets: v.nodes.map((n) => n.target.join(' ')).slice(0, 5) }));
 }
+
+export const apiUrl = 'http://localhost:14000';
+
+/** The signed-in user's token and tenant, to call the API directly as the portal does (test set-up and clean-up). */
+export async function apiHeaders(page: Page): Promise<Record<string, string> | null> {
+  const auth = await page.evaluate(() => {
+    const key = Object.keys(sessionStorage).find((k) => k.startsWith('oidc.user:'));
+    const user = key ? (JSON.parse(sessionStorage.getItem(key) ?? 'null') as { access_token?: string } | null) : null;
+    return { token: user?.access_token ?? null, tenantId: localStorage.getItem('cbp.tenantId') };
+  });
+  return auth.token && auth.tenantId ? { Authorization: `Bearer ${auth.token}`, 'X-Tenant-Id': auth.tenantId } : null;
+}

@@ -10,10 +10,12 @@ const BillingOverviewPage = lazy(() => import('@/pages/billing'));
 const BillingPlansPage = lazy(() => import('@/pages/billing/plans'));
 const InvoicesPage = lazy(() => import('@/pages/billing/invoices'));
 const InvoiceDetailPage = lazy(() => import('@/pages/billing/invoice-detail'));
+const PaymentMethodsPage = lazy(() => import('@/pages/billing/payment-methods'));
+const AddPaymentMethodPage = lazy(() => import('@/pages/billing/add-payment-method'));
 const UsagePage = lazy(() => import('@/pages/usage'));
 const TeamPage = lazy(() => import('@/pages/team'));
 const OrganizationPage = lazy(() => import('@/pages/organization'));
-const AdminPage = lazy(() => import('@/pages/admin'));
+const AuditLogsPage = lazy(() => import('@/pages/admin/audit-logs'));
 const NotFoundPage = lazy(() => import('@/pages/errors/not-found'));
 const LoginPage = lazy(() => import('@/pages/login'));
 const AuthCallbackPage = lazy(() => import('@/pages/auth/callback'));
@@ -36,11 +38,17 @@ export function AppRoutes() {
             <Route path="plans" element={<BillingPlansPage />} />
             <Route path="invoices" element={<InvoicesPage />} />
             <Route path="invoices/:invoiceId" element={<InvoiceDetailPage />} />
+            <Route path="payment-methods" element={<PaymentMethodsPage />} />
+            <Route path="payment-methods/new" element={<AddPaymentMethodPage />} />
           </Route>
           <Route path="usage" element={<UsagePage />} />
           <Route path="team" element={<TeamPage />} />
           <Route path="organization" element={<OrganizationPage />} />
-          <Route path="admin" element={<AdminPage />} />
+          <Route path="admin">
+            {/* The audit log is the only admin page so far: /admin lands on it. */}
+            <Route index element={<Navigate to="/admin/audit-logs" replace />} />
+            <Route path="audit-logs" element={<AuditLogsPage />} />
+          </Route>
           <Route path="*" element={<NotFoundPage />} />
         </Route>
         <Route

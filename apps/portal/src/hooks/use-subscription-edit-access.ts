@@ -1,7 +1,6 @@
 import { useCan } from '@refinedev/core';
-import { roleLevels, tenantRoles } from '@cbp/contracts';
 import { useSession } from '@/hooks/use-session';
-import { requiredRoleFor, roleName, type Role } from '@/lib/role-parser';
+import { missingRoleExplanation, type Role } from '@/lib/role-parser';
 
 export interface SubscriptionEditAccess {
   /** False while the decision is pending, so buttons start disabled rather than flicker. */
@@ -10,17 +9,9 @@ export interface SubscriptionEditAccess {
   explain: (doWhat: string) => string | null;
 }
 
-const article = (word: string) => (/^[aeiou]/i.test(word) ? 'an' : 'a');
-
 /** "Only an owner can change the plan; your role is Analyst." The roles come from the RBAC table. */
 export function subscriptionEditExplanation(role: Role | null, doWhat: string): string {
-  const minimum = requiredRoleFor('subscriptions', 'edit');
-  if (!minimum) return `Nobody can ${doWhat} in the portal.`;
-  const name = roleName(minimum).toLowerCase();
-  const topTenantRole = tenantRoles.every((r) => roleLevels[r] <= roleLevels[minimum]);
-  const who = topTenantRole ? `${article(name)} ${name}` : `${article(name)} ${name} or a higher role`;
-  const yours = role ? `your role is ${roleName(role)}` : 'you have no role in this organization';
-  return `Only ${who} can ${doWhat}; ${yours}.`;
+  return missingRoleExplanation(role, 'subscriptions', 'edit', doWhat);
 }
 
 /** Change plan, cancel and resume: the `subscriptions.edit` decision of Refine's access control. */

@@ -4,6 +4,7 @@ import {
   minimumRoleFor,
   roleDescriptions,
   roleLevels,
+  tenantRoles,
   type Role,
 } from '@cbp/contracts';
 
@@ -51,4 +52,20 @@ export function decideAccess(role: Role | null | undefined, resource: string, ac
   if (!minimum) return { can: false, reason: `No role may ${action} ${resource}.` };
   const yours = role ? `your role is ${roleName(role)}` : 'you have no role in this organization';
   return { can: false, reason: `Requires the ${roleName(minimum)} role or higher; ${yours}.` };
+}
+
+const article = (word: string) => (/^[aeiou]/i.test(word) ? 'an' : 'a');
+
+/**
+ * "Only an owner can change the plan; your role is Analyst.": why `role` may not do `doWhat`,
+ * with the minimum role taken from the RBAC table for `resource`/`action`.
+ */
+export function missingRoleExplanation(role: Role | null, resource: string, action: string, doWhat: string): string {
+  const minimum = minimumRoleFor(resource, action);
+  if (!minimum) return `Nobody can ${doWhat} in the portal.`;
+  const name = roleName(minimum).toLowerCase();
+  const topTenantRole = tenantRoles.every((r) => roleLevels[r] <= roleLevels[minimum]);
+  const who = topTenantRole ? `${article(name)} ${name}` : `${article(name)} ${name} or a higher role`;
+  const yours = role ? `your role is ${roleName(role)}` : 'you have no role in this organization';
+  return `Only ${who} can ${doWhat}; ${yours}.`;
 }

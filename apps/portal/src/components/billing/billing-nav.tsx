@@ -5,6 +5,7 @@ const links = [
   { to: '/billing', label: 'Overview', end: true },
   { to: '/billing/plans', label: 'Plans', end: false },
   { to: '/billing/invoices', label: 'Invoices', end: false },
+  { to: '/billing/payment-methods', label: 'Payment methods', end: false },
 ] as const;
 
 /** Tabs-like links between the billing pages; the active one carries `aria-current="page"`. */

@@ -14,6 +14,7 @@ const dialogContentVariants = cva('fixed z-50 border bg-card text-card-foregroun
       center:
         'left-1/2 top-1/2 max-h-[calc(100dvh-2rem)] w-[calc(100%-2rem)] max-w-lg -translate-x-1/2 -translate-y-1/2 overflow-y-auto rounded-xl p-6',
       left: 'inset-y-0 left-0 h-full w-72 max-w-[85vw] border-y-0 border-l-0 p-0',
+      right: 'inset-y-0 right-0 h-full w-full max-w-2xl overflow-y-auto border-y-0 border-r-0 p-0 sm:w-[calc(100%-3rem)]',
     },
   },
   defaultVariants: { side: 'center' },

@@ -1,6 +1,7 @@
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { screen, within } from '@testing-library/react';
 import type { Role } from '@/types/session';
+import { getAuditLogs } from '@/services/audit-logs.service';
 import { getCurrentTenant, getMe, getPlans } from '@/services/session.service';
 import { acme, meWith, membership, proPlan } from '@/test/fixtures';
 import { resetOidcDouble } from '@/test/oidc-double';
@@ -11,6 +12,7 @@ vi.mock('@/lib/oidc', async (importOriginal) => ({
   ...(await import('@/test/oidc-double')).oidcDouble,
 }));
 vi.mock('@/services/session.service');
+vi.mock('@/services/audit-logs.service');
 
 function signInAs(role: Role) {
   vi.mocked(getMe).mockResolvedValue(meWith(membership(acme, role)));
@@ -20,6 +22,7 @@ beforeEach(() => {
   resetOidcDouble();
   vi.mocked(getCurrentTenant).mockResolvedValue(acme);
   vi.mocked(getPlans).mockResolvedValue([proPlan]);
+  vi.mocked(getAuditLogs).mockResolvedValue({ data: [], total: 0 });
 });
 
 describe('/admin', () => {
@@ -31,7 +34,7 @@ describe('/admin', () => {
     expect(screen.getByTestId('required-role')).toHaveTextContent('Admin or higher');
     expect(screen.getByTestId('current-role')).toHaveTextContent('Analyst');
     expect(screen.getByRole('link', { name: 'Back to the dashboard' })).toHaveAttribute('href', '/');
-    expect(screen.queryByRole('heading', { name: 'Admin' })).not.toBeInTheDocument();
+    expect(screen.queryByRole('heading', { name: 'Audit log' })).not.toBeInTheDocument();
   });
 
   it('hides the Admin entry from the navigation of roles below admin', async () => {
@@ -42,11 +45,12 @@ describe('/admin', () => {
     expect(within(nav).queryByRole('link', { name: 'Admin' })).not.toBeInTheDocument();
   });
 
-  it('lets an admin in, with the Admin entry in the navigation', async () => {
+  it('lets an admin in, on the audit log, with the Admin entry in the navigation', async () => {
     signInAs('admin');
-    renderPortal('/admin');
+    const { currentUrl } = renderPortal('/admin');
 
-    expect(await screen.findByRole('heading', { level: 1, name: 'Admin' })).toBeInTheDocument();
+    expect(await screen.findByRole('heading', { level: 1, name: 'Audit log' })).toBeInTheDocument();
+    expect(currentUrl()).toBe('/admin/audit-logs');
     expect(screen.queryByText("You don't have access to this page")).not.toBeInTheDocument();
     const nav = screen.getByRole('navigation', { name: 'Main' });
     expect(await within(nav).findByRole('link', { name: 'Admin' })).toHaveAttribute('aria-current', 'page');

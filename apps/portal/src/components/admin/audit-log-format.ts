@@ -1,0 +1,190 @@
+import { AuditLog as AuditLogSchema } from '@cbp/contracts';
+import type { AuditLog } from '@/types/audit-log';
+
+export interface KnownAction {
+  code: string;
+  label: string;
+  group: string;
+}
+
+/** The actions the platform records today, in the order the filter lists them. */
+export const knownActions: readonly KnownAction[] = [
+  { code: 'tenant.created', label: 'Organization created', group: 'Organization' },
+  { code: 'subscription.created', label: 'Subscription started', group: 'Subscription' },
+  { code: 'subscription.plan_changed', label: 'Plan changed', group: 'Subscription' },
+  { code: 'subscription.cancel_scheduled', label: 'Cancellation scheduled', group: 'Subscription' },
+  { code: 'subscription.resumed', label: 'Subscription resumed', group: 'Subscription' },
+  { code: 'subscription.synced', label: 'Subscription synced from Stripe', group: 'Subscription' },
+  { code: 'invoice.paid', label: 'Invoice paid', group: 'Invoices' },
+  { code: 'payment_method.added', label: 'Payment method added', group: 'Payment methods' },
+  { code: 'payment_method.removed', label: 'Payment method removed', group: 'Payment methods' },
+  { code: 'payment_method.default_changed', label: 'Default payment method changed', group: 'Payment methods' },
+];
+
+/** The target types of those actions. */
+export const knownTargetTypes: readonly { code: string; label: string }[] = [
+  { code: 'tenant', label: 'Organization' },
+  { code: 'subscription', label: 'Subscription' },
+  { code: 'invoice', label: 'Invoice' },
+  { code: 'payment_method', label: 'Payment method' },
+];
+
+const sentence = (text: string) => text.charAt(0).toUpperCase() + text.slice(1);
+
+/** `member.role_changed` -> "Member role changed", for actions the portal does not know yet. */
+function humanize(code: string): string {
+  return sentence(code.replace(/[._]+/g, ' ').trim());
+}
+
+export function isKnownAction(code: string): boolean {
+  return knownActions.some((action) => action.code === code);
+}
+
+export function actionLabel(code: string): string {
+  return knownActions.find((action) => action.code === code)?.label ?? humanize(code);
+}
+
+export function targetTypeLabel(code: string): string {
+  return knownTargetTypes.find((type) => type.code === code)?.label ?? humanize(code);
+}
+
+/** `priceMonthly` -> "Price monthly" */
+export function fieldLabel(key: string): string {
+  return sentence(
+    key
+      .replace(/([a-z0-9])([A-Z])/g, '$1 $2')
+      .replace(/[._]+/g, ' ')
+      .toLowerCase(),
+  );
+}
+
+/** A recorded value as text: booleans in words, objects as compact JSON. Null is `null`. */
+export function formatValue(value: unknown): string | null {
+  if (value === null || value === undefined) return null;
+  if (typeof value === 'boolean') return value ? 'Yes' : 'No';
+  if (typeof value === 'string') return value;
+  if (typeof value === 'number' || typeof value === 'bigint') return String(value);
+  return JSON.stringify(value);
+}
+
+export type FieldChange = 'changed' | 'added' | 'removed' | 'unchanged';
+
+export interface DiffRow {
+  field: string;
+  before: unknown;
+  after: unknown;
+  change: FieldChange;
+}
+
+const sameValue = (a: unknown, b: unknown) => JSON.stringify(a ?? null) === JSON.stringify(b ?? null);
+
+/* The fields that name what changed come first (the database keeps no key order of its own). */
+const leadingFields = ['name', 'label', 'plan', 'status', 'default'];
+const leadRank = (field: string) => {
+  const rank = leadingFields.indexOf(field);
+  return rank === -1 ? leadingFields.length : rank;
+};
+
+/** One row per field of either side: changed, added and removed fields first, naming fields first. */
+export function diffRows(entry: Pick<AuditLog, 'before' | 'after'>): DiffRow[] {
+  const before = entry.before ?? {};
+  const after = entry.after ?? {};
+  const fields = [...new Set([...Object.keys(before), ...Object.keys(after)])].sort((a, b) => leadRank(a) - leadRank(b));
+  const rows = fields.map((field): DiffRow => {
+    const inBefore = Object.hasOwn(before, field);
+    const inAfter = Object.hasOwn(after, field);
+    const change: FieldChange =
+      inBefore && inAfter ? (sameValue(before[field], after[field]) ? 'unchanged' : 'changed') : inAfter ? 'added' : 'removed';
+    return { field, before: before[field], after: after[field], change };
+  });
+  return [...rows.filter((row) => row.change !== 'unchanged'), ...rows.filter((row) => row.change === 'unchanged')];
+}
+
+/** "Plan: Pro → Starter (+2 more)": the first change of an entry, for the list. */
+export function changeSummary(entry: Pick<AuditLog, 'before' | 'after'>): string | null {
+  const changes = diffRows(entry).filter((row) => row.change !== 'unchanged');
+  const [first] = changes;
+  if (!first) return null;
+  const shown = (value: unknown) => formatValue(value) ?? 'none';
+  const text =
+    first.change === 'changed'
+      ? `${shown(first.before)} → ${shown(first.after)}`
+      : first.change === 'added'
+        ? shown(first.after)
+        : `${shown(first.before)} (removed)`;
+  const more = changes.length > 1 ? ` (+${changes.length - 1} more)` : '';
+  return `${fieldLabel(first.field)}: ${text}${more}`;
+}
+
+/*
+ * Times are shown in UTC, like billing dates, so the date filter's UTC day bounds and the
+ * times in the list always agree, whoever looks.
+ */
+const dateTime = new Intl.DateTimeFormat('en-US', {
+  year: 'numeric',
+  month: 'short',
+  day: 'numeric',
+  hour: '2-digit',
+  minute: '2-digit',
+  second: '2-digit',
+  hourCycle: 'h23',
+  timeZone: 'UTC',
+});
+
+/** "Jun 1, 2025, 14:03:07 UTC" */
+export function formatDateTimeUtc(iso: string): string {
+  return `${dateTime.format(new Date(iso))} UTC`;
+}
+
+/** ["Jun 1, 2025", "14:03:07 UTC"], for a list that shows the two on separate lines. */
+export function dateAndTimeUtc(iso: string): [string, string] {
+  const parts = dateTime.formatToParts(new Date(iso));
+  const join = (from: Intl.DateTimeFormatPartTypes, to: Intl.DateTimeFormatPartTypes) => {
+    const start = parts.findIndex((part) => part.type === from);
+    const end = parts.findIndex((part) => part.type === to);
+    return parts
+      .slice(start, end + 1)
+      .map((part) => part.value)
+      .join('');
+  };
+  return [join('month', 'year'), `${join('hour', 'second')} UTC`];
+}
+
+/** A `YYYY-MM-DD` date input's value as the first millisecond of that UTC day. */
+export function dayStartUtc(day: string): string {
+  return `${day}T00:00:00.000Z`;
+}
+
+/** A `YYYY-MM-DD` date input's value as the last millisecond of that UTC day. */
+export function dayEndUtc(day: string): string {
+  return `${day}T23:59:59.999Z`;
+}
+
+/** The UTC day of an ISO datetime, as a date input wants it. */
+export function utcDayOf(iso: string | undefined): string {
+  return iso ? new Date(iso).toISOString().slice(0, 10) : '';
+}
+
+export interface TargetPage {
+  href: string;
+  label: string;
+}
+
+const isEntityId = (id: string | null): id is string => id !== null && AuditLogSchema.shape.id.safeParse(id).success;
+
+/** Where the target of an entry lives in the portal, when it has a page. */
+export function targetPageOf(entry: Pick<AuditLog, 'targetType' | 'targetId' | 'targetName'>): TargetPage | null {
+  switch (entry.targetType) {
+    case 'subscription':
+      return { href: '/billing', label: 'Open the subscription' };
+    case 'payment_method':
+      return { href: '/billing/payment-methods', label: 'Open payment methods' };
+    case 'invoice':
+      // Only invoices the portal knows by id have a page (a gateway id like `in_…` has none).
+      return isEntityId(entry.targetId)
+        ? { href: `/billing/invoices/${entry.targetId}`, label: `Open invoice ${entry.targetName ?? ''}`.trim() }
+        : null;
+    default:
+      return null;
+  }
+}

@@ -1,0 +1,221 @@
+import { useEffect, useRef } from 'react';
+import { useSearchParams } from 'react-router';
+import { ChevronLeft, ChevronRight, ScrollText } from 'lucide-react';
+import { RequireAccess } from '@/components/access/require-access';
+import { AuditLogDetail } from '@/components/admin/AuditLogDetail';
+import { AuditLogFilters } from '@/components/admin/AuditLogFilters';
+import { AuditLogRow, actorName, auditLogCell, auditLogColumns, targetName } from '@/components/admin/AuditLogRow';
+import {
+  AUDIT_LOGS_PER_PAGE,
+  auditLogViewParams,
+  emptyView,
+  hasFilters,
+  readAuditLogView,
+  type AuditLogView,
+} from '@/components/admin/audit-log-search-params';
+import { QueryError } from '@/components/billing/query-error';
+import { PageHeader } from '@/components/layout/page-header';
+import { Button } from '@/components/ui/button';
+import { Card } from '@/components/ui/card';
+import { Skeleton } from '@/components/ui/skeleton';
+import { useAuditLogPage } from '@/hooks/use-audit-logs';
+import { useSession } from '@/hooks/use-session';
+import { cn } from '@/lib/cn';
+import type { AuditLog, AuditLogFilters as Filters } from '@/types/audit-log';
+
+const headerCell = 'px-4 py-2.5 text-left text-xs font-medium whitespace-nowrap text-muted-foreground';
+
+function SkeletonRows() {
+  return (
+    <>
+      {[0, 1, 2, 3, 4].map((row) => (
+        <tr key={row}>
+          {auditLogColumns.map((column) => (
+            <td key={column} className={auditLogCell}>
+              <Skeleton className="h-4 w-full min-w-16" />
+              {column === 'Actor' || column === 'Action' ? <Skeleton className="mt-2 h-3 w-2/3" /> : null}
+            </td>
+          ))}
+        </tr>
+      ))}
+    </>
+  );
+}
+
+function EmptyState({ view, onReset }: { view: AuditLogView; onReset: () => void }) {
+  const [title, body, action] = hasFilters(view.filters)
+    ? ['No entries match these filters', 'Try a wider date range or fewer filters.', 'Clear filters']
+    : view.page > 1
+      ? [`There are no entries on page ${view.page}.`, 'The audit log is shorter than that.', 'Go to the first page']
+      : ['No entries yet', 'Changes made in your organization are recorded here.', null];
+  return (
+    <div className="px-6 py-12 text-center" data-testid="audit-logs-empty">
+      <span className="mx-auto flex size-10 items-center justify-center rounded-full bg-muted">
+        <ScrollText className="size-5 text-muted-foreground" aria-hidden="true" />
+      </span>
+      <h2 className="mt-3 text-sm font-semibold">{title}</h2>
+      <p className="mt-1 text-sm text-muted-foreground">{body}</p>
+      {action ? (
+        <Button variant="outline" size="sm" className="mt-4" onClick={onReset}>
+          {action}
+        </Button>
+      ) : null}
+    </div>
+  );
+}
+
+function Pagination({ page, pageCount, onPage }: { page: number; pageCount: number; onPage: (page: number) => void }) {
+  return (
+    <nav aria-label="Pagination" className="flex items-center justify-between gap-4 border-t px-4 py-3 text-sm">
+      <p className="text-muted-foreground" data-testid="page-indicator">
+        Page {page} of {pageCount}
+      </p>
+      <div className="flex gap-2">
+        <Button variant="outline" size="sm" disabled={page <= 1} onClick={() => onPage(page - 1)}>
+          <ChevronLeft aria-hidden="true" />
+          Previous
+        </Button>
+        <Button variant="outline" size="sm" disabled={page >= pageCount} onClick={() => onPage(page + 1)}>
+          Next
+          <ChevronRight aria-hidden="true" />
+        </Button>
+      </div>
+    </nav>
+  );
+}
+
+/** Names for the actor and target filters, taken from the entries they matched. */
+function filterLabels(filters: Filters, entries: readonly AuditLog[]) {
+  const byActor = filters.actorId ? entries.find((entry) => entry.actorId === filters.actorId) : undefined;
+  const onTarget = filters.targetId ? entries.find((entry) => entry.targetId === filters.targetId) : undefined;
+  return {
+    actorLabel: byActor ? actorName(byActor) : undefined,
+    targetLabel: onTarget ? (targetName(onTarget) ?? undefined) : undefined,
+  };
+}
+
+/**
+ * The view in the URL, and a way to change it. Changes build on the last URL asked for, not the
+ * last one rendered: the router commits in a transition, and two quick changes must not lose one.
+ */
+function useAuditLogView() {
+  const [searchParams, setSearchParams] = useSearchParams();
+  const latest = useRef(searchParams);
+  useEffect(() => {
+    latest.current = searchParams;
+  }, [searchParams]);
+  const update = (change: (current: AuditLogView) => AuditLogView) => {
+    const next = auditLogViewParams(change(readAuditLogView(latest.current)));
+    latest.current = next;
+    setSearchParams(next);
+  };
+  return [readAuditLogView(searchParams), update] as const;
+}
+
+function AuditLogList() {
+  const { membership } = useSession();
+  const [view, updateView] = useAuditLogView();
+  const logs = useAuditLogPage({ ...view.filters, page: view.page, limit: AUDIT_LOGS_PER_PAGE });
+  const result = logs.data;
+  const entries = result?.data ?? [];
+  const pageCount = result ? Math.max(1, Math.ceil(result.total / AUDIT_LOGS_PER_PAGE)) : 1;
+
+  // A new filter starts again on page 1 and closes the drawer.
+  const changeFilters = (change: Partial<Filters>) =>
+    updateView((current) => ({ filters: { ...current.filters, ...change }, page: 1, entryId: undefined }));
+  const clearFilters = () => updateView(() => emptyView);
+  const openEntry = (entry: AuditLog) => updateView((current) => ({ ...current, entryId: entry.id }));
+
+  return (
+    <>
+      <PageHeader
+        title="Audit log"
+        description={
+          membership
+            ? `Every change made in ${membership.name}: who, what and when, newest first`
+            : 'Every change made in your organization: who, what and when, newest first'
+        }
+      />
+      <AuditLogFilters
+        filters={view.filters}
+        onChange={changeFilters}
+        onClear={clearFilters}
+        {...filterLabels(view.filters, entries)}
+      />
+
+      {logs.error && !result ? (
+        <QueryError title="We couldn't load the audit log" error={logs.error} onRetry={() => void logs.refetch()} />
+      ) : (
+        <Card className="overflow-hidden">
+          <div className="flex items-center justify-between border-b px-4 py-2.5">
+            <h2 className="text-sm font-semibold">Entries</h2>
+            {result ? (
+              <p className="text-sm text-muted-foreground" aria-live="polite" data-testid="audit-log-count">
+                {result.total === 1 ? '1 entry' : `${result.total.toLocaleString('en-US')} entries`}
+                {hasFilters(view.filters) ? ' match' : ''}
+              </p>
+            ) : null}
+          </div>
+          {logs.isPending ? (
+            <p role="status" className="sr-only">
+              Loading the audit log…
+            </p>
+          ) : null}
+          {result && entries.length === 0 ? (
+            <EmptyState view={view} onReset={clearFilters} />
+          ) : (
+            <div className="overflow-x-auto">
+              <table className="w-full text-sm" aria-busy={logs.isFetching}>
+                <caption className="sr-only">
+                  Audit log entries, page {view.page} of {pageCount}
+                </caption>
+                <thead className="border-b bg-muted/40">
+                  <tr>
+                    {auditLogColumns.map((column) => (
+                      <th key={column} scope="col" className={headerCell}>
+                        {column}
+                      </th>
+                    ))}
+                  </tr>
+                </thead>
+                <tbody className={cn('divide-y', logs.isPlaceholderData && 'opacity-60')}>
+                  {result ? (
+                    entries.map((entry) => (
+                      <AuditLogRow
+                        key={entry.id}
+                        entry={entry}
+                        onOpen={openEntry}
+                        onFilterActor={(actorId) => changeFilters({ actorId })}
+                      />
+                    ))
+                  ) : (
+                    <SkeletonRows />
+                  )}
+                </tbody>
+              </table>
+            </div>
+          )}
+          {result && result.total > AUDIT_LOGS_PER_PAGE ? (
+            <Pagination page={view.page} pageCount={pageCount} onPage={(page) => updateView((current) => ({ ...current, page, entryId: undefined }))} />
+          ) : null}
+        </Card>
+      )}
+
+      <AuditLogDetail
+        entryId={view.entryId}
+        entry={entries.find((entry) => entry.id === view.entryId)}
+        lookUp={!logs.isPending}
+        onClose={() => updateView((current) => ({ ...current, entryId: undefined }))}
+      />
+    </>
+  );
+}
+
+/** The tenant's audit trail: admins and owners only; other roles get the 403 view. */
+export default function AuditLogsPage() {
+  return (
+    <RequireAccess resource="audit-logs" action="list">
+      <AuditLogList />
+    </RequireAccess>
+  );
+}

@@ -1,0 +1,69 @@
+import type { z } from 'zod';
+import { AuditLog, pageOf } from '@cbp/contracts';
+import { parseResponse, platformApi } from '@/lib/axios';
+import type { AuditLogFilters, AuditLogQuery } from '@/types/audit-log';
+
+const AuditLogPage = pageOf(AuditLog);
+// The API declares `{count}` inline; built from the contract's page so the portal needs no zod of its own.
+const AuditLogCount = AuditLogPage.omit({ data: true, total: true }).extend({ count: AuditLogPage.shape.total });
+
+export type AuditLogPage = z.infer<typeof AuditLogPage>;
+
+/** Page and size of the shortcut lists (by action, target or actor). */
+export interface AuditLogPageRequest {
+  page?: number;
+  limit?: number;
+}
+
+/*
+ * Admin and above (403 otherwise). Every read is `silent`: the audit log page shows its errors
+ * in place, with a retry.
+ */
+
+/** Only the filters that are set, so the request (and the cache key) stays minimal. */
+function paramsOf(query: Partial<AuditLogQuery>): Record<string, string | number> {
+  return Object.fromEntries(Object.entries(query).filter(([, value]) => value !== undefined && value !== '')) as Record<
+    string,
+    string | number
+  >;
+}
+
+/** A page of the tenant's audit trail, newest first, with the total for the same filters. */
+export async function getAuditLogs(query: AuditLogQuery): Promise<AuditLogPage> {
+  const { data } = await platformApi.get<unknown>('/audit-logs', { params: paramsOf(query), silent: true });
+  return parseResponse(AuditLogPage, data, 'GET /audit-logs');
+}
+
+/** One entry; 404 when it does not exist or belongs to another tenant. */
+export async function getAuditLogById(id: string): Promise<AuditLog> {
+  const { data } = await platformApi.get<unknown>(`/audit-logs/${encodeURIComponent(id)}`, { silent: true });
+  return parseResponse(AuditLog, data, 'GET /audit-logs/:id');
+}
+
+/** How many entries match the filters. */
+export async function countAuditLogs(filters: AuditLogFilters): Promise<number> {
+  const { data } = await platformApi.get<unknown>('/audit-logs/count', { params: paramsOf(filters), silent: true });
+  return parseResponse(AuditLogCount, data, 'GET /audit-logs/count').count;
+}
+
+export async function getAuditLogsByAction(action: string, page: AuditLogPageRequest = {}): Promise<AuditLogPage> {
+  const { data } = await platformApi.get<unknown>(`/audit-logs/by-action/${encodeURIComponent(action)}`, {
+    params: paramsOf(page),
+    silent: true,
+  });
+  return parseResponse(AuditLogPage, data, 'GET /audit-logs/by-action/:action');
+}
+
+export async function getAuditLogsByTarget(targetType: string, targetId: string, page: AuditLogPageRequest = {}): Promise<AuditLogPage> {
+  const path = `/audit-logs/by-target/${encodeURIComponent(targetType)}/${encodeURIComponent(targetId)}`;
+  const { data } = await platformApi.get<unknown>(path, { params: paramsOf(page), silent: true });
+  return parseResponse(AuditLogPage, data, 'GET /audit-logs/by-target/:targetType/:targetId');
+}
+
+export async function getAuditLogsByActor(actorId: string, page: AuditLogPageRequest = {}): Promise<AuditLogPage> {
+  const { data } = await platformApi.get<unknown>(`/audit-logs/by-actor/${encodeURIComponent(actorId)}`, {
+    params: paramsOf(page),
+    silent: true,
+  });
+  return parseResponse(AuditLogPage, data, 'GET /audit-logs/by-actor/:actorId');
+}

@@ -1,0 +1,8 @@
+export type {
+  AddPaymentMethodRequest,
+  CardDetails,
+  LocalCardRequest,
+  PaymentMethod,
+  PaymentMethodType,
+  SetupIntent,
+} from '@cbp/contracts';

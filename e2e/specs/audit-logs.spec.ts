@@ -1,0 +1,74 @@
+import { expect, test, type Page } from '@playwright/test';
+import { seriousA11yViolations, signIn } from '../support/portal.js';
+
+/* These tests only read the demo data (the seed's entries), so they run in parallel. */
+
+async function openAuditLog(page: Page, email: string) {
+  await signIn(page, email);
+  await expect(page.getByTestId('tenant-name')).toHaveText('Acme Corp');
+  await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Admin' }).click();
+  await expect(page).toHaveURL(/\/admin\/audit-logs$/);
+  await expect(page.getByRole('heading', { level: 1, name: 'Audit log' })).toBeVisible();
+}
+
+const rows = (page: Page) => page.getByTestId('audit-log-row');
+
+test('an admin sees the demo entries, filters by action, and the URL brings the view back after a reload', async ({ page }) => {
+  await openAuditLog(page, 'admin@acme.test');
+  const created = rows(page).filter({ hasText: 'tenant.created' });
+  await expect(created).toHaveCount(1);
+  await expect(created).toContainText('Organization created');
+  await expect(created).toContainText('Acme Corp');
+  await expect(created).toContainText('System');
+  await expect(page.getByTestId('audit-log-count')).toHaveText(/^\d+ entr(y|ies)$/);
+
+  await page.getByLabel('Action', { exact: true }).selectOption('tenant.created');
+  await expect(page).toHaveURL(/\/admin\/audit-logs\?action=tenant\.created$/);
+  await expect(rows(page)).toHaveCount(1);
+  await expect(page.getByTestId('audit-log-count')).toHaveText('1 entry match');
+
+  await rows(page).first().getByRole('button', { name: /Organization created/ }).click();
+  const drawer = page.getByRole('dialog', { name: 'Organization created' });
+  await expect(drawer.getByTestId('audit-diff')).toContainText('Acme Corp');
+  await expect(drawer.getByTestId('audit-metadata')).toContainText('demo-seed');
+  await expect(page).toHaveURL(/\?action=tenant\.created&entry=[0-9a-f-]{36}$/);
+
+  await page.reload();
+  await expect(page.getByRole('dialog', { name: 'Organization created' })).toBeVisible();
+  await page.getByRole('button', { name: 'Close details' }).click();
+  await expect(page.getByRole('dialog')).toHaveCount(0);
+  await expect(page).toHaveURL(/\/admin\/audit-logs\?action=tenant\.created$/);
+  await expect(page.getByLabel('Action', { exact: true })).toHaveValue('tenant.created');
+  await expect(rows(page)).toHaveCount(1);
+  await expect(rows(page).first()).toContainText('tenant.created');
+
+  await page.getByRole('button', { name: 'Clear filters' }).click();
+  await expect(page).toHaveURL(/\/admin\/audit-logs$/);
+  await expect(rows(page).filter({ hasText: 'tenant.created' })).toHaveCount(1);
+});
+
+test('an engineer gets the 403 view and no Admin entry in the navigation', async ({ page }) => {
+  await signIn(page, 'engineer@acme.test');
+  await expect(page.getByTestId('tenant-name')).toHaveText('Acme Corp');
+  await expect(page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Admin' })).toHaveCount(0);
+  await page.goto('/admin/audit-logs');
+  await expect(page.getByRole('heading', { name: "You don't have access to this page" })).toBeVisible();
+  await expect(page.getByTestId('required-role')).toHaveText('Admin or higher');
+  await expect(page.getByTestId('current-role')).toHaveText('Engineer');
+  await expect(page.getByTestId('audit-log-row')).toHaveCount(0);
+});
+
+test.describe('accessibility (axe: no serious or critical violation)', () => {
+  for (const colorScheme of ['light', 'dark'] as const) {
+    test(`audit log, and with an entry open in the drawer (${colorScheme})`, async ({ page }) => {
+      await page.emulateMedia({ colorScheme });
+      await openAuditLog(page, 'admin@acme.test');
+      await expect(rows(page).first()).toBeVisible();
+      expect(await seriousA11yViolations(page)).toEqual([]);
+
+      await rows(page).filter({ hasText: 'tenant.created' }).getByRole('button', { name: /Organization created/ }).click();
+      await expect(page.getByRole('dialog').getByTestId('audit-diff')).toBeVisible();
+      expect(await seriousA11yViolations(page)).toEqual([]);
+    });
+  }
+});
