@@ -1,6 +1,12 @@
-import { AlertTriangle } from 'lucide-react';
+import { useMemo, useState, type FormEvent } from 'react';
+import { Link } from 'react-router';
+import { Elements, PaymentElement, useElements, useStripe } from '@stripe/react-stripe-js';
+import { loadStripe } from '@stripe/stripe-js/pure';
+import { AlertTriangle, Lock } from 'lucide-react';
 import { Alert, AlertDescription, AlertTitle } from '@/components/ui/alert';
+import { Button, buttonVariants } from '@/components/ui/button';
 import type { AddPaymentMethodHandle } from '@/hooks/use-payment-methods';
+import { errorMessage } from '@/lib/axios';
 import type { SetupIntent } from '@/types/payment-method';
 
 export interface StripeElementsFormProps {
@@ -12,30 +18,84 @@ export interface StripeElementsFormProps {
   isFirstMethod: boolean;
 }
 
-/*
- * The Stripe side of the add form, kept to this one file so that adding Stripe is a contained
- * change. This build does not include @stripe/stripe-js and @stripe/react-stripe-js, so it says
- * so instead of collecting a card. With them installed, this component becomes:
- * `loadStripe(publishableKey)` from '@stripe/stripe-js/pure' (nothing loads from Stripe unless
- * this form is shown), `<Elements stripe={…} options={{ clientSecret }}>` around a
- * `<PaymentElement />` and the default checkbox, and on submit
- * `save.add({ setAsDefault, obtainPaymentMethodId })` where obtainPaymentMethodId runs
- * `stripe.confirmSetup({ elements, redirect: 'if_required' })` and returns
- * `setupIntent.payment_method`. Stripe's own errors (declines) are shown in the same top alert
- * as the local form's.
+/**
+ * Stripe Elements: the card goes from the browser to Stripe only. Stripe.js is loaded from the
+ * `pure` entry, so nothing is fetched from Stripe unless this form is shown.
  */
-export function StripeElementsForm(_props: StripeElementsFormProps) {
+export function StripeElementsForm({ setupIntent, save, isFirstMethod }: StripeElementsFormProps) {
+  const stripe = useMemo(() => loadStripe(setupIntent.publishableKey), [setupIntent.publishableKey]);
+  const dark = typeof document !== 'undefined' && document.documentElement.classList.contains('dark');
   return (
-    <Alert role="alert" data-testid="stripe-elements-unavailable">
-      <AlertTriangle aria-hidden="true" className="text-amber-600 dark:text-amber-400" />
-      <div>
-        <AlertTitle>Stripe Elements is not available in this build</AlertTitle>
-        <AlertDescription>
-          This organization's cards are collected by Stripe, but this version of the portal was built without Stripe's card
-          form, so a card can't be added here yet. Your saved payment methods are unchanged. Please contact your CBP
-          administrator.
-        </AlertDescription>
+    <Elements stripe={stripe} options={{ clientSecret: setupIntent.clientSecret, appearance: { theme: dark ? 'night' : 'stripe' } }}>
+      <ConfirmSetupForm save={save} isFirstMethod={isFirstMethod} />
+    </Elements>
+  );
+}
+
+function ConfirmSetupForm({ save, isFirstMethod }: Omit<StripeElementsFormProps, 'setupIntent'>) {
+  const stripe = useStripe();
+  const elements = useElements();
+  const [makeDefault, setMakeDefault] = useState(false);
+  const [refusal, setRefusal] = useState<string | null>(null);
+
+  const submit = (event: FormEvent<HTMLFormElement>) => {
+    event.preventDefault();
+    if (!stripe || !elements) return;
+    setRefusal(null);
+    save.add(
+      {
+        setAsDefault: isFirstMethod || makeDefault,
+        obtainPaymentMethodId: async () => {
+          // Declines and 3-D Secure happen here, between the browser and Stripe.
+          const { error, setupIntent } = await stripe.confirmSetup({ elements, redirect: 'if_required' });
+          if (error) throw new Error(error.message ?? 'Your card could not be verified.');
+          const method = setupIntent?.payment_method;
+          const id = typeof method === 'string' ? method : method?.id;
+          if (!id) throw new Error('Stripe did not return a payment method.');
+          return id;
+        },
+      },
+      { onError: (error) => setRefusal(errorMessage(error)) },
+    );
+  };
+
+  return (
+    <form noValidate onSubmit={submit} className="space-y-5" aria-label="Card details">
+      {refusal ? (
+        <Alert variant="destructive" role="alert" data-testid="card-refusal">
+          <AlertTriangle aria-hidden="true" />
+          <div>
+            <AlertTitle>Your card was not added</AlertTitle>
+            <AlertDescription>{refusal}</AlertDescription>
+          </div>
+        </Alert>
+      ) : null}
+      <PaymentElement />
+      <div className="flex items-start gap-3">
+        <input
+          id="make-default"
+          type="checkbox"
+          className="mt-0.5 size-4"
+          checked={isFirstMethod || makeDefault}
+          disabled={isFirstMethod}
+          onChange={(event) => setMakeDefault(event.target.checked)}
+        />
+        <label htmlFor="make-default" className="text-sm font-medium">
+          Make this my default payment method
+        </label>
       </div>
-    </Alert>
+      <p className="flex gap-2 text-xs text-muted-foreground">
+        <Lock className="mt-px size-3.5 shrink-0" aria-hidden="true" />
+        Card details go to Stripe only. CBP keeps the brand, the last 4 digits and the expiry date.
+      </p>
+      <div className="flex flex-col-reverse gap-2 border-t pt-5 sm:flex-row sm:justify-end">
+        <Link to="/billing/payment-methods" className={buttonVariants({ variant: 'outline' })}>
+          Cancel
+        </Link>
+        <Button type="submit" disabled={!stripe || !elements || save.isPending} aria-busy={save.isPending}>
+          {save.isPending ? 'Saving card…' : 'Save card'}
+        </Button>
+      </div>
+    </form>
   );
 }

@@ -22,6 +22,16 @@ vi.mock('@/lib/oidc', async (importOriginal) => ({
 vi.mock('@/services/session.service');
 vi.mock('@/services/payment-methods.service');
 
+// Stripe Elements stand-in: the real one needs Stripe's servers.
+const { confirmSetup } = vi.hoisted(() => ({ confirmSetup: vi.fn() }));
+vi.mock('@stripe/stripe-js/pure', () => ({ loadStripe: vi.fn(async () => ({})) }));
+vi.mock('@stripe/react-stripe-js', () => ({
+  Elements: ({ children }: { children: React.ReactNode }) => children,
+  PaymentElement: () => <div data-testid="payment-element">Stripe card field</div>,
+  useStripe: () => ({ confirmSetup }),
+  useElements: () => ({ elements: true }),
+}));
+
 const PATH = '/billing/payment-methods/new';
 const futureYear = new Date().getFullYear() + 3;
 const futureExpiry = `12${String(futureYear % 100).padStart(2, '0')}`;
@@ -254,12 +264,30 @@ describe('/billing/payment-methods/new with the local gateway', () => {
 });
 
 describe('/billing/payment-methods/new, other cases', () => {
-  it('says Stripe Elements is not available in this build when the API collects cards with Stripe', async () => {
+  it('collects the card with Stripe Elements when the API uses Stripe, and saves the confirmed method', async () => {
     vi.mocked(createSetupIntent).mockResolvedValue({ ...localSetupIntent, gateway: 'stripe', publishableKey: 'pk_test_123' });
+    vi.mocked(addPaymentMethod).mockResolvedValue(cardMethod('mastercard', '4444'));
+    confirmSetup.mockResolvedValue({ setupIntent: { payment_method: 'pm_from_elements' } });
     renderPortal(PATH);
 
-    expect(await screen.findByTestId('stripe-elements-unavailable')).toHaveTextContent('Stripe Elements is not available in this build');
+    expect(await screen.findByTestId('payment-element')).toBeInTheDocument();
     expect(screen.queryByLabelText('Card number')).not.toBeInTheDocument();
+    await userEvent.click(screen.getByRole('button', { name: 'Save card' }));
+
+    expect(confirmSetup).toHaveBeenCalledWith({ elements: { elements: true }, redirect: 'if_required' });
+    await vi.waitFor(() =>
+      expect(addPaymentMethod).toHaveBeenCalledWith({ stripePaymentMethodId: 'pm_from_elements', setAsDefault: false }, expect.stringMatching(uuid)),
+    );
+  });
+
+  it("shows Stripe's decline inline and saves nothing", async () => {
+    vi.mocked(createSetupIntent).mockResolvedValue({ ...localSetupIntent, gateway: 'stripe', publishableKey: 'pk_test_123' });
+    confirmSetup.mockResolvedValue({ error: { message: 'Your card was declined.' } });
+    renderPortal(PATH);
+
+    await userEvent.click(await screen.findByRole('button', { name: 'Save card' }));
+    expect(await screen.findByTestId('card-refusal')).toHaveTextContent('Your card was declined.');
+    expect(addPaymentMethod).not.toHaveBeenCalled();
   });
 
   it('shows an error with a retry when the setup intent cannot be created', async () => {
