@@ -143,8 +143,12 @@ export async function buildApp({
   });
   const { local } = payments;
   if (local && localEventIntervalMs > 0) {
+    // The local gateway's clock (renewals, trial ends, cancellations) and its webhook-like events.
     const timer = setInterval(() => {
-      local.deliverEvents().catch((err: unknown) => app.log.error({ err }, 'local gateway event delivery failed'));
+      local
+        .advanceClock()
+        .then(() => local.deliverEvents())
+        .catch((err: unknown) => app.log.error({ err }, 'local gateway clock or event delivery failed'));
     }, localEventIntervalMs);
     timer.unref();
     app.addHook('onClose', async () => clearInterval(timer));

@@ -84,3 +84,71 @@ describe('local gateway', () => {
     expect(next.nextInvoiceLines.some((l) => l.description.startsWith('Unused time on Pro'))).toBe(true);
   });
 });
+
+describe('local gateway billing clock', () => {
+  let t: TestContext;
+  let clock = new Date('2026-01-10T12:00:00Z');
+  const events: GatewayEvent[] = [];
+  let gateway: LocalGateway;
+  beforeAll(async () => {
+    t = await createTestContext();
+    gateway = new LocalGateway(t.database.db, {
+      portalUrl: 'http://localhost:27100',
+      now: () => clock,
+      onEvent: async (e) => {
+        events.push(e);
+      },
+    });
+  });
+  afterAll(() => t.close());
+
+  const invoicesOf = (customerId?: string) =>
+    events.flatMap((e) => (e.type === 'invoice.updated' && (!customerId || e.invoice.customerId === customerId) ? [e.invoice] : []));
+
+  it('renews at period end with the prorations on the invoice, paid with the default card', async () => {
+    const customer = await gateway.createCustomer({ tenantId: '00000000-0000-4000-8000-00000000c10c', name: 'Clockwork Ltd', email: null });
+    const card = await gateway.attachPaymentMethod({ customerId: customer.id, paymentMethodId: 'pm_card_visa', idempotencyKey: 'clock-1' });
+    await gateway.setDefaultPaymentMethod({ customerId: customer.id, paymentMethodId: card.id });
+    const sub = await gateway.createSubscription({ customerId: customer.id, planKey: 'starter' });
+    clock = new Date('2026-01-25T12:00:00Z');
+    await gateway.changePlan({ subscriptionId: sub.id, planKey: 'pro', prorationDate: clock });
+
+    clock = new Date('2026-02-10T12:00:01Z');
+    expect(await gateway.advanceClock()).toBe(1);
+    await gateway.deliverEvents();
+    const [invoice] = invoicesOf();
+    expect(invoice).toMatchObject({ status: 'paid', number: expect.stringMatching(/^CLOC[0-9A-F]{4}-0001$/) });
+    expect(invoice?.lines.map((l) => l.kind)).toEqual(['subscription', 'proration', 'proration']);
+    expect(invoice?.lines[0]).toMatchObject({ amount: 19_900, description: 'Pro plan (Feb 10, 2026 – Mar 10, 2026)' });
+    expect(invoice?.amountPaid).toBe(invoice?.amountDue);
+    const renewed = events.filter((e) => e.type === 'subscription.updated').at(-1);
+    expect(renewed?.type === 'subscription.updated' && renewed.subscription.currentPeriodEnd.toISOString()).toBe('2026-03-10T12:00:00.000Z');
+    // the prorations were billed once
+    expect((await gateway.upcomingInvoice({ subscriptionId: sub.id })).nextInvoiceLines).toHaveLength(1);
+    expect(await gateway.advanceClock()).toBe(0);
+  });
+
+  it('ends a subscription set to cancel, at its period end', async () => {
+    const customer = await gateway.createCustomer({ tenantId: '00000000-0000-4000-8000-00000000c10d', name: 'Leaving Inc', email: null });
+    const sub = await gateway.createSubscription({ customerId: customer.id, planKey: 'starter' });
+    await gateway.setCancelAtPeriodEnd({ subscriptionId: sub.id, cancelAtPeriodEnd: true });
+    clock = new Date(sub.currentPeriodEnd.getTime() + 1000);
+    events.length = 0;
+    await gateway.advanceClock();
+    await gateway.deliverEvents();
+    expect(events.some((e) => e.type === 'subscription.deleted' && e.subscription.id === sub.id)).toBe(true);
+    expect(invoicesOf(customer.id)).toEqual([]);
+  });
+
+  it('leaves the first invoice open and the subscription past due when a trial ends without a card', async () => {
+    const customer = await gateway.createCustomer({ tenantId: '00000000-0000-4000-8000-00000000c10e', name: 'Trial Co', email: null });
+    const sub = await gateway.createSubscription({ customerId: customer.id, planKey: 'pro', trialDays: 14 });
+    clock = new Date(sub.currentPeriodEnd.getTime() + 1000);
+    events.length = 0;
+    await gateway.advanceClock();
+    await gateway.deliverEvents();
+    expect(invoicesOf(customer.id)[0]).toMatchObject({ status: 'open', amountDue: 19_900, amountPaid: 0 });
+    const last = events.filter((e) => e.type === 'subscription.updated' && e.subscription.id === sub.id).at(-1);
+    expect(last?.type === 'subscription.updated' && last.subscription.status).toBe('past_due');
+  });
+});

@@ -35,7 +35,7 @@ interface StoredEvent {
 
 type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
 
-const dateFields = new Set(['created', 'currentPeriodStart', 'currentPeriodEnd', 'trialEnd']);
+const dateFields = new Set(['created', 'currentPeriodStart', 'currentPeriodEnd', 'trialEnd', 'periodStart', 'periodEnd', 'dueDate', 'paidAt']);
 
 function reviveEvent(json: string): GatewayEvent {
   return JSON.parse(json, (key, value: unknown) =>
@@ -137,7 +137,10 @@ export class LocalGateway implements PaymentGateway {
       .where(and(eq(localGatewayObjects.object, 'customer'), sql`${localGatewayObjects.data}->'metadata'->>'tenant_id' = ${tenantId}`))
       .limit(1);
     if (existing) return existing.data as unknown as GatewayCustomer;
-    const customer = { id: newId('cus'), name, email, metadata: { tenant_id: tenantId } };
+    // Stripe-like invoice numbering: a per-customer prefix (e.g. ACME3F2A) and a sequence.
+    const word = (name.split(/\s+/)[0] ?? '').replace(/[^A-Za-z0-9]/g, '').slice(0, 4).toUpperCase() || 'CBP';
+    const invoicePrefix = `${word}${randomBytes(2).toString('hex').toUpperCase()}`;
+    const customer = { id: newId('cus'), name, email, metadata: { tenant_id: tenantId }, invoicePrefix, nextInvoiceSequence: 1 };
     await this.save(customer.id, 'customer', customer.id, customer);
     return customer;
   }
@@ -325,6 +328,90 @@ export class LocalGateway implements PaymentGateway {
       { type: 'customer.default_payment_method', stripeType: 'customer.updated', customerId, paymentMethodId },
       customerId,
     );
+  }
+
+  /**
+   * Stripe's billing clock for the local gateway. Every subscription whose period has ended
+   * either ends (it was set to cancel at period end) or renews: an invoice for the new period
+   * plus pending prorations, paid with the default card when that card succeeds, else left
+   * open with the subscription past due; a trial becomes active. Returns how many periods moved.
+   */
+  async advanceClock(now: Date = this.now()): Promise<number> {
+    const due = await this.db
+      .select({ data: localGatewayObjects.data })
+      .from(localGatewayObjects)
+      .where(
+        and(
+          eq(localGatewayObjects.object, 'subscription'),
+          sql`(${localGatewayObjects.data}->>'currentPeriodEnd')::timestamptz <= ${now.toISOString()}::timestamptz`,
+          sql`${localGatewayObjects.data}->>'status' <> 'canceled'`,
+        ),
+      );
+    let moved = 0;
+    for (const row of due) {
+      let stored = row.data as unknown as StoredSubscription;
+      // A subscription left behind for several periods catches up one period at a time.
+      for (let i = 0; i < 24 && new Date(stored.currentPeriodEnd) <= now && stored.status !== 'canceled'; i++) {
+        stored = await this.closePeriod(stored, now);
+        moved++;
+      }
+    }
+    return moved;
+  }
+
+  private async closePeriod(stored: StoredSubscription, now: Date): Promise<StoredSubscription> {
+    if (stored.cancelAtPeriodEnd) {
+      const ended: StoredSubscription = { ...stored, status: 'canceled' };
+      await this.save(stored.id, 'subscription', stored.customerId, ended);
+      await this.emit({ type: 'subscription.deleted', stripeType: 'customer.subscription.deleted', subscription: toSubscription(ended) }, stored.customerId);
+      return ended;
+    }
+    const plan = await this.plan(stored.planKey);
+    const previousStart = new Date(stored.currentPeriodStart);
+    const start = new Date(stored.currentPeriodEnd);
+    const end = addMonth(start);
+    const items = await this.pendingItems(stored.id);
+    const lines = [
+      { kind: 'subscription' as const, description: `${plan.name} plan (${shortDate(start)} – ${shortDate(end)})`, metricType: null, quantity: 1, unitAmount: plan.priceMonthly, amount: plan.priceMonthly, periodStart: start, periodEnd: end },
+      ...items.map((item) => ({ kind: 'proration' as const, description: item.description, metricType: null, quantity: 1, unitAmount: null, amount: item.amount, periodStart: previousStart, periodEnd: start })),
+    ];
+    const subtotal = lines.reduce((sum, l) => sum + l.amount, 0);
+    const amountDue = Math.max(0, subtotal);
+    const customer = await this.load<{ invoicePrefix?: string; nextInvoiceSequence?: number; invoice_settings?: { default_payment_method?: string | null } }>(stored.customerId, 'customer');
+    const defaultMethod = customer.invoice_settings?.default_payment_method;
+    const card = defaultMethod ? await this.load<StoredPaymentMethod>(defaultMethod, 'payment_method').catch(() => null) : null;
+    const paid = amountDue === 0 || card?.behaviour === 'succeeds';
+    const sequence = customer.nextInvoiceSequence ?? 1;
+    await this.save(stored.customerId, 'customer', stored.customerId, { ...customer, nextInvoiceSequence: sequence + 1 });
+    const invoice = {
+      id: newId('in'),
+      customerId: stored.customerId,
+      subscriptionId: stored.id,
+      number: `${customer.invoicePrefix ?? 'CBP'}-${String(sequence).padStart(4, '0')}`,
+      status: paid ? ('paid' as const) : ('open' as const),
+      currency: plan.currency,
+      subtotal,
+      amountDue,
+      amountPaid: paid ? amountDue : 0,
+      periodStart: start,
+      periodEnd: end,
+      dueDate: paid ? null : new Date(start.getTime() + 14 * 86_400_000),
+      paidAt: paid ? now : null,
+      created: now,
+      lines,
+    };
+    await this.save(invoice.id, 'invoice', stored.customerId, invoice);
+    for (const item of items) await this.db.delete(localGatewayObjects).where(eq(localGatewayObjects.id, item.id));
+    await this.emit({ type: 'invoice.updated', stripeType: paid ? 'invoice.paid' : 'invoice.payment_failed', invoice }, stored.customerId);
+    const renewed: StoredSubscription = {
+      ...stored,
+      status: paid ? 'active' : 'past_due',
+      currentPeriodStart: start.toISOString(),
+      currentPeriodEnd: end.toISOString(),
+    };
+    await this.save(stored.id, 'subscription', stored.customerId, renewed);
+    await this.emit({ type: 'subscription.updated', stripeType: 'customer.subscription.updated', subscription: toSubscription(renewed) }, stored.customerId);
+    return renewed;
   }
 
   async retrievePaymentMethod(paymentMethodId: string): Promise<GatewayPaymentMethod | null> {

@@ -184,3 +184,23 @@ describe('invoices', () => {
     expect(data.every((i: { number: string }) => i.number.startsWith('GLOBEX-'))).toBe(true);
   });
 });
+
+describe('renewal on the local gateway clock', () => {
+  it('brings the new period and its invoice into what the API serves', async () => {
+    const local = t.app.payments.local;
+    if (!local) throw new Error('the tests run on the local gateway');
+    const before = (await call('GET', '/subscriptions/current', 'analyst@acme.test', acme.id)).json();
+    await local.advanceClock(new Date(new Date(before.currentPeriodEnd).getTime() + 60_000));
+    await local.deliverEvents();
+
+    const after = (await call('GET', '/subscriptions/current', 'analyst@acme.test', acme.id)).json();
+    expect(after.currentPeriodStart).toBe(before.currentPeriodEnd);
+    // the credit from the downgrade to Starter covers the renewal: nothing is due, it is paid
+    expect(after.status).toBe('active');
+    const { data, total } = (await call('GET', '/invoices', 'analyst@acme.test', acme.id)).json();
+    expect(total).toBe(8);
+    expect(data[0]).toMatchObject({ status: 'paid', amountDue: 0, number: expect.stringMatching(/^ACME[0-9A-F]{4}-0001$/) });
+    expect(data[0].lines.map((l: { kind: string }) => l.kind)).toEqual(['subscription', 'proration', 'proration']);
+    expect(data[0].lines[0]).toMatchObject({ kind: 'subscription', amount: 4_900 });
+  });
+});
