@@ -111,6 +111,8 @@ describe('payment methods (local gateway, Stripe test cards)', () => {
       before: { default: 'Visa •••• 4242' },
       after: { default: 'Mastercard •••• 4444' },
     });
+    const [customer] = await queryRows<{ customer_id: string }>(t.database.db, sql`SELECT customer_id FROM billing_customers WHERE tenant_id = ${acme.id}`);
+    expect(await t.app.payments.gateway.defaultPaymentMethodOf(customer?.customer_id ?? '')).toBe(res.json().stripePaymentMethodId);
     expect((await call('DELETE', `/payment-methods/${visaId}`)).statusCode).toBe(204);
     expect((await methods()).map((m) => m.card.last4)).toEqual(['4444']);
     expect((await audit('payment_method.removed')).map((e) => e.target_name)).toEqual(['Visa •••• 4242']);
@@ -142,6 +144,32 @@ describe('gateway events', () => {
     expect(await local.deliverEvents()).toBeGreaterThan(0);
     expect(await auditTotal()).toBe(entries);
     expect(await methods()).toEqual(saved);
+  });
+});
+
+describe('changes made at the gateway (Stripe dashboard)', () => {
+  it('reconciles a method detached and one attached outside CBP, with system audit entries', async () => {
+    const local = t.app.payments.local;
+    if (!local) throw new Error('the tests run on the local gateway');
+    const [customer] = await queryRows<{ customer_id: string }>(t.database.db, sql`SELECT customer_id FROM billing_customers WHERE tenant_id = ${acme.id}`);
+    const customerId = customer?.customer_id ?? '';
+    const added = await local.attachPaymentMethod({ customerId, paymentMethodId: 'pm_card_visa_debit', idempotencyKey: 'dashboard-1' });
+    await local.deliverEvents();
+    const listed = await methods();
+    const mirrored = listed.find((m) => m.card.last4 === added.card?.last4);
+    expect(mirrored).toBeDefined();
+
+    await local.detachPaymentMethod({ paymentMethodId: added.id });
+    await local.deliverEvents();
+    expect((await methods()).some((m) => m.id === mirrored?.id)).toBe(false);
+    const trail = await queryRows<{ action: string; actor_type: string }>(
+      t.database.db,
+      sql`SELECT action, actor_type FROM audit_logs WHERE target_id = ${mirrored?.id ?? ''} ORDER BY created_at`,
+    );
+    expect(trail).toEqual([
+      { action: 'payment_method.added', actor_type: 'system' },
+      { action: 'payment_method.removed', actor_type: 'system' },
+    ]);
   });
 });
 
