@@ -1,6 +1,6 @@
 import { useEffect, useRef } from 'react';
 import { useSearchParams } from 'react-router';
-import { ChevronLeft, ChevronRight, ScrollText } from 'lucide-react';
+import { ScrollText } from 'lucide-react';
 import { RequireAccess } from '@/components/access/require-access';
 import { AuditLogDetail } from '@/components/admin/AuditLogDetail';
 import { AuditLogFilters } from '@/components/admin/AuditLogFilters';
@@ -15,7 +15,8 @@ import {
 } from '@/components/admin/audit-log-search-params';
 import { QueryError } from '@/components/billing/query-error';
 import { PageHeader } from '@/components/layout/page-header';
-import { Button } from '@/components/ui/button';
+import { EmptyState } from '@/components/ui/empty-state';
+import { Pagination } from '@/components/ui/pagination';
 import { Card } from '@/components/ui/card';
 import { Skeleton } from '@/components/ui/skeleton';
 import { useAuditLogPage } from '@/hooks/use-audit-logs';
@@ -42,45 +43,14 @@ function SkeletonRows() {
   );
 }
 
-function EmptyState({ view, onReset }: { view: AuditLogView; onReset: () => void }) {
+function NoEntries({ view, onReset }: { view: AuditLogView; onReset: () => void }) {
   const [title, body, action] = hasFilters(view.filters)
     ? ['No entries match these filters', 'Try a wider date range or fewer filters.', 'Clear filters']
     : view.page > 1
       ? [`There are no entries on page ${view.page}.`, 'The audit log is shorter than that.', 'Go to the first page']
       : ['No entries yet', 'Changes made in your organization are recorded here.', null];
   return (
-    <div className="px-6 py-12 text-center" data-testid="audit-logs-empty">
-      <span className="mx-auto flex size-10 items-center justify-center rounded-full bg-muted">
-        <ScrollText className="size-5 text-muted-foreground" aria-hidden="true" />
-      </span>
-      <h2 className="mt-3 text-sm font-semibold">{title}</h2>
-      <p className="mt-1 text-sm text-muted-foreground">{body}</p>
-      {action ? (
-        <Button variant="outline" size="sm" className="mt-4" onClick={onReset}>
-          {action}
-        </Button>
-      ) : null}
-    </div>
-  );
-}
-
-function Pagination({ page, pageCount, onPage }: { page: number; pageCount: number; onPage: (page: number) => void }) {
-  return (
-    <nav aria-label="Pagination" className="flex items-center justify-between gap-4 border-t px-4 py-3 text-sm">
-      <p className="text-muted-foreground" data-testid="page-indicator">
-        Page {page} of {pageCount}
-      </p>
-      <div className="flex gap-2">
-        <Button variant="outline" size="sm" disabled={page <= 1} onClick={() => onPage(page - 1)}>
-          <ChevronLeft aria-hidden="true" />
-          Previous
-        </Button>
-        <Button variant="outline" size="sm" disabled={page >= pageCount} onClick={() => onPage(page + 1)}>
-          Next
-          <ChevronRight aria-hidden="true" />
-        </Button>
-      </div>
-    </nav>
+    <EmptyState icon={ScrollText} title={title} body={body} action={action} onAction={onReset} testId="audit-logs-empty" />
   );
 }
 
@@ -162,7 +132,7 @@ function AuditLogList() {
             </p>
           ) : null}
           {result && entries.length === 0 ? (
-            <EmptyState view={view} onReset={clearFilters} />
+            <NoEntries view={view} onReset={clearFilters} />
           ) : (
             <div className="overflow-x-auto">
               <table className="w-full text-sm" aria-busy={logs.isFetching}>

@@ -1,14 +1,15 @@
 import type { MouseEvent } from 'react';
 import { Link, useNavigate, useSearchParams } from 'react-router';
 import { InvoiceStatus as InvoiceStatusSchema } from '@cbp/contracts';
-import { ChevronLeft, ChevronRight, FileText } from 'lucide-react';
+import { FileText } from 'lucide-react';
 import { BillingNav } from '@/components/billing/billing-nav';
 import { INVOICES_PER_PAGE, invoiceFilterParams, readInvoiceFilters, type InvoiceFilters } from '@/components/billing/invoice-filters';
 import { InvoicePdfButton } from '@/components/billing/invoice-pdf-button';
 import { QueryError } from '@/components/billing/query-error';
 import { InvoiceStatusBadge, invoiceStatusLooks } from '@/components/billing/status-badges';
 import { PageHeader } from '@/components/layout/page-header';
-import { Button } from '@/components/ui/button';
+import { EmptyState } from '@/components/ui/empty-state';
+import { Pagination } from '@/components/ui/pagination';
 import { Card } from '@/components/ui/card';
 import { Skeleton } from '@/components/ui/skeleton';
 import { useInvoicePage } from '@/hooks/use-billing';
@@ -67,7 +68,7 @@ function SkeletonRows() {
   );
 }
 
-function EmptyState({ filters, onReset }: { filters: InvoiceFilters; onReset: () => void }) {
+function NoInvoices({ filters, onReset }: { filters: InvoiceFilters; onReset: () => void }) {
   const [title, body, action] =
     filters.page > 1
       ? [`There are no invoices on page ${filters.page}.`, 'The list is shorter than that.', 'Go to the first page']
@@ -79,38 +80,7 @@ function EmptyState({ filters, onReset }: { filters: InvoiceFilters; onReset: ()
           ]
         : ['No invoices yet', 'Your first invoice is issued at the end of your first billing period.', null];
   return (
-    <div className="px-6 py-12 text-center" data-testid="invoices-empty">
-      <span className="mx-auto flex size-10 items-center justify-center rounded-full bg-muted">
-        <FileText className="size-5 text-muted-foreground" aria-hidden="true" />
-      </span>
-      <h2 className="mt-3 text-sm font-semibold">{title}</h2>
-      <p className="mt-1 text-sm text-muted-foreground">{body}</p>
-      {action ? (
-        <Button variant="outline" size="sm" className="mt-4" onClick={onReset}>
-          {action}
-        </Button>
-      ) : null}
-    </div>
-  );
-}
-
-function Pagination({ page, pageCount, onPage }: { page: number; pageCount: number; onPage: (page: number) => void }) {
-  return (
-    <nav aria-label="Pagination" className="flex items-center justify-between gap-4 border-t px-4 py-3 text-sm">
-      <p className="text-muted-foreground" data-testid="page-indicator">
-        Page {page} of {pageCount}
-      </p>
-      <div className="flex gap-2">
-        <Button variant="outline" size="sm" disabled={page <= 1} onClick={() => onPage(page - 1)}>
-          <ChevronLeft aria-hidden="true" />
-          Previous
-        </Button>
-        <Button variant="outline" size="sm" disabled={page >= pageCount} onClick={() => onPage(page + 1)}>
-          Next
-          <ChevronRight aria-hidden="true" />
-        </Button>
-      </div>
-    </nav>
+    <EmptyState icon={FileText} title={title} body={body} action={action} onAction={onReset} testId="invoices-empty" />
   );
 }
 
@@ -171,7 +141,7 @@ export default function InvoicesPage() {
             </p>
           ) : null}
           {page && page.data.length === 0 ? (
-            <EmptyState filters={filters} onReset={() => setFilters({ page: 1, status: undefined })} />
+            <NoInvoices filters={filters} onReset={() => setFilters({ page: 1, status: undefined })} />
           ) : (
             <div className="overflow-x-auto">
               <table className="w-full text-sm" aria-busy={invoices.isFetching}>
