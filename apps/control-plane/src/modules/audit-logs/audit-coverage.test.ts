@@ -1,0 +1,91 @@
+import { sql } from 'drizzle-orm';
+import { routePolicies } from '@cbp/contracts';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { acme, createTestContext, type TestContext } from '../../../test/harness.js';
+import { queryRows } from '../../platform/db.js';
+
+/** Mutating routes that change nothing CBP keeps, so they write no entry, and why. */
+const writesNoEntry: Record<string, string> = {
+  'POST /oidc/interaction/:uid/login': 'signs in; failures are counted in login_failures',
+  'POST /webhooks/stripe': 'each change an event makes is audited with the system as actor (webhooks.test.ts)',
+  'POST /payment-methods/setup-intent': 'creates a gateway SetupIntent only; nothing is saved before POST /payment-methods',
+  'POST /local-gateway/payment-methods': 'tokenises a test card; nothing is saved before POST /payment-methods',
+};
+
+interface Scenario {
+  route: string;
+  action: string;
+  request: () => Promise<{ url: string; payload?: object }>;
+}
+
+let t: TestContext;
+
+async function call(method: string, url: string, payload?: object) {
+  return t.app.inject({
+    method: method as 'GET',
+    url,
+    headers: { authorization: `Bearer ${await t.tokenFor('owner@acme.test')}`, 'x-tenant-id': acme.id },
+    ...(payload ? { payload } : {}),
+  });
+}
+
+/** One valid request per mutating route, in an order that keeps each valid. */
+const scenarios: Scenario[] = [
+  {
+    route: 'POST /subscriptions/change-plan',
+    action: 'subscription.plan_changed',
+    request: async () => {
+      const plans = (await call('GET', '/plans')).json() as { id: string; name: string }[];
+      return { url: '/subscriptions/change-plan', payload: { planId: plans.find((p) => p.name === 'Enterprise')?.id } };
+    },
+  },
+  { route: 'POST /subscriptions/cancel', action: 'subscription.cancel_scheduled', request: async () => ({ url: '/subscriptions/cancel' }) },
+  { route: 'POST /subscriptions/resume', action: 'subscription.resumed', request: async () => ({ url: '/subscriptions/resume' }) },
+  { route: 'POST /payment-methods', action: 'payment_method.added', request: async () => ({ url: '/payment-methods', payload: { stripePaymentMethodId: 'pm_card_visa' } }) },
+  {
+    route: 'PATCH /payment-methods/:id/set-default',
+    action: 'payment_method.default_changed',
+    request: async () => {
+      const second = await call('POST', '/payment-methods', { stripePaymentMethodId: 'pm_card_mastercard' });
+      return { url: `/payment-methods/${second.json().id}/set-default` };
+    },
+  },
+  {
+    route: 'DELETE /payment-methods/:id',
+    action: 'payment_method.removed',
+    request: async () => {
+      const methods = (await call('GET', '/payment-methods')).json() as { id: string; isDefault: boolean }[];
+      return { url: `/payment-methods/${methods.find((m) => !m.isDefault)?.id}` };
+    },
+  },
+];
+
+beforeAll(async () => {
+  t = await createTestContext();
+});
+afterAll(() => t.close());
+
+describe('every mutation writes its audit entry', () => {
+  it('covers each mutating route of the RBAC table (a new route must add a scenario or a reason)', () => {
+    const mutating = Object.keys(routePolicies).filter((key) => !key.startsWith('GET '));
+    const covered = new Set([...scenarios.map((s) => s.route), ...Object.keys(writesNoEntry)]);
+    expect(mutating.filter((route) => !covered.has(route))).toEqual([]);
+  });
+
+  for (const scenario of scenarios) {
+    it(`${scenario.route} records ${scenario.action} by its actor`, async () => {
+      const count = async () =>
+        (await queryRows<{ n: number }>(t.database.db, sql`SELECT count(*)::int AS n FROM audit_logs WHERE action = ${scenario.action}`))[0]?.n ?? 0;
+      const { url, payload } = await scenario.request();
+      const before = await count();
+      const res = await call(scenario.route.split(' ')[0] ?? 'POST', url, payload);
+      expect(res.statusCode, res.body).toBeLessThan(300);
+      expect(await count()).toBe(before + 1);
+      const [latest] = await queryRows<{ actor_email: string; tenant_id: string; ip_address: string; user_agent: string | null }>(
+        t.database.db,
+        sql`SELECT actor_email, tenant_id, ip_address, user_agent FROM audit_logs WHERE action = ${scenario.action} ORDER BY created_at DESC LIMIT 1`,
+      );
+      expect(latest).toMatchObject({ actor_email: 'owner@acme.test', tenant_id: acme.id, ip_address: '127.0.0.1' });
+    });
+  }
+});
