@@ -38,3 +38,18 @@ export const AuditLogQuery = AuditLogFilters.extend({
   limit: z.coerce.number().int().min(1).max(100).default(20),
 });
 export type AuditLogQuery = z.infer<typeof AuditLogQuery>;
+
+/** Result of recomputing a tenant's hash chain (`GET /audit-logs/verify`). */
+export const AuditChainVerification = z.object({
+  valid: z.boolean(),
+  checked: z.number().int().nonnegative(),
+  firstBroken: z
+    .object({
+      id: z.uuid(),
+      createdAt: z.iso.datetime(),
+      reason: z.enum(['content_changed', 'chain_broken']).describe('content_changed: the entry was edited; chain_broken: an entry before it was removed or inserted'),
+    })
+    .nullable(),
+  verifiedAt: z.iso.datetime(),
+});
+export type AuditChainVerification = z.infer<typeof AuditChainVerification>;

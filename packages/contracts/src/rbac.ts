@@ -71,6 +71,7 @@ export const routePolicies: Record<string, RoutePolicy> = {
   'POST /local-gateway/payment-methods': { access: 'tenant', resource: 'payment-methods', action: 'create' },
   'GET /audit-logs': { access: 'tenant', resource: 'audit-logs', action: 'list' },
   'GET /audit-logs/count': { access: 'tenant', resource: 'audit-logs', action: 'list' },
+  'GET /audit-logs/verify': { access: 'tenant', resource: 'audit-logs', action: 'list' },
   'GET /audit-logs/by-action/:action': { access: 'tenant', resource: 'audit-logs', action: 'list' },
   'GET /audit-logs/by-target/:targetType/:targetId': { access: 'tenant', resource: 'audit-logs', action: 'list' },
   'GET /audit-logs/by-actor/:actorId': { access: 'tenant', resource: 'audit-logs', action: 'list' },

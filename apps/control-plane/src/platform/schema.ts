@@ -79,6 +79,10 @@ export const auditLogs = pgTable('audit_logs', {
   ipAddress: text('ip_address'),
   userAgent: text('user_agent'),
   createdAt,
+  // set by the database (migrations/0007_audit_hash_chain.sql)
+  seq: bigint('seq', { mode: 'number' }).generatedAlwaysAsIdentity(),
+  prevHash: text('prev_hash'),
+  hash: text('hash'),
 });
 
 export const oidcPayloads = pgTable('oidc_payloads', {

@@ -1,6 +1,6 @@
-import { and, count, desc, eq, gte, ilike, lte, or, type SQL } from 'drizzle-orm';
+import { and, count, desc, eq, gte, ilike, lte, or, sql, type SQL } from 'drizzle-orm';
 import type { AuditLogFilters } from '@cbp/contracts';
-import type { Tx } from '../../platform/db.js';
+import { queryRows, type Tx } from '../../platform/db.js';
 import { auditLogs } from '../../platform/schema.js';
 
 export type AuditLogRow = typeof auditLogs.$inferSelect;
@@ -45,4 +45,24 @@ export async function auditLogById(tx: Tx, tenantId: string, id: string): Promis
     .where(and(eq(auditLogs.tenantId, tenantId), eq(auditLogs.id, id)))
     .limit(1);
   return row;
+}
+
+/** Recomputes the tenant's chain in the database; the first entry whose hash or link is wrong. */
+export async function verifyChain(tx: Tx, tenantId: string) {
+  const [summary] = await queryRows<{ checked: number }>(tx, sql`SELECT count(*)::int AS checked FROM audit_logs WHERE tenant_id = ${tenantId}`);
+  const [broken] = await queryRows<{ id: string; created_at: string | Date; reason: 'content_changed' | 'chain_broken' }>(
+    tx,
+    sql`WITH chain AS (
+          SELECT a.id, a.seq, a.created_at, a.hash, a.prev_hash,
+                 lag(a.hash) OVER (ORDER BY a.seq) AS expected_prev,
+                 audit_entry_hash(a, a.prev_hash) AS recomputed
+          FROM audit_logs a WHERE a.tenant_id = ${tenantId}
+        )
+        SELECT id, created_at,
+               CASE WHEN hash IS DISTINCT FROM recomputed THEN 'content_changed' ELSE 'chain_broken' END AS reason
+        FROM chain
+        WHERE hash IS DISTINCT FROM recomputed OR prev_hash IS DISTINCT FROM expected_prev
+        ORDER BY seq LIMIT 1`,
+  );
+  return { checked: summary?.checked ?? 0, broken };
 }

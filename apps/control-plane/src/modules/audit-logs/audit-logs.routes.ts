@@ -1,9 +1,9 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { AuditLog, AuditLogFilters, AuditLogQuery, pageOf, PageQuery, Problem } from '@cbp/contracts';
+import { AuditChainVerification, AuditLog, AuditLogFilters, AuditLogQuery, pageOf, PageQuery, Problem } from '@cbp/contracts';
 import type { AppDb } from '../../platform/db.js';
 import { tenantOf } from '../../platform/guard.js';
-import { auditLogOf, countMatching, searchAuditLogs } from './audit-logs.service.js';
+import { auditLogOf, countMatching, searchAuditLogs, verifyAuditChain } from './audit-logs.service.js';
 
 const security = [{ bearer: [], tenant: [] }];
 const errors = { 400: Problem, 401: Problem, 403: Problem, 404: Problem };
@@ -31,6 +31,19 @@ export const auditLogRoutes: FastifyPluginAsyncZod<{ db: AppDb }> = async (app, 
       schema: { tags: ['audit'], summary: 'How many entries match the filters (admin)', security, querystring: AuditLogFilters, response: { 200: z.object({ count: z.number().int() }), ...errors } },
     },
     (request) => countMatching(db, tenantOf(request), request.query),
+  );
+
+  app.get(
+    '/audit-logs/verify',
+    {
+      schema: {
+        tags: ['audit'],
+        summary: "Recompute the tenant's hash chain and report the first entry edited or cut out (admin)",
+        security,
+        response: { 200: AuditChainVerification, ...errors },
+      },
+    },
+    (request) => verifyAuditChain(db, tenantOf(request)),
   );
 
   app.get(

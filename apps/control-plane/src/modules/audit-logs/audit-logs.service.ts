@@ -1,7 +1,7 @@
-import type { AuditLog, AuditLogFilters, AuditLogQuery } from '@cbp/contracts';
+import type { AuditChainVerification, AuditLog, AuditLogFilters, AuditLogQuery } from '@cbp/contracts';
 import { withTenant, type AppDb } from '../../platform/db.js';
 import { notFound } from '../../platform/errors.js';
-import { auditLogById, countAuditLogs, findAuditLogs, type AuditLogRow } from './audit-logs.repo.js';
+import { auditLogById, countAuditLogs, findAuditLogs, verifyChain, type AuditLogRow } from './audit-logs.repo.js';
 
 function auditLogFrom(row: AuditLogRow): AuditLog {
   return {
@@ -42,4 +42,14 @@ export async function auditLogOf(db: AppDb, tenantId: string, id: string): Promi
   const row = await withTenant(db, tenantId, (tx) => auditLogById(tx, tenantId, id));
   if (!row) throw notFound('Audit log entry');
   return auditLogFrom(row);
+}
+
+export async function verifyAuditChain(db: AppDb, tenantId: string): Promise<AuditChainVerification> {
+  const { checked, broken } = await withTenant(db, tenantId, (tx) => verifyChain(tx, tenantId));
+  return {
+    valid: !broken,
+    checked,
+    firstBroken: broken ? { id: broken.id, createdAt: new Date(broken.created_at).toISOString(), reason: broken.reason } : null,
+    verifiedAt: new Date().toISOString(),
+  };
 }

@@ -78,3 +78,30 @@ describe('GET /audit-logs', () => {
     expect((await call('DELETE', `/audit-logs/${entry.id}`, 'owner@acme.test')).statusCode).toBe(404);
   });
 });
+
+describe('tamper evidence', () => {
+  it('verifies an untouched chain', async () => {
+    const res = await call('GET', '/audit-logs/verify');
+    expect(res.statusCode).toBe(200);
+    expect(res.json()).toMatchObject({ valid: true, firstBroken: null });
+    expect(res.json().checked).toBeGreaterThanOrEqual(4);
+    expect((await call('GET', '/audit-logs/verify', 'engineer@acme.test')).statusCode).toBe(403);
+  });
+
+  it('reports an entry edited directly in the database', async () => {
+    const entry = (await call('GET', '/audit-logs?action=subscription.plan_changed')).json().data[0] as Entry;
+    await t.database.execScript(`UPDATE audit_logs SET after = '{"plan": "Free"}' WHERE id = '${entry.id}'`);
+    const res = (await call('GET', '/audit-logs/verify')).json();
+    expect(res).toMatchObject({ valid: false, firstBroken: { id: entry.id, reason: 'content_changed' } });
+  });
+
+  it('reports the entry after one deleted directly in the database', async () => {
+    const globexOwner = ['owner@globex.test', globex.id] as const;
+    const { data } = (await call('GET', '/audit-logs?limit=100', ...globexOwner)).json() as { data: Entry[] };
+    expect(data.length).toBeGreaterThanOrEqual(2);
+    const [newest, older] = data;
+    await t.database.execScript(`DELETE FROM audit_logs WHERE id = '${older?.id}'`);
+    const res = (await call('GET', '/audit-logs/verify', ...globexOwner)).json();
+    expect(res).toMatchObject({ valid: false, firstBroken: { id: newest?.id, reason: 'chain_broken' } });
+  });
+});
