@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import { AuditLog, pageOf } from '@cbp/contracts';
+import { AuditChainVerification, AuditLog, pageOf } from '@cbp/contracts';
 import { parseResponse, platformApi } from '@/lib/axios';
 import type { AuditLogFilters, AuditLogQuery } from '@/types/audit-log';
 
@@ -66,4 +66,10 @@ export async function getAuditLogsByActor(actorId: string, page: AuditLogPageReq
     silent: true,
   });
   return parseResponse(AuditLogPage, data, 'GET /audit-logs/by-actor/:actorId');
+}
+
+/** Recomputes the tenant's hash chain on the server: the first entry edited or cut out, if any. */
+export async function verifyAuditChain(): Promise<AuditChainVerification> {
+  const { data } = await platformApi.get<unknown>('/audit-logs/verify', { silent: true });
+  return parseResponse(AuditChainVerification, data, 'GET /audit-logs/verify');
 }

@@ -2,7 +2,7 @@ import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { fireEvent, screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { ApiError } from '@/lib/axios';
-import { getAuditLogById, getAuditLogs } from '@/services/audit-logs.service';
+import { getAuditLogById, getAuditLogs, verifyAuditChain } from '@/services/audit-logs.service';
 import { getMe } from '@/services/session.service';
 import { auditEntry, cardAdded, demoTrail, invoiceId, invoicePaid, ownerId, planChanged, subscriptionId, tenantCreated } from '@/test/audit-log-fixtures';
 import { acme, meWith, membership } from '@/test/fixtures';
@@ -306,5 +306,28 @@ describe('/admin/audit-logs', () => {
     expect(screen.getByTestId('required-role')).toHaveTextContent('Admin or higher');
     expect(screen.queryByRole('heading', { name: 'Audit log' })).not.toBeInTheDocument();
     expect(getAuditLogs).not.toHaveBeenCalled();
+  });
+});
+
+describe('integrity check', () => {
+  it('verifies the chain on request and says how many entries were checked', async () => {
+    vi.mocked(verifyAuditChain).mockResolvedValue({ valid: true, checked: 1234, firstBroken: null, verifiedAt: '2026-11-24T10:00:00.000Z' });
+    renderPortal('/admin/audit-logs');
+    await userEvent.click(await screen.findByRole('button', { name: 'Verify integrity' }));
+    expect(await screen.findByText(/Chain intact: 1,234 entries verified/)).toBeInTheDocument();
+  });
+
+  it('names the tampered entry and opens it', async () => {
+    vi.mocked(verifyAuditChain).mockResolvedValue({
+      valid: false,
+      checked: 12,
+      firstBroken: { id: planChanged.id, createdAt: planChanged.createdAt, reason: 'content_changed' },
+      verifiedAt: '2026-11-24T10:00:00.000Z',
+    });
+    const { currentUrl } = renderPortal('/admin/audit-logs');
+    await userEvent.click(await screen.findByRole('button', { name: 'Verify integrity' }));
+    expect(await screen.findByText(/Tampering detected/)).toHaveTextContent('was edited');
+    await userEvent.click(screen.getByRole('button', { name: 'Open that entry' }));
+    expect(currentUrl()).toBe(`/admin/audit-logs?entry=${planChanged.id}`);
   });
 });

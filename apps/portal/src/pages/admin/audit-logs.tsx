@@ -13,6 +13,7 @@ import {
   readAuditLogView,
   type AuditLogView,
 } from '@/components/admin/audit-log-search-params';
+import { AuditChainStatus } from '@/components/admin/AuditChainStatus';
 import { QueryError } from '@/components/billing/query-error';
 import { PageHeader } from '@/components/layout/page-header';
 import { EmptyState } from '@/components/ui/empty-state';
@@ -106,6 +107,7 @@ function AuditLogList() {
             : 'Every change made in your organization: who, what and when, newest first'
         }
       />
+      <AuditChainStatus onOpenEntry={(id) => updateView((current) => ({ ...current, entryId: id }))} />
       <AuditLogFilters
         filters={view.filters}
         onChange={changeFilters}
