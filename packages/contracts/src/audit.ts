@@ -53,3 +53,6 @@ export const AuditChainVerification = z.object({
   verifiedAt: z.iso.datetime(),
 });
 export type AuditChainVerification = z.infer<typeof AuditChainVerification>;
+
+export const AuditLogExportQuery = AuditLogFilters.extend({ format: z.enum(['csv', 'jsonl']).default('csv') });
+export type AuditLogExportQuery = z.infer<typeof AuditLogExportQuery>;

@@ -72,6 +72,7 @@ export const routePolicies: Record<string, RoutePolicy> = {
   'GET /audit-logs': { access: 'tenant', resource: 'audit-logs', action: 'list' },
   'GET /audit-logs/count': { access: 'tenant', resource: 'audit-logs', action: 'list' },
   'GET /audit-logs/verify': { access: 'tenant', resource: 'audit-logs', action: 'list' },
+  'GET /audit-logs/export': { access: 'tenant', resource: 'audit-logs', action: 'list' },
   'GET /audit-logs/by-action/:action': { access: 'tenant', resource: 'audit-logs', action: 'list' },
   'GET /audit-logs/by-target/:targetType/:targetId': { access: 'tenant', resource: 'audit-logs', action: 'list' },
   'GET /audit-logs/by-actor/:actorId': { access: 'tenant', resource: 'audit-logs', action: 'list' },

@@ -1,4 +1,4 @@
-import { and, count, desc, eq, gte, ilike, lte, or, sql, type SQL } from 'drizzle-orm';
+import { and, count, desc, eq, gte, ilike, lt, lte, or, sql, type SQL } from 'drizzle-orm';
 import type { AuditLogFilters } from '@cbp/contracts';
 import { queryRows, type Tx } from '../../platform/db.js';
 import { auditLogs } from '../../platform/schema.js';
@@ -65,4 +65,19 @@ export async function verifyChain(tx: Tx, tenantId: string) {
         ORDER BY seq LIMIT 1`,
   );
   return { checked: summary?.checked ?? 0, broken };
+}
+
+/** A batch of entries strictly older than `before` (newest first): keyset paging for exports. */
+export function auditLogsBefore(tx: Tx, tenantId: string, f: AuditLogFilters, before: { createdAt: Date; id: string } | null, limit: number) {
+  return tx
+    .select()
+    .from(auditLogs)
+    .where(
+      and(
+        whereOf(tenantId, f),
+        before ? or(lt(auditLogs.createdAt, before.createdAt), and(eq(auditLogs.createdAt, before.createdAt), lt(auditLogs.id, before.id))) : undefined,
+      ),
+    )
+    .orderBy(desc(auditLogs.createdAt), desc(auditLogs.id))
+    .limit(limit);
 }

@@ -1,8 +1,10 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { AuditChainVerification, AuditLog, AuditLogFilters, AuditLogQuery, pageOf, PageQuery, Problem } from '@cbp/contracts';
+import { Readable } from 'node:stream';
+import { AuditChainVerification, AuditLog, AuditLogExportQuery, AuditLogFilters, AuditLogQuery, pageOf, PageQuery, Problem } from '@cbp/contracts';
 import type { AppDb } from '../../platform/db.js';
 import { tenantOf } from '../../platform/guard.js';
+import { exportAuditLogs } from './audit-export.js';
 import { auditLogOf, countMatching, searchAuditLogs, verifyAuditChain } from './audit-logs.service.js';
 
 const security = [{ bearer: [], tenant: [] }];
@@ -31,6 +33,29 @@ export const auditLogRoutes: FastifyPluginAsyncZod<{ db: AppDb }> = async (app, 
       schema: { tags: ['audit'], summary: 'How many entries match the filters (admin)', security, querystring: AuditLogFilters, response: { 200: z.object({ count: z.number().int() }), ...errors } },
     },
     (request) => countMatching(db, tenantOf(request), request.query),
+  );
+
+  app.get(
+    '/audit-logs/export',
+    {
+      schema: {
+        tags: ['audit'],
+        summary: 'The filtered trail as CSV or JSON lines, streamed (admin)',
+        security,
+        querystring: AuditLogExportQuery,
+        produces: ['text/csv', 'application/x-ndjson'],
+        response: { 200: z.any().describe('text/csv or application/x-ndjson'), ...errors },
+      },
+    },
+    async (request, reply) => {
+      const { format, ...filters } = request.query;
+      const stamp = new Date().toISOString().slice(0, 10);
+      return reply
+        .type(format === 'csv' ? 'text/csv; charset=utf-8' : 'application/x-ndjson; charset=utf-8')
+        .header('content-disposition', `attachment; filename="audit-log-${stamp}.${format === 'csv' ? 'csv' : 'jsonl'}"`)
+        .header('cache-control', 'private, no-store')
+        .send(Readable.from(exportAuditLogs(db, tenantOf(request), filters, format)));
+    },
   );
 
   app.get(

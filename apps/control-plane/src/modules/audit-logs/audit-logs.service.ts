@@ -3,7 +3,7 @@ import { withTenant, type AppDb } from '../../platform/db.js';
 import { notFound } from '../../platform/errors.js';
 import { auditLogById, countAuditLogs, findAuditLogs, verifyChain, type AuditLogRow } from './audit-logs.repo.js';
 
-function auditLogFrom(row: AuditLogRow): AuditLog {
+export function auditLogFrom(row: AuditLogRow): AuditLog {
   return {
     id: row.id,
     tenantId: row.tenantId,
