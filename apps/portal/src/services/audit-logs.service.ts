@@ -1,6 +1,7 @@
 import type { z } from 'zod';
 import { AuditChainVerification, AuditLog, pageOf } from '@cbp/contracts';
 import { parseResponse, platformApi } from '@/lib/axios';
+import { saveBlob } from '@/lib/download';
 import type { AuditLogFilters, AuditLogQuery } from '@/types/audit-log';
 
 const AuditLogPage = pageOf(AuditLog);
@@ -72,4 +73,14 @@ export async function getAuditLogsByActor(actorId: string, page: AuditLogPageReq
 export async function verifyAuditChain(): Promise<AuditChainVerification> {
   const { data } = await platformApi.get<unknown>('/audit-logs/verify', { silent: true });
   return parseResponse(AuditChainVerification, data, 'GET /audit-logs/verify');
+}
+
+/** Downloads the filtered trail (all pages) as CSV, streamed by the server. */
+export async function exportAuditLogs(filters: AuditLogFilters): Promise<void> {
+  const { data } = await platformApi.get<Blob>('/audit-logs/export', {
+    params: { ...paramsOf(filters), format: 'csv' },
+    responseType: 'blob',
+    headers: { Accept: 'text/csv' },
+  });
+  saveBlob(data, `audit-log-${new Date().toISOString().slice(0, 10)}.csv`);
 }

@@ -1,4 +1,5 @@
 import { Invoice, pageOf, type ChangePlanRequest, PlanChangePreview, Subscription, UpcomingInvoice } from '@cbp/contracts';
+import { saveBlob } from '@/lib/download';
 import { parseResponse, platformApi } from '@/lib/axios';
 import type { InvoiceStatus } from '@/types/billing';
 
@@ -78,15 +79,3 @@ export async function downloadInvoicePdf(invoice: Pick<Invoice, 'id' | 'number'>
   saveBlob(data, `invoice-${invoice.number}.pdf`);
 }
 
-function saveBlob(blob: Blob, filename: string): void {
-  const url = URL.createObjectURL(blob);
-  const link = document.createElement('a');
-  link.href = url;
-  link.download = filename;
-  link.rel = 'noopener';
-  document.body.append(link);
-  link.click();
-  link.remove();
-  // Revoke after the click has been handled, or some browsers cancel the download.
-  setTimeout(() => URL.revokeObjectURL(url), 0);
-}

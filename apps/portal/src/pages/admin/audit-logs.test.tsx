@@ -2,7 +2,7 @@ import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { fireEvent, screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { ApiError } from '@/lib/axios';
-import { getAuditLogById, getAuditLogs, verifyAuditChain } from '@/services/audit-logs.service';
+import { exportAuditLogs, getAuditLogById, getAuditLogs, verifyAuditChain } from '@/services/audit-logs.service';
 import { getMe } from '@/services/session.service';
 import { auditEntry, cardAdded, demoTrail, invoiceId, invoicePaid, ownerId, planChanged, subscriptionId, tenantCreated } from '@/test/audit-log-fixtures';
 import { acme, meWith, membership } from '@/test/fixtures';
@@ -329,5 +329,14 @@ describe('integrity check', () => {
     expect(await screen.findByText(/Tampering detected/)).toHaveTextContent('was edited');
     await userEvent.click(screen.getByRole('button', { name: 'Open that entry' }));
     expect(currentUrl()).toBe(`/admin/audit-logs?entry=${planChanged.id}`);
+  });
+});
+
+describe('export', () => {
+  it('exports every entry matching the filters of the view', async () => {
+    vi.mocked(exportAuditLogs).mockResolvedValue(undefined);
+    renderPortal('/admin/audit-logs?action=subscription.plan_changed');
+    await userEvent.click(await screen.findByRole('button', { name: 'Export CSV' }));
+    expect(exportAuditLogs).toHaveBeenCalledWith({ action: 'subscription.plan_changed' });
   });
 });

@@ -14,6 +14,7 @@ import {
   type AuditLogView,
 } from '@/components/admin/audit-log-search-params';
 import { AuditChainStatus } from '@/components/admin/AuditChainStatus';
+import { ExportButton } from '@/components/admin/ExportButton';
 import { QueryError } from '@/components/billing/query-error';
 import { PageHeader } from '@/components/layout/page-header';
 import { EmptyState } from '@/components/ui/empty-state';
@@ -122,10 +123,13 @@ function AuditLogList() {
           <div className="flex items-center justify-between border-b px-4 py-2.5">
             <h2 className="text-sm font-semibold">Entries</h2>
             {result ? (
-              <p className="text-sm text-muted-foreground" aria-live="polite" data-testid="audit-log-count">
-                {result.total === 1 ? '1 entry' : `${result.total.toLocaleString('en-US')} entries`}
-                {hasFilters(view.filters) ? ' match' : ''}
-              </p>
+              <div className="flex items-center gap-3">
+                <p className="text-sm text-muted-foreground" aria-live="polite" data-testid="audit-log-count">
+                  {result.total === 1 ? '1 entry' : `${result.total.toLocaleString('en-US')} entries`}
+                  {hasFilters(view.filters) ? ' match' : ''}
+                </p>
+                <ExportButton filters={view.filters} disabled={result.total === 0} />
+              </div>
             ) : null}
           </div>
           {logs.isPending ? (
