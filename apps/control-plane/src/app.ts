@@ -13,7 +13,10 @@ import { registerBuiltinIdentity } from './adapters/identity/builtin/provider.js
 import { publicJwks, type SigningKeys } from './adapters/identity/builtin/keys.js';
 import type { Config } from './config.js';
 import { createPaymentGateway } from './adapters/payments/index.js';
+import { createMailer } from './adapters/mail/port.js';
+import { createSmtpDelivery } from './adapters/mail/smtp.js';
 import { auditLogRoutes } from './modules/audit-logs/audit-logs.routes.js';
+import { applyAuditRetention } from './modules/audit-logs/audit-retention.js';
 import { billingRoutes } from './modules/billing/billing.routes.js';
 import { applyGatewayEvent } from './modules/billing/gateway-events.js';
 import { webhookRoutes } from './modules/billing/webhooks.routes.js';
@@ -21,10 +24,12 @@ import { healthRoutes } from './modules/health/health.routes.js';
 import { paymentMethodRoutes } from './modules/payment-methods/payment-methods.routes.js';
 import { planRoutes } from './modules/plans/plans.routes.js';
 import { sessionRoutes } from './modules/session/session.routes.js';
+import { teamRoutes } from './modules/team/team.routes.js';
 import { createAuthenticator } from './platform/auth.js';
 import type { AppDb } from './platform/db.js';
 import { registerErrorHandling } from './platform/errors.js';
 import { registerGuard } from './platform/guard.js';
+import { scheduleJob } from './platform/jobs.js';
 import { demoPassword, demoUsers } from './seed/demo.js';
 
 export const version = '0.1.0';
@@ -130,6 +135,21 @@ export async function buildApp({
   await app.register(sessionRoutes, { db });
   await app.register(planRoutes, { db });
   await app.register(auditLogRoutes, { db });
+  const mailer = createMailer(config.SMTP_URL ? 'smtp' : 'outbox');
+  const portalUrl = config.portalOrigins[0] ?? config.PUBLIC_URL;
+  await app.register(teamRoutes, {
+    db,
+    mailer,
+    portalUrl,
+    registrationUrl: config.embeddedIdentity
+      ? null
+      : `${config.issuer}/protocol/openid-connect/registrations?${new URLSearchParams({ client_id: config.OIDC_CLIENT_ID, response_type: 'code', scope: 'openid', redirect_uri: `${portalUrl}/auth/callback` }).toString()}`,
+  });
+  if (config.SMTP_URL) {
+    const smtp = createSmtpDelivery(db, config.SMTP_URL, config.MAIL_FROM);
+    scheduleJob(app, 'mail-delivery', config.MAIL_DELIVERY_INTERVAL_MS, () => smtp.deliverQueued(), { firstRunMs: 500 });
+    app.addHook('onClose', async () => smtp.close());
+  }
 
   const payments = createPaymentGateway(config, db, (event) => applyGatewayEvent(db, payments.gateway, event, 'local'));
   app.decorate('payments', payments);
@@ -142,17 +162,17 @@ export async function buildApp({
     publishableKey: config.STRIPE_PUBLISHABLE_KEY ?? null,
   });
   const { local } = payments;
-  if (local && localEventIntervalMs > 0) {
+  if (local) {
     // The local gateway's clock (renewals, trial ends, cancellations) and its webhook-like events.
-    const timer = setInterval(() => {
-      local
-        .advanceClock()
-        .then(() => local.deliverEvents())
-        .catch((err: unknown) => app.log.error({ err }, 'local gateway clock or event delivery failed'));
-    }, localEventIntervalMs);
-    timer.unref();
-    app.addHook('onClose', async () => clearInterval(timer));
+    scheduleJob(app, 'local-gateway-clock', localEventIntervalMs, async () => {
+      await local.advanceClock();
+      await local.deliverEvents();
+    });
   }
+  // Audit entries older than the tenant's plan keeps (first run a minute after start).
+  scheduleJob(app, 'audit-retention', config.AUDIT_RETENTION_INTERVAL_MS, () => applyAuditRetention(db), {
+    firstRunMs: Math.min(60_000, config.AUDIT_RETENTION_INTERVAL_MS),
+  });
 
   if (config.embeddedIdentity && signingKeys && cookieSecret) {
     await registerBuiltinIdentity(app, {

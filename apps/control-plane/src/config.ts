@@ -20,6 +20,13 @@ const ConfigSchema = z.object({
   PORTAL_URL: z.string().default('http://localhost:27100'),
   /** PostgreSQL server; when unset the embedded PGlite database in CBP_DATA_DIR is used. */
   DATABASE_URL: z.string().optional(),
+  /**
+   * Owner role that runs migrations, when the API's own role (DATABASE_URL) should not own the
+   * tables: the API role is then granted data access, with the audit trail insert-only.
+   */
+  DATABASE_MIGRATION_URL: z.string().optional(),
+  /** How often the audit retention job runs (ms); 0 turns it off. */
+  AUDIT_RETENTION_INTERVAL_MS: z.coerce.number().int().min(0).default(3_600_000),
   CBP_DATA_DIR: z.string().default(path.join(repoRoot, '.data')),
   /** Seed the demo tenants and users into an empty database (default: on for the embedded database only). */
   CBP_DEMO: flag.optional(),
@@ -37,7 +44,11 @@ const ConfigSchema = z.object({
   /** Handed to the portal with each SetupIntent so it can load Stripe Elements. */
   STRIPE_PUBLISHABLE_KEY: z.string().optional(),
   TEMPORAL_ADDRESS: z.string().optional(),
-  SMTP_URL: z.string().optional(),
+  /** smtp://user:pass@host:port (smtps:// for implicit TLS, ?tls=off for a local relay); unset: mail stays in the outbox. */
+  SMTP_URL: z.url().optional(),
+  MAIL_FROM: z.string().default('CBP <no-reply@cbp.localhost>'),
+  /** How often queued mail is sent when SMTP_URL is set (ms). */
+  MAIL_DELIVERY_INTERVAL_MS: z.coerce.number().int().min(0).default(2_000),
 });
 
 export type Config = z.infer<typeof ConfigSchema> & {

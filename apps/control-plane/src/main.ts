@@ -21,7 +21,14 @@ const config = loadConfig();
 const database = await openDatabase(
   config.DATABASE_URL ? { url: config.DATABASE_URL } : { dataDir: path.join(config.CBP_DATA_DIR, 'pglite') },
 );
-await migrate(database);
+if (config.DATABASE_URL && config.DATABASE_MIGRATION_URL) {
+  // Migrate as the owner role, then grant the API's role what it may do (audit: insert-only).
+  const owner = await openDatabase({ url: config.DATABASE_MIGRATION_URL });
+  await migrate(owner, { appRole: decodeURIComponent(new URL(config.DATABASE_URL).username) });
+  await owner.close();
+} else {
+  await migrate(database);
+}
 
 const app = await buildApp({
   config,

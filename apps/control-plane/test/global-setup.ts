@@ -5,8 +5,8 @@ import { startPostgres } from './postgres-server.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {
-    /** Set when TEST_DB=postgres: server URL (without database) of the app's non-superuser role. */
-    postgresUrl: string | null;
+    /** Set when TEST_DB=postgres: server URLs (without database) of the owner and of the API's plain role. */
+    postgres: { ownerUrl: string; appUrl: string } | null;
   }
 }
 
@@ -19,15 +19,18 @@ export const templateDatabase = 'cbp_template';
  */
 export default async function setup(project: TestProject) {
   if (process.env.TEST_DB !== 'postgres') {
-    project.provide('postgresUrl', null);
+    project.provide('postgres', null);
     return;
   }
   const server = await startPostgres();
   await server.createDatabase(templateDatabase);
-  const template = await openDatabase({ url: `${server.baseUrl}/${templateDatabase}` });
-  await migrate(template);
-  await seedDemo(template.db);
+  const template = await openDatabase({ url: `${server.ownerUrl}/${templateDatabase}` });
+  await migrate(template, { appRole: server.appRole });
   await template.close();
-  project.provide('postgresUrl', server.baseUrl);
+  // Seeded through the API's role, as the running API would.
+  const seeding = await openDatabase({ url: `${server.appUrl}/${templateDatabase}` });
+  await seedDemo(seeding.db);
+  await seeding.close();
+  project.provide('postgres', { ownerUrl: server.ownerUrl, appUrl: server.appUrl });
   return () => server.stop();
 }

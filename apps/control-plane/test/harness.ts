@@ -1,5 +1,4 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import { PGlite } from '@electric-sql/pglite';
 import type { FastifyInstance } from 'fastify';
 import { importJWK, SignJWT } from 'jose';
 import pg from 'pg';
@@ -15,7 +14,13 @@ export const globex = demoTenants[1];
 
 export interface TestContext {
   app: FastifyInstance;
+  /** The API's own connection (on PostgreSQL: the plain role, audit trail insert-only). */
   database: Database;
+  /**
+   * Runs SQL as the role that owns the schema (fixtures, or tampering as a database owner
+   * could); on PGlite the same superuser connection.
+   */
+  ownerScript(script: string): Promise<void>;
   config: Config;
   keys: SigningKeys;
   /** An access token exactly like the built-in issuer's, for a demo user's email. */
@@ -24,24 +29,33 @@ export interface TestContext {
 }
 
 /** The database of one test file: a fresh seeded PGlite, or a clone of the PostgreSQL template. */
-async function freshDatabase(): Promise<{ database: Database; drop: () => Promise<void> }> {
-  const baseUrl = inject('postgresUrl');
-  if (!baseUrl) {
-    const database = await openDatabase({ pglite: new PGlite() });
+async function freshDatabase(): Promise<{ database: Database; ownerScript: (script: string) => Promise<void>; drop: () => Promise<void> }> {
+  const server = inject('postgres');
+  if (!server) {
+    const database = await openDatabase({ inMemory: true });
     await migrate(database);
     await seedDemo(database.db);
-    return { database, drop: async () => {} };
+    return { database, ownerScript: (script) => database.execScript(script), drop: async () => {} };
   }
   const name = `t_${randomBytes(6).toString('hex')}`;
-  const admin = new pg.Client({ connectionString: `${baseUrl}/postgres` });
+  const admin = new pg.Client({ connectionString: `${server.ownerUrl}/postgres` });
   await admin.connect();
   await admin.query(`CREATE DATABASE ${name} TEMPLATE cbp_template`);
   await admin.end();
-  const database = await openDatabase({ url: `${baseUrl}/${name}` });
+  const database = await openDatabase({ url: `${server.appUrl}/${name}` });
   return {
     database,
+    async ownerScript(script) {
+      const c = new pg.Client({ connectionString: `${server.ownerUrl}/${name}` });
+      await c.connect();
+      try {
+        await c.query(script);
+      } finally {
+        await c.end();
+      }
+    },
     drop: async () => {
-      const c = new pg.Client({ connectionString: `${baseUrl}/postgres` });
+      const c = new pg.Client({ connectionString: `${server.ownerUrl}/postgres` });
       await c.connect();
       await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
       await c.end();
@@ -50,8 +64,8 @@ async function freshDatabase(): Promise<{ database: Database; drop: () => Promis
 }
 
 export async function createTestContext(env: Record<string, string> = {}): Promise<TestContext> {
-  const { database, drop } = await freshDatabase();
-  const config = loadConfig({ NODE_ENV: 'test', CBP_DATA_DIR: '/nonexistent', ...env });
+  const { database, ownerScript, drop } = await freshDatabase();
+  const config = loadConfig({ NODE_ENV: 'test', CBP_DATA_DIR: '/nonexistent', AUDIT_RETENTION_INTERVAL_MS: '0', ...env });
   const keys = await generateSigningKeys();
   const app = await buildApp({
     config,
@@ -67,6 +81,7 @@ export async function createTestContext(env: Record<string, string> = {}): Promi
   return {
     app,
     database,
+    ownerScript,
     config,
     keys,
     async tokenFor(email, { expiresIn = '1h' } = {}) {

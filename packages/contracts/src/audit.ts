@@ -39,6 +39,21 @@ export const AuditLogQuery = AuditLogFilters.extend({
 });
 export type AuditLogQuery = z.infer<typeof AuditLogQuery>;
 
+/** A page of the trail; free-text totals stop at 1,000 (`totalCapped`: there are more). */
+export const AuditLogPage = z.object({
+  data: z.array(AuditLog),
+  total: z.number().int().nonnegative(),
+  totalCapped: z.boolean(),
+});
+export type AuditLogPage = z.infer<typeof AuditLogPage>;
+
+export const AuditLogCount = z.object({
+  count: z.number().int().nonnegative(),
+  /** True when the count stopped at its cap (free text): there are more matches. */
+  capped: z.boolean(),
+});
+export type AuditLogCount = z.infer<typeof AuditLogCount>;
+
 /** Result of recomputing a tenant's hash chain (`GET /audit-logs/verify`). */
 export const AuditChainVerification = z.object({
   valid: z.boolean(),
@@ -50,6 +65,14 @@ export const AuditChainVerification = z.object({
       reason: z.enum(['content_changed', 'chain_broken']).describe('content_changed: the entry was edited; chain_broken: an entry before it was removed or inserted'),
     })
     .nullable(),
+  /** The newest entry: its hash, kept outside CBP, lets a later check notice removed newest entries. */
+  head: z.object({ id: z.uuid(), hash: z.string(), createdAt: z.iso.datetime() }).nullable(),
+  /** The plan's retention and what the retention job has removed so far (the chain starts after it). */
+  retention: z.object({
+    days: z.number().int().positive(),
+    purgedTotal: z.number().int().nonnegative(),
+    lastPurgedAt: z.iso.datetime().nullable(),
+  }),
   verifiedAt: z.iso.datetime(),
 });
 export type AuditChainVerification = z.infer<typeof AuditChainVerification>;

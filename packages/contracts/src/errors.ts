@@ -9,6 +9,7 @@ export const errorCodes = [
   'TENANT_REQUIRED',
   'NOT_FOUND',
   'CONFLICT',
+  'GONE',
   'BUSINESS_RULE',
   'RATE_LIMITED',
   'SERVICE_UNAVAILABLE',

@@ -5,4 +5,5 @@ export * from './session.js';
 export * from './billing.js';
 export * from './payment-methods.js';
 export * from './audit.js';
+export * from './team.js';
 export * from './pagination.js';

@@ -2,6 +2,8 @@ import { mkdir, readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { PGlite } from '@electric-sql/pglite';
+import { btree_gin } from '@electric-sql/pglite/contrib/btree_gin';
+import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm';
 import { sql, type ExtractTablesWithRelations, type SQL } from 'drizzle-orm';
 import type { PgDatabase, PgQueryResultHKT, PgTransaction } from 'drizzle-orm/pg-core';
 import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
@@ -24,7 +26,10 @@ export interface Database {
 
 const migrationsDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../migrations');
 
-export type DatabaseTarget = { url: string } | { dataDir: string } | { pglite: PGlite };
+export type DatabaseTarget = { url: string } | { dataDir: string } | { inMemory: true };
+
+/** The extensions the migrations use where available (trigram search of the audit trail). */
+const pgliteExtensions = { pg_trgm, btree_gin };
 
 export async function openDatabase(target: DatabaseTarget): Promise<Database> {
   if ('url' in target) {
@@ -39,11 +44,11 @@ export async function openDatabase(target: DatabaseTarget): Promise<Database> {
     };
   }
   let client: PGlite;
-  if ('pglite' in target) {
-    client = target.pglite;
+  if ('inMemory' in target) {
+    client = await PGlite.create({ extensions: pgliteExtensions });
   } else {
     await mkdir(target.dataDir, { recursive: true });
-    client = await PGlite.create(target.dataDir);
+    client = await PGlite.create(target.dataDir, { extensions: pgliteExtensions });
   }
   return {
     kind: 'pglite',
@@ -56,14 +61,36 @@ export async function openDatabase(target: DatabaseTarget): Promise<Database> {
 }
 
 /**
+ * Privileges of the API's own role when migrations run as a separate owner role
+ * (`DATABASE_MIGRATION_URL`): data access on every table, but the audit trail is
+ * insert-only and its retention anchors, like the migration ledger, are read-only.
+ */
+export function appRoleGrants(role: string): string {
+  const r = `"${role.replaceAll('"', '""')}"`;
+  return [
+    `GRANT USAGE ON SCHEMA public TO ${r}`,
+    `GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO ${r}`,
+    `GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO ${r}`,
+    `REVOKE UPDATE, DELETE, TRUNCATE ON audit_logs FROM ${r}`,
+    `REVOKE INSERT, UPDATE, DELETE, TRUNCATE ON audit_log_anchors, schema_migrations FROM ${r}`,
+  ].join(';\n');
+}
+
+/**
  * Applies the forward-only SQL migrations in `migrations/` that have not run yet, each in its
  * own transaction, under an advisory lock so several API copies can start at once.
+ * With `appRole` (the API connects as another role than the one migrating), grants that role
+ * its privileges afterwards, on every run, so new tables are covered.
  */
-export async function migrate(database: Database): Promise<string[]> {
+export async function migrate(database: Database, { appRole }: { appRole?: string } = {}): Promise<string[]> {
   const files = (await readdir(migrationsDir)).filter((f) => f.endsWith('.sql')).sort();
-  await database.execScript(
-    'CREATE TABLE IF NOT EXISTS schema_migrations (name text PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())',
-  );
+  // Checked first: a role without CREATE on the schema can still run migrate() when nothing is pending.
+  const [ledger] = await queryRows<{ t: string | null }>(database.db, sql`SELECT to_regclass('schema_migrations')::text AS t`);
+  if (!ledger?.t) {
+    await database.execScript(
+      'CREATE TABLE IF NOT EXISTS schema_migrations (name text PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())',
+    );
+  }
   const applied: string[] = [];
   for (const file of files) {
     const script = await readFile(path.join(migrationsDir, file), 'utf8');
@@ -81,6 +108,7 @@ export async function migrate(database: Database): Promise<string[]> {
     );
     applied.push(file);
   }
+  if (appRole) await database.execScript(`BEGIN;\n${appRoleGrants(appRole)};\nCOMMIT;`);
   return applied;
 }
 

@@ -9,6 +9,7 @@ const titles: Record<number, string> = {
   403: 'Forbidden',
   404: 'Not found',
   409: 'Conflict',
+  410: 'Gone',
   422: 'Request refused',
   429: 'Too many requests',
   500: 'Internal error',

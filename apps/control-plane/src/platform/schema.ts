@@ -16,6 +16,8 @@ export const plans = pgTable('plans', {
   features: jsonb('features').$type<string[]>().notNull(),
   limits: jsonb('limits').$type<Record<string, MetricLimit>>().notNull(),
   sortOrder: integer('sort_order').notNull(),
+  /** How long the tenant's audit trail is kept (the retention job removes older entries). */
+  auditRetentionDays: integer('audit_retention_days').notNull(),
   createdAt,
 });
 
@@ -45,6 +47,7 @@ export const tenantMemberships = pgTable('tenant_memberships', {
   userId: uuid('user_id').notNull(),
   role: text('role', { enum: ['analyst', 'engineer', 'admin', 'owner'] }).notNull(),
   status: text('status', { enum: ['active', 'suspended'] }).notNull(),
+  invitedBy: uuid('invited_by'),
   createdAt,
 });
 
@@ -189,7 +192,43 @@ export const idempotencyKeys = pgTable('idempotency_keys', {
   createdAt,
 });
 
+const tenantRoleColumn = (name: string) => text(name, { enum: ['analyst', 'engineer', 'admin', 'owner'] });
+
+export const userInvitations = pgTable('user_invitations', {
+  id: uuid('id').primaryKey().defaultRandom(),
+  tenantId: uuid('tenant_id').notNull(),
+  email: text('email').notNull(),
+  role: tenantRoleColumn('role').notNull(),
+  message: text('message'),
+  tokenHash: text('token_hash').notNull(),
+  status: text('status', { enum: ['pending', 'accepted', 'revoked'] }).notNull(),
+  invitedBy: uuid('invited_by'),
+  expiresAt: timestamp('expires_at', { withTimezone: true, mode: 'date' }).notNull(),
+  lastSentAt: timestamp('last_sent_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
+  sendCount: integer('send_count').notNull(),
+  acceptedAt: timestamp('accepted_at', { withTimezone: true, mode: 'date' }),
+  acceptedUserId: uuid('accepted_user_id'),
+  revokedAt: timestamp('revoked_at', { withTimezone: true, mode: 'date' }),
+  createdAt,
+});
+
+export const mailOutbox = pgTable('mail_outbox', {
+  id: uuid('id').primaryKey().defaultRandom(),
+  tenantId: uuid('tenant_id'),
+  toAddress: text('to_address').notNull(),
+  subject: text('subject').notNull(),
+  bodyText: text('body_text').notNull(),
+  kind: text('kind').notNull(),
+  status: text('status', { enum: ['captured', 'queued', 'sent', 'failed'] }).notNull(),
+  attempts: integer('attempts').notNull(),
+  lastError: text('last_error'),
+  createdAt,
+  sentAt: timestamp('sent_at', { withTimezone: true, mode: 'date' }),
+});
+
 export const schema = {
+  userInvitations,
+  mailOutbox,
   plans,
   tenants,
   users,

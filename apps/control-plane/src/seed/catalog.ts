@@ -18,12 +18,15 @@ export interface CatalogPlan {
   features: string[];
   limits: Limits;
   sortOrder: number;
+  /** Audit trail retention (what the feature list promises). */
+  auditRetentionDays: number;
 }
 
 /** The plan catalog every installation starts with (prices in cents, USD, monthly). */
 export const planCatalog: CatalogPlan[] = [
   {
     key: 'free',
+    auditRetentionDays: 7,
     name: 'Free',
     tier: 'free',
     priceMonthly: 0,
@@ -39,6 +42,7 @@ export const planCatalog: CatalogPlan[] = [
   },
   {
     key: 'starter',
+    auditRetentionDays: 30,
     name: 'Starter',
     tier: 'starter',
     priceMonthly: 4_900,
@@ -54,6 +58,7 @@ export const planCatalog: CatalogPlan[] = [
   },
   {
     key: 'pro',
+    auditRetentionDays: 365,
     name: 'Pro',
     tier: 'pro',
     priceMonthly: 19_900,
@@ -69,6 +74,7 @@ export const planCatalog: CatalogPlan[] = [
   },
   {
     key: 'enterprise',
+    auditRetentionDays: 2557,
     name: 'Enterprise',
     tier: 'enterprise',
     priceMonthly: 99_900,

@@ -39,15 +39,16 @@ afterEach(() => {
 
 describe('audit-logs.service', () => {
   it('asks for a page with only the filters that are set, and parses it with the contract', async () => {
-    answer({ data: [planChanged], total: 1 });
+    answer({ data: [planChanged], total: 1, totalCapped: false });
     await expect(getAuditLogs({ page: 2, limit: 20, action: 'subscription.plan_changed', q: undefined })).resolves.toEqual({
       data: [planChanged],
       total: 1,
+      totalCapped: false,
     });
     expect(sent[0]?.url).toBe('/audit-logs');
     expect(sent[0]?.params).toEqual({ page: 2, limit: 20, action: 'subscription.plan_changed' });
 
-    answer({ data: [{ ...planChanged, actorType: 'robot' }], total: 1 });
+    answer({ data: [{ ...planChanged, actorType: 'robot' }], total: 1, totalCapped: false });
     await expect(getAuditLogs({ page: 1, limit: 20 })).rejects.toThrow('The server sent GET /audit-logs in an unexpected shape.');
   });
 
@@ -56,8 +57,8 @@ describe('audit-logs.service', () => {
     await expect(getAuditLogById(planChanged.id)).resolves.toMatchObject({ action: 'subscription.plan_changed' });
     expect(sent[0]?.url).toBe(`/audit-logs/${planChanged.id}`);
 
-    answer({ count: 3 });
-    await expect(countAuditLogs({ targetType: 'payment_method' })).resolves.toBe(3);
+    answer({ count: 3, capped: false });
+    await expect(countAuditLogs({ targetType: 'payment_method' })).resolves.toEqual({ count: 3, capped: false });
     expect(sent[1]?.url).toBe('/audit-logs/count');
     expect(sent[1]?.params).toEqual({ targetType: 'payment_method' });
     answer({ total: 3 });
@@ -65,7 +66,7 @@ describe('audit-logs.service', () => {
   });
 
   it('calls the shortcut lists with their path segments encoded', async () => {
-    answer({ data: [], total: 0 });
+    answer({ data: [], total: 0, totalCapped: false });
     await getAuditLogsByAction('invoice.paid', { page: 1, limit: 5 });
     await getAuditLogsByTarget('invoice', 'in_1/2');
     await getAuditLogsByActor(ownerId);

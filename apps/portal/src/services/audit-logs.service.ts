@@ -1,14 +1,9 @@
-import type { z } from 'zod';
-import { AuditChainVerification, AuditLog, pageOf } from '@cbp/contracts';
+import { AuditChainVerification, AuditLog, AuditLogCount, AuditLogPage } from '@cbp/contracts';
 import { parseResponse, platformApi } from '@/lib/axios';
 import { saveBlob } from '@/lib/download';
 import type { AuditLogFilters, AuditLogQuery } from '@/types/audit-log';
 
-const AuditLogPage = pageOf(AuditLog);
-// The API declares `{count}` inline; built from the contract's page so the portal needs no zod of its own.
-const AuditLogCount = AuditLogPage.omit({ data: true, total: true }).extend({ count: AuditLogPage.shape.total });
-
-export type AuditLogPage = z.infer<typeof AuditLogPage>;
+export type { AuditLogPage };
 
 /** Page and size of the shortcut lists (by action, target or actor). */
 export interface AuditLogPageRequest {
@@ -41,10 +36,10 @@ export async function getAuditLogById(id: string): Promise<AuditLog> {
   return parseResponse(AuditLog, data, 'GET /audit-logs/:id');
 }
 
-/** How many entries match the filters. */
-export async function countAuditLogs(filters: AuditLogFilters): Promise<number> {
+/** How many entries match the filters (free-text counts stop at 1,000: `capped`). */
+export async function countAuditLogs(filters: AuditLogFilters): Promise<AuditLogCount> {
   const { data } = await platformApi.get<unknown>('/audit-logs/count', { params: paramsOf(filters), silent: true });
-  return parseResponse(AuditLogCount, data, 'GET /audit-logs/count').count;
+  return parseResponse(AuditLogCount, data, 'GET /audit-logs/count');
 }
 
 export async function getAuditLogsByAction(action: string, page: AuditLogPageRequest = {}): Promise<AuditLogPage> {

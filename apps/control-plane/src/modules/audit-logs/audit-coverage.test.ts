@@ -10,23 +10,42 @@ const writesNoEntry: Record<string, string> = {
   'POST /webhooks/stripe': 'each change an event makes is audited with the system as actor (webhooks.test.ts)',
   'POST /payment-methods/setup-intent': 'creates a gateway SetupIntent only; nothing is saved before POST /payment-methods',
   'POST /local-gateway/payment-methods': 'tokenises a test card; nothing is saved before POST /payment-methods',
+  'POST /user-invitations/preview': 'reads what an invitation link is for; changes nothing',
 };
 
 interface Scenario {
   route: string;
   action: string;
   request: () => Promise<{ url: string; payload?: object }>;
+  /** Who the entry names as actor (default owner@acme.test, the caller). */
+  actorEmail?: string;
+  /** A public route: called without a token. */
+  anonymous?: boolean;
 }
+
+const analystId = '00000000-0000-4000-8000-000000000a01';
+const engineerId = '00000000-0000-4000-8000-000000000a02';
+const adminId = '00000000-0000-4000-8000-000000000a03';
+const invited: { single?: string; bulk?: string } = {};
 
 let t: TestContext;
 
-async function call(method: string, url: string, payload?: object) {
+async function call(method: string, url: string, payload?: object, { anonymous = false } = {}) {
   return t.app.inject({
     method: method as 'GET',
     url,
-    headers: { authorization: `Bearer ${await t.tokenFor('owner@acme.test')}`, 'x-tenant-id': acme.id },
+    headers: anonymous ? {} : { authorization: `Bearer ${await t.tokenFor('owner@acme.test')}`, 'x-tenant-id': acme.id },
     ...(payload ? { payload } : {}),
   });
+}
+
+/** The token of the latest invitation mailed to `email`, read from the outbox. */
+async function mailedToken(email: string) {
+  const [mail] = await queryRows<{ body_text: string }>(
+    t.database.db,
+    sql`SELECT body_text FROM mail_outbox WHERE to_address = ${email} AND kind = 'invitation' ORDER BY created_at DESC LIMIT 1`,
+  );
+  return /token=([\w-]+)/.exec(mail?.body_text ?? '')?.[1];
 }
 
 /** One valid request per mutating route, in an order that keeps each valid. */
@@ -58,6 +77,41 @@ const scenarios: Scenario[] = [
       return { url: `/payment-methods/${methods.find((m) => !m.isDefault)?.id}` };
     },
   },
+  {
+    route: 'POST /user-invitations',
+    action: 'member.invited',
+    request: async () => ({ url: '/user-invitations', payload: { email: 'new.person@example.com', role: 'analyst' } }),
+  },
+  {
+    route: 'POST /user-invitations/bulk',
+    action: 'member.invited',
+    request: async () => ({ url: '/user-invitations/bulk', payload: { invitations: [{ email: 'bulk.person@example.com', role: 'engineer' }] } }),
+  },
+  {
+    route: 'POST /user-invitations/:id/resend',
+    action: 'invitation.resent',
+    request: async () => {
+      const list = (await call('GET', '/user-invitations?status=pending')).json() as { data: { id: string; email: string }[] };
+      invited.single = list.data.find((i) => i.email === 'new.person@example.com')?.id;
+      invited.bulk = list.data.find((i) => i.email === 'bulk.person@example.com')?.id;
+      return { url: `/user-invitations/${invited.single}/resend` };
+    },
+  },
+  { route: 'DELETE /user-invitations/:id', action: 'invitation.revoked', request: async () => ({ url: `/user-invitations/${invited.bulk}` }) },
+  {
+    route: 'POST /user-invitations/accept',
+    action: 'member.joined',
+    actorEmail: 'new.person@example.com',
+    anonymous: true,
+    request: async () => ({ url: '/user-invitations/accept', payload: { token: await mailedToken('new.person@example.com'), name: 'New Person', password: 'a long password 1' } }),
+  },
+  { route: 'PATCH /users/:id/role', action: 'member.role_changed', request: async () => ({ url: `/users/${analystId}/role`, payload: { role: 'engineer' } }) },
+  { route: 'POST /users/bulk-role', action: 'member.role_changed', request: async () => ({ url: '/users/bulk-role', payload: { userIds: [analystId], role: 'analyst' } }) },
+  { route: 'PATCH /users/:id/status', action: 'member.suspended', request: async () => ({ url: `/users/${engineerId}/status`, payload: { status: 'suspended' } }) },
+  { route: 'DELETE /users/:id', action: 'member.removed', request: async () => ({ url: `/users/${engineerId}` }) },
+  { route: 'POST /team/transfer-ownership', action: 'ownership.transferred', request: async () => ({ url: '/team/transfer-ownership', payload: { newOwnerId: adminId } }) },
+  // Last: the caller (now an admin after the transfer) leaves the tenant.
+  { route: 'POST /team/leave', action: 'member.left', request: async () => ({ url: '/team/leave' }) },
 ];
 
 beforeAll(async () => {
@@ -78,14 +132,14 @@ describe('every mutation writes its audit entry', () => {
         (await queryRows<{ n: number }>(t.database.db, sql`SELECT count(*)::int AS n FROM audit_logs WHERE action = ${scenario.action}`))[0]?.n ?? 0;
       const { url, payload } = await scenario.request();
       const before = await count();
-      const res = await call(scenario.route.split(' ')[0] ?? 'POST', url, payload);
+      const res = await call(scenario.route.split(' ')[0] ?? 'POST', url, payload, { anonymous: scenario.anonymous });
       expect(res.statusCode, res.body).toBeLessThan(300);
       expect(await count()).toBe(before + 1);
       const [latest] = await queryRows<{ actor_email: string; tenant_id: string; ip_address: string; user_agent: string | null }>(
         t.database.db,
         sql`SELECT actor_email, tenant_id, ip_address, user_agent FROM audit_logs WHERE action = ${scenario.action} ORDER BY created_at DESC LIMIT 1`,
       );
-      expect(latest).toMatchObject({ actor_email: 'owner@acme.test', tenant_id: acme.id, ip_address: '127.0.0.1' });
+      expect(latest).toMatchObject({ actor_email: scenario.actorEmail ?? 'owner@acme.test', tenant_id: acme.id, ip_address: '127.0.0.1' });
     });
   }
 });

@@ -1,9 +1,9 @@
 import type { AuditLog, AuditLogFilters } from '@cbp/contracts';
 import { withTenant, type AppDb } from '../../platform/db.js';
 import { auditLogsBefore, type AuditLogRow } from './audit-logs.repo.js';
+import { auditLogFrom } from './audit-logs.service.js';
 
 type Cursor = { createdAt: Date; id: string };
-import { auditLogFrom } from './audit-logs.service.js';
 
 const batchSize = 1_000;
 

@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { Readable } from 'node:stream';
-import { AuditChainVerification, AuditLog, AuditLogExportQuery, AuditLogFilters, AuditLogQuery, pageOf, PageQuery, Problem } from '@cbp/contracts';
+import { AuditChainVerification, AuditLog, AuditLogCount, AuditLogExportQuery, AuditLogFilters, AuditLogPage, AuditLogQuery, PageQuery, Problem } from '@cbp/contracts';
 import type { AppDb } from '../../platform/db.js';
 import { tenantOf } from '../../platform/guard.js';
 import { exportAuditLogs } from './audit-export.js';
@@ -9,7 +9,7 @@ import { auditLogOf, countMatching, searchAuditLogs, verifyAuditChain } from './
 
 const security = [{ bearer: [], tenant: [] }];
 const errors = { 400: Problem, 401: Problem, 403: Problem, 404: Problem };
-const AuditPage = pageOf(AuditLog);
+const AuditPage = AuditLogPage;
 
 /** The audit trail, read-only: no route updates or deletes an entry. */
 export const auditLogRoutes: FastifyPluginAsyncZod<{ db: AppDb }> = async (app, { db }) => {
@@ -30,7 +30,7 @@ export const auditLogRoutes: FastifyPluginAsyncZod<{ db: AppDb }> = async (app, 
   app.get(
     '/audit-logs/count',
     {
-      schema: { tags: ['audit'], summary: 'How many entries match the filters (admin)', security, querystring: AuditLogFilters, response: { 200: z.object({ count: z.number().int() }), ...errors } },
+      schema: { tags: ['audit'], summary: 'How many entries match the filters (admin)', security, querystring: AuditLogFilters, response: { 200: AuditLogCount, ...errors } },
     },
     (request) => countMatching(db, tenantOf(request), request.query),
   );

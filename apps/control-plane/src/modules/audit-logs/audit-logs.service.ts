@@ -26,16 +26,16 @@ export function auditLogFrom(row: AuditLogRow): AuditLog {
 /** One page of the tenant's trail, newest first, with the total for the same filters. */
 export function searchAuditLogs(db: AppDb, tenantId: string, { page, limit, ...filters }: AuditLogQuery) {
   return withTenant(db, tenantId, async (tx) => {
-    const [rows, total] = await Promise.all([
-      findAuditLogs(tx, tenantId, filters, { limit, offset: (page - 1) * limit }),
-      countAuditLogs(tx, tenantId, filters),
-    ]);
-    return { data: rows.map(auditLogFrom), total };
+    const offset = (page - 1) * limit;
+    const rows = await findAuditLogs(tx, tenantId, filters, { limit, offset });
+    // A short page holds the last matches: the total needs no count.
+    const { count, capped } = rows.length < limit && (rows.length > 0 || page === 1) ? { count: offset + rows.length, capped: false } : await countAuditLogs(tx, tenantId, filters);
+    return { data: rows.map(auditLogFrom), total: count, totalCapped: capped };
   });
 }
 
 export function countMatching(db: AppDb, tenantId: string, filters: AuditLogFilters) {
-  return withTenant(db, tenantId, async (tx) => ({ count: await countAuditLogs(tx, tenantId, filters) }));
+  return withTenant(db, tenantId, (tx) => countAuditLogs(tx, tenantId, filters));
 }
 
 export async function auditLogOf(db: AppDb, tenantId: string, id: string): Promise<AuditLog> {
@@ -45,11 +45,17 @@ export async function auditLogOf(db: AppDb, tenantId: string, id: string): Promi
 }
 
 export async function verifyAuditChain(db: AppDb, tenantId: string): Promise<AuditChainVerification> {
-  const { checked, broken } = await withTenant(db, tenantId, (tx) => verifyChain(tx, tenantId));
+  const { checked, broken, head, retention } = await withTenant(db, tenantId, (tx) => verifyChain(tx, tenantId));
   return {
     valid: !broken,
     checked,
     firstBroken: broken ? { id: broken.id, createdAt: new Date(broken.created_at).toISOString(), reason: broken.reason } : null,
+    head: head ? { id: head.id, hash: head.hash, createdAt: new Date(head.created_at).toISOString() } : null,
+    retention: {
+      days: retention?.days ?? 365,
+      purgedTotal: Number(retention?.purged_total ?? 0),
+      lastPurgedAt: retention?.purged_at ? new Date(retention.purged_at).toISOString() : null,
+    },
     verifiedAt: new Date().toISOString(),
   };
 }

@@ -56,7 +56,7 @@ describe('GET /audit-logs', () => {
     expect((await call('GET', '/audit-logs/by-action/subscription.plan_changed')).json().total).toBe(1);
     expect((await call('GET', `/audit-logs/by-target/subscription/${entry.targetId}`)).json().data[0].id).toBe(entry.id);
     expect((await call('GET', `/audit-logs/by-actor/${ownerId}`)).json().total).toBe(2);
-    expect((await call('GET', '/audit-logs/count?targetType=payment_method')).json()).toEqual({ count: 1 });
+    expect((await call('GET', '/audit-logs/count?targetType=payment_method')).json()).toEqual({ count: 1, capped: false });
   });
 
   it('is for admins and above', async () => {
@@ -72,12 +72,31 @@ describe('GET /audit-logs', () => {
     expect((await call('GET', `/audit-logs/${acmeEntry.id}`, 'owner@globex.test', globex.id)).statusCode).toBe(404);
   });
 
+  it('searches text only inside the tenant, and the search function refuses to run unscoped', async () => {
+    expect((await call('GET', '/audit-logs?q=visa')).json().total).toBe(1);
+    const globexView = (await call('GET', '/audit-logs?q=visa', 'owner@globex.test', globex.id)).json();
+    expect(globexView).toMatchObject({ total: 0, data: [] });
+    expect((await call('GET', '/audit-logs/count?q=acme', 'owner@globex.test', globex.id)).json()).toEqual({ count: 0, capped: false });
+    await expect(
+      t.database.execScript(`SELECT * FROM audit_log_search('%visa%', null, null, null, null, null, null, null, null, 20, 0)`),
+    ).rejects.toThrow(/tenant scope/);
+  });
+
   it('has no route that edits or deletes an entry', async () => {
     const entry = (await call('GET', '/audit-logs?limit=1')).json().data[0] as Entry;
     expect((await call('PATCH', `/audit-logs/${entry.id}`, 'owner@acme.test', acme.id, { action: 'x' })).statusCode).toBe(404);
     expect((await call('DELETE', `/audit-logs/${entry.id}`, 'owner@acme.test')).statusCode).toBe(404);
   });
 });
+
+/** What someone holding the schema owner's role could do: switch the guard off and edit rows. */
+function asDatabaseOwner(statement: string) {
+  return t.ownerScript(`BEGIN;
+    ALTER TABLE audit_logs DISABLE TRIGGER audit_logs_append_only;
+    ${statement};
+    ALTER TABLE audit_logs ENABLE TRIGGER audit_logs_append_only;
+    COMMIT;`);
+}
 
 describe('tamper evidence', () => {
   it('verifies an untouched chain', async () => {
@@ -90,7 +109,7 @@ describe('tamper evidence', () => {
 
   it('reports an entry edited directly in the database', async () => {
     const entry = (await call('GET', '/audit-logs?action=subscription.plan_changed')).json().data[0] as Entry;
-    await t.database.execScript(`UPDATE audit_logs SET after = '{"plan": "Free"}' WHERE id = '${entry.id}'`);
+    await asDatabaseOwner(`UPDATE audit_logs SET after = '{"plan": "Free"}' WHERE id = '${entry.id}'`);
     const res = (await call('GET', '/audit-logs/verify')).json();
     expect(res).toMatchObject({ valid: false, firstBroken: { id: entry.id, reason: 'content_changed' } });
   });
@@ -100,7 +119,7 @@ describe('tamper evidence', () => {
     const { data } = (await call('GET', '/audit-logs?limit=100', ...globexOwner)).json() as { data: Entry[] };
     expect(data.length).toBeGreaterThanOrEqual(2);
     const [newest, older] = data;
-    await t.database.execScript(`DELETE FROM audit_logs WHERE id = '${older?.id}'`);
+    await asDatabaseOwner(`DELETE FROM audit_logs WHERE id = '${older?.id}'`);
     const res = (await call('GET', '/audit-logs/verify', ...globexOwner)).json();
     expect(res).toMatchObject({ valid: false, firstBroken: { id: newest?.id, reason: 'chain_broken' } });
   });

