@@ -34,7 +34,7 @@ describe('schema', () => {
   });
 
   it('indexes the audit trail for text search (pg_trgm) on the databases CBP ships with', async () => {
-    const rows = await queryRows<{ indexname: string }>(t.database.db, sql`SELECT indexname FROM pg_indexes WHERE indexname = 'audit_logs_search_idx'`);
+    const rows = await queryRows<{ indexname: string }>(t.database.db, sql`SELECT indexname FROM pg_indexes WHERE indexname = 'audit_logs_text_idx'`);
     expect(rows).toHaveLength(1);
   });
 });

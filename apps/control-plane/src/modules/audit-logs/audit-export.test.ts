@@ -77,6 +77,19 @@ describe('GET /audit-logs/export', () => {
     expect(lines).toEqual([expect.objectContaining({ action: 'tenant.created', tenantId: acme.id })]);
   });
 
+  it('exports every entry of a large transaction (one timestamp across batch boundaries)', async () => {
+    await t.database.execScript(`
+      INSERT INTO audit_logs (tenant_id, actor_type, action, target_type, target_id, metadata)
+      SELECT '${globex.id}', 'system', 'bulk.same_instant', 'tenant', 'n' || g, '{}' FROM generate_series(1, 2500) AS g;`);
+    const res = await exportAs('jsonl', '&action=bulk.same_instant', 'owner@globex.test', globex.id);
+    const ids = res.body.trim().split('\n').map((l) => (JSON.parse(l) as { id: string; createdAt: string }).id);
+    expect(ids).toHaveLength(2500);
+    expect(new Set(ids).size).toBe(2500);
+    const text = await exportAs('jsonl', '&action=bulk.same_instant&q=n25', 'owner@globex.test', globex.id);
+    // n25, n250..n259, n2500: through the text search's keyset path.
+    expect(text.body.trim().split('\n')).toHaveLength(12);
+  });
+
   it("exports only the caller's tenant and defuses spreadsheet formulas", async () => {
     const res = await exportAs('csv', '', 'owner@globex.test', globex.id);
     expect(res.body).not.toContain(acme.id);

@@ -3,8 +3,6 @@ import { withTenant, type AppDb } from '../../platform/db.js';
 import { auditLogsBefore, type AuditLogRow } from './audit-logs.repo.js';
 import { auditLogFrom } from './audit-logs.service.js';
 
-type Cursor = { createdAt: Date; id: string };
-
 const batchSize = 1_000;
 
 const columns: (keyof AuditLog)[] = [
@@ -21,15 +19,16 @@ function csvCell(value: unknown): string {
 }
 
 /**
- * The filtered trail as CSV or JSON lines, newest first, produced batch by batch (keyset
- * paging, each batch its own short transaction) so an export of any size keeps memory flat.
+ * The filtered trail as CSV or JSON lines, newest first (in the order entries were recorded),
+ * produced batch by batch (keyset paging on `seq`, each batch its own short transaction) so
+ * an export of any size keeps memory flat.
  */
 export async function* exportAuditLogs(db: AppDb, tenantId: string, filters: AuditLogFilters, format: 'csv' | 'jsonl'): AsyncGenerator<string> {
   if (format === 'csv') yield `${columns.join(',')}\n`;
-  let cursor: Cursor | null = null;
+  let cursor: number | null = null;
   for (;;) {
-    const after: Cursor | null = cursor;
-    const rows: AuditLogRow[] = await withTenant(db, tenantId, (tx) => auditLogsBefore(tx, tenantId, filters, after, batchSize));
+    const before: number | null = cursor;
+    const rows: AuditLogRow[] = await withTenant(db, tenantId, (tx) => auditLogsBefore(tx, tenantId, filters, before, batchSize));
     if (rows.length === 0) return;
     const entries = rows.map(auditLogFrom);
     yield entries
@@ -38,6 +37,6 @@ export async function* exportAuditLogs(db: AppDb, tenantId: string, filters: Aud
       .concat('\n');
     const last: AuditLogRow | undefined = rows[rows.length - 1];
     if (!last || rows.length < batchSize) return;
-    cursor = { createdAt: last.createdAt, id: last.id };
+    cursor = last.seq;
   }
 }

@@ -1,4 +1,4 @@
-import { and, count, desc, eq, gte, lt, lte, or, sql, type SQL } from 'drizzle-orm';
+import { and, count, desc, eq, gte, lt, lte, sql, type SQL } from 'drizzle-orm';
 import type { AuditLogFilters } from '@cbp/contracts';
 import { queryRows, type Tx } from '../../platform/db.js';
 import { auditLogs } from '../../platform/schema.js';
@@ -20,19 +20,18 @@ function whereOf(tenantId: string, f: AuditLogFilters): SQL | undefined {
   );
 }
 
-type Cursor = { createdAt: Date; id: string };
 
 /**
  * Free-text search (action, actor email, target name and id) with the other filters, through
  * the SECURITY DEFINER function of migration 0010 so the trigram index serves it under RLS.
  * The function scopes to the transaction's tenant (`app.tenant_id`).
  */
-async function searchText(tx: Tx, f: AuditLogFilters & { q: string }, page: { limit: number; offset: number; before?: Cursor | null }): Promise<AuditLogRow[]> {
+async function searchText(tx: Tx, f: AuditLogFilters & { q: string }, page: { limit: number; offset: number; beforeSeq?: number | null }): Promise<AuditLogRow[]> {
   const rows = await queryRows<RawAuditRow>(
     tx,
     sql`SELECT * FROM audit_log_search(${`%${escapeLike(f.q)}%`}, ${f.action ?? null}, ${f.actorId ?? null}::uuid, ${f.targetType ?? null},
           ${f.targetId ?? null}, ${f.from ?? null}::timestamptz, ${f.to ?? null}::timestamptz,
-          ${page.before?.createdAt.toISOString() ?? null}::timestamptz, ${page.before?.id ?? null}::uuid, ${page.limit}::int, ${page.offset}::int)`,
+          ${page.beforeSeq ?? null}::bigint, ${page.limit}::int, ${page.offset}::int)`,
   );
   return rows.map(fromRaw);
 }
@@ -158,18 +157,16 @@ export async function verifyChain(tx: Tx, tenantId: string) {
   return { checked: summary?.checked ?? 0, broken, head, retention };
 }
 
-/** A batch of entries strictly older than `before` (newest first): keyset paging for exports. */
-export async function auditLogsBefore(tx: Tx, tenantId: string, f: AuditLogFilters, before: Cursor | null, limit: number): Promise<AuditLogRow[]> {
-  if (f.q) return searchText(tx, { ...f, q: f.q }, { limit, offset: 0, before });
+/**
+ * A batch of entries recorded before `beforeSeq` (newest first, by the chain's `seq`): keyset
+ * paging for exports, exact even for entries written in one transaction.
+ */
+export async function auditLogsBefore(tx: Tx, tenantId: string, f: AuditLogFilters, beforeSeq: number | null, limit: number): Promise<AuditLogRow[]> {
+  if (f.q) return searchText(tx, { ...f, q: f.q }, { limit, offset: 0, beforeSeq });
   return tx
     .select()
     .from(auditLogs)
-    .where(
-      and(
-        whereOf(tenantId, f),
-        before ? or(lt(auditLogs.createdAt, before.createdAt), and(eq(auditLogs.createdAt, before.createdAt), lt(auditLogs.id, before.id))) : undefined,
-      ),
-    )
-    .orderBy(desc(auditLogs.createdAt), desc(auditLogs.id))
+    .where(and(whereOf(tenantId, f), beforeSeq !== null ? lt(auditLogs.seq, beforeSeq) : undefined))
+    .orderBy(desc(auditLogs.seq))
     .limit(limit);
 }

@@ -78,7 +78,7 @@ describe('GET /audit-logs', () => {
     expect(globexView).toMatchObject({ total: 0, data: [] });
     expect((await call('GET', '/audit-logs/count?q=acme', 'owner@globex.test', globex.id)).json()).toEqual({ count: 0, capped: false });
     await expect(
-      t.database.execScript(`SELECT * FROM audit_log_search('%visa%', null, null, null, null, null, null, null, null, 20, 0)`),
+      t.database.execScript(`SELECT * FROM audit_log_search('%visa%', null, null, null, null, null, null, null, 20, 0)`),
     ).rejects.toThrow(/tenant scope/);
   });
 
