@@ -47,7 +47,9 @@ const app = await buildApp({
 });
 
 // Demo billing goes through the configured gateway, so its customers exist where payments happen.
-const seeded = config.demo ? await seedDemo(database.db, app.payments.gateway) : (await seedPlanCatalog(database.db), false);
+const seeded = config.demo
+  ? await seedDemo(database.db, app.payments.gateway, { portalUrl: config.portalOrigins[0] })
+  : (await seedPlanCatalog(database.db), false);
 
 let closing = false;
 async function shutdown(signal: string) {

@@ -7,6 +7,8 @@ import { queryRows, type AppDb } from '../platform/db.js';
 import { plans, tenantMemberships, tenants, users } from '../platform/schema.js';
 import { LocalGateway } from '../adapters/payments/local.js';
 import type { PaymentGateway } from '../adapters/payments/port.js';
+import { createMailer } from '../adapters/mail/port.js';
+import { invite } from '../modules/team/invitations.service.js';
 import { seedDemoBilling } from './billing-history.js';
 import { planCatalog } from './catalog.js';
 
@@ -40,7 +42,11 @@ export async function seedPlanCatalog(db: AppDb): Promise<void> {
  * Seeds the demo tenants and users into a database that has no tenant yet; returns false
  * when there was something already (the demo is never re-applied over real data).
  */
-export async function seedDemo(db: AppDb, gateway: PaymentGateway = new LocalGateway(db, { portalUrl: 'http://localhost:27100' })): Promise<boolean> {
+export async function seedDemo(
+  db: AppDb,
+  gateway: PaymentGateway = new LocalGateway(db, { portalUrl: 'http://localhost:27100' }),
+  { portalUrl = 'http://localhost:27100' }: { portalUrl?: string } = {},
+): Promise<boolean> {
   await seedPlanCatalog(db);
   const passwordHash = await hashPassword(demoPassword);
   const created = await db.transaction(async (tx) => {
@@ -98,5 +104,14 @@ export async function seedDemo(db: AppDb, gateway: PaymentGateway = new LocalGat
     paidMonths: 4,
     apiCalls: [64_000, 88_000, 121_000, 97_000, 104_000],
   });
+  // A pending invitation, so Acme's team shows one (its mail, with a working link, is in the outbox).
+  const admin = demoUsers.find((u) => u.email === 'admin@acme.test');
+  if (admin) {
+    await invite(
+      { db, mailer: createMailer('outbox'), portalUrl, registrationUrl: null },
+      { actor: { type: 'user', id: admin.id, email: admin.email }, tenantId: acme.id, role: 'admin', ipAddress: null, userAgent: null },
+      { email: 'new.hire@acme.test', role: 'engineer', message: 'Welcome to the platform team!' },
+    );
+  }
   return true;
 }

@@ -95,7 +95,8 @@ describe('inviting', () => {
 
   it('lists invitations by status (admin) and never across tenants', async () => {
     const pending = (await call('admin@acme.test', 'GET', '/user-invitations?status=pending')).json() as { data: { email: string }[]; total: number };
-    expect(pending.data.map((i) => i.email).sort()).toEqual(['dana@example.com', 'erin@example.com', 'grace@example.com']);
+    // new.hire@acme.test: the demo's own pending invitation.
+    expect(pending.data.map((i) => i.email).sort()).toEqual(['dana@example.com', 'erin@example.com', 'grace@example.com', 'new.hire@acme.test']);
     expect((await call('admin@acme.test', 'GET', '/user-invitations?search=gra')).json().total).toBe(1);
     expect((await call('owner@globex.test', 'GET', '/user-invitations', undefined, globex.id)).json()).toEqual({ data: [], total: 0 });
     expect((await call('analyst@acme.test', 'GET', '/user-invitations')).statusCode).toBe(403);

@@ -170,7 +170,7 @@ describe('activity', () => {
     const mine = (await call('admin@acme.test', 'GET', `/team/activity?userId=${ids.analyst}`)).json() as { data: { action: string; targetId: string }[]; total: number };
     expect(mine.data.filter((e) => e.action === 'member.role_changed' && e.targetId === ids.analyst).length).toBeGreaterThanOrEqual(2);
     const team = (await call('admin@acme.test', 'GET', '/team/activity?limit=100')).json() as { data: { action: string }[] };
-    expect(new Set(team.data.map((e) => e.action))).toEqual(new Set(['member.role_changed', 'member.suspended', 'member.reactivated', 'ownership.transferred']));
+    expect(new Set(team.data.map((e) => e.action))).toEqual(new Set(['member.invited', 'member.role_changed', 'member.suspended', 'member.reactivated', 'ownership.transferred']));
     expect((await call('analyst@acme.test', 'GET', '/team/activity')).statusCode).toBe(403);
     expect((await call('admin@acme.test', 'GET', `/team/activity?userId=${ids.globexOwner}`)).statusCode).toBe(404);
   });
