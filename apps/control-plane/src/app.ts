@@ -25,6 +25,7 @@ import { paymentMethodRoutes } from './modules/payment-methods/payment-methods.r
 import { planRoutes } from './modules/plans/plans.routes.js';
 import { sessionRoutes } from './modules/session/session.routes.js';
 import { teamRoutes } from './modules/team/team.routes.js';
+import { usageRoutes } from './modules/usage/usage.routes.js';
 import { createAuthenticator } from './platform/auth.js';
 import type { AppDb } from './platform/db.js';
 import { registerErrorHandling } from './platform/errors.js';
@@ -135,6 +136,7 @@ export async function buildApp({
   await app.register(sessionRoutes, { db });
   await app.register(planRoutes, { db });
   await app.register(auditLogRoutes, { db });
+  await app.register(usageRoutes, { db });
   const mailer = createMailer(config.SMTP_URL ? 'smtp' : 'outbox');
   const portalUrl = config.portalOrigins[0] ?? config.PUBLIC_URL;
   await app.register(teamRoutes, {

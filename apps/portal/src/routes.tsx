@@ -1,6 +1,7 @@
 import { lazy, Suspense } from 'react';
 import { Navigate, Route, Routes } from 'react-router';
 import { Authenticated } from '@refinedev/core';
+import { AdminSection } from '@/components/admin/admin-nav';
 import { AppLayout } from '@/components/layout/app-layout';
 import { FullPageLoading } from '@/components/layout/full-page-loading';
 
@@ -14,8 +15,12 @@ const PaymentMethodsPage = lazy(() => import('@/pages/billing/payment-methods'))
 const AddPaymentMethodPage = lazy(() => import('@/pages/billing/add-payment-method'));
 const UsagePage = lazy(() => import('@/pages/usage'));
 const TeamPage = lazy(() => import('@/pages/team'));
+const MemberDetailPage = lazy(() => import('@/pages/team/member-detail'));
+const InvitationsPage = lazy(() => import('@/pages/team/invitations'));
+const AcceptInvitationPage = lazy(() => import('@/pages/invitations/accept'));
 const OrganizationPage = lazy(() => import('@/pages/organization'));
 const AuditLogsPage = lazy(() => import('@/pages/admin/audit-logs'));
+const OutboxPage = lazy(() => import('@/pages/admin/outbox'));
 const NotFoundPage = lazy(() => import('@/pages/errors/not-found'));
 const LoginPage = lazy(() => import('@/pages/login'));
 const AuthCallbackPage = lazy(() => import('@/pages/auth/callback'));
@@ -42,12 +47,17 @@ export function AppRoutes() {
             <Route path="payment-methods/new" element={<AddPaymentMethodPage />} />
           </Route>
           <Route path="usage" element={<UsagePage />} />
-          <Route path="team" element={<TeamPage />} />
+          <Route path="team">
+            <Route index element={<TeamPage />} />
+            <Route path="members/:memberId" element={<MemberDetailPage />} />
+            <Route path="invitations" element={<InvitationsPage />} />
+          </Route>
           <Route path="organization" element={<OrganizationPage />} />
-          <Route path="admin">
-            {/* The audit log is the only admin page so far: /admin lands on it. */}
+          <Route path="admin" element={<AdminSection />}>
+            {/* /admin lands on the first admin page. */}
             <Route index element={<Navigate to="/admin/audit-logs" replace />} />
             <Route path="audit-logs" element={<AuditLogsPage />} />
+            <Route path="outbox" element={<OutboxPage />} />
           </Route>
           <Route path="*" element={<NotFoundPage />} />
         </Route>
@@ -61,6 +71,8 @@ export function AppRoutes() {
         />
         <Route path="/auth/callback" element={<AuthCallbackPage />} />
         <Route path="/auth/silent-callback" element={<SilentCallbackPage />} />
+        {/* Public: the link of an invitation email works with or without a session. */}
+        <Route path="/invitations/accept" element={<AcceptInvitationPage />} />
       </Routes>
     </Suspense>
   );

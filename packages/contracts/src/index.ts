@@ -6,4 +6,5 @@ export * from './billing.js';
 export * from './payment-methods.js';
 export * from './audit.js';
 export * from './team.js';
+export * from './usage.js';
 export * from './pagination.js';

@@ -101,4 +101,7 @@ export const routePolicies: Record<string, RoutePolicy> = {
   'POST /team/transfer-ownership': { access: 'tenant', resource: 'team', action: 'edit' },
   'POST /team/leave': { access: 'tenant', resource: 'membership', action: 'delete' },
   'GET /mail/outbox': { access: 'tenant', resource: 'outbox', action: 'list' },
+  'POST /usage/events': { access: 'tenant', resource: 'usage', action: 'create' },
+  'GET /usage/status': { access: 'tenant', resource: 'usage', action: 'list' },
+  'GET /usage/quotas': { access: 'tenant', resource: 'usage', action: 'list' },
 };

@@ -18,7 +18,7 @@ export const Member = z.object({
 });
 export type Member = z.infer<typeof Member>;
 
-/** `status=invited` lists pending invitations (see `GET /user-invitations`), not members. */
+/** Pending invitations are listed by `GET /user-invitations`, not here. */
 export const MemberQuery = PageQuery.extend({
   search: z.string().trim().max(200).optional().describe('Part of the name or email'),
   status: z.enum(['active', 'suspended']).optional(),
@@ -91,11 +91,14 @@ export type InviteInput = z.input<typeof InviteInput>;
  * Bulk rows are validated one by one by the API (a malformed row is reported, the others go
  * ahead), so the row schema here is loose on purpose.
  */
+/** Most rows one bulk invitation takes. */
+export const maxBulkInvitations = 200;
+
 export const BulkInviteInput = z.object({
   invitations: z
     .array(z.object({ email: z.string().max(320), role: z.string().max(50) }))
     .min(1)
-    .max(200),
+    .max(maxBulkInvitations),
   message: z.string().trim().max(1000).optional(),
 });
 export type BulkInviteInput = z.infer<typeof BulkInviteInput>;
@@ -124,7 +127,8 @@ export type InvitationPreview = z.infer<typeof InvitationPreview>;
 
 export const AcceptInvitationInput = z.object({
   token: z.string().min(20).max(200),
-  name: z.string().trim().min(1).max(200),
+  /** Required for a new account; an existing account keeps its name. */
+  name: z.string().trim().min(1).max(200).optional(),
   password: z.string().min(10).max(200).optional().describe('Required for a new account at the built-in identity provider'),
 });
 export type AcceptInvitationInput = z.infer<typeof AcceptInvitationInput>;
@@ -178,7 +182,7 @@ export const TransferOwnershipResult = z.object({
 });
 export type TransferOwnershipResult = z.infer<typeof TransferOwnershipResult>;
 
-/** A message the mail port sent or captured (the outbox, viewable by admins). */
+/** A message the mail port sent or captured (the outbox, readable by platform staff only: it holds invitation links). */
 export const OutboxMessage = z.object({
   id: z.uuid(),
   to: z.string(),

@@ -226,7 +226,25 @@ export const mailOutbox = pgTable('mail_outbox', {
   sentAt: timestamp('sent_at', { withTimezone: true, mode: 'date' }),
 });
 
+export const usageQuotas = pgTable('usage_quotas', {
+  id: uuid('id').primaryKey().defaultRandom(),
+  tenantId: uuid('tenant_id').notNull(),
+  metricType: text('metric_type').notNull(),
+  includedQuantity: bigint('included_quantity', { mode: 'number' }).notNull(),
+  softLimit: bigint('soft_limit', { mode: 'number' }),
+  hardLimit: bigint('hard_limit', { mode: 'number' }),
+  overagePrice: integer('overage_price').notNull(),
+  overageUnit: integer('overage_unit').notNull(),
+  currency: text('currency').notNull(),
+  resetPeriod: text('reset_period', { enum: ['monthly'] }).notNull(),
+  periodStart: timestamp('period_start', { withTimezone: true, mode: 'date' }).notNull(),
+  periodEnd: timestamp('period_end', { withTimezone: true, mode: 'date' }).notNull(),
+  currentUsage: bigint('current_usage', { mode: 'number' }).notNull(),
+  updatedAt: timestamp('updated_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
+});
+
 export const schema = {
+  usageQuotas,
   userInvitations,
   mailOutbox,
   plans,

@@ -11,6 +11,7 @@ const writesNoEntry: Record<string, string> = {
   'POST /payment-methods/setup-intent': 'creates a gateway SetupIntent only; nothing is saved before POST /payment-methods',
   'POST /local-gateway/payment-methods': 'tokenises a test card; nothing is saved before POST /payment-methods',
   'POST /user-invitations/preview': 'reads what an invitation link is for; changes nothing',
+  'POST /usage/events': 'usage events are facts, kept in usage_events with their sender (user or API key); quota changes are audited',
 };
 
 interface Scenario {

@@ -325,6 +325,9 @@ export async function acceptInvitation(deps: InvitationDeps, input: AcceptInvita
         throw new AppError(409, 'CONFLICT', `${invitation.email} is already a member of ${row.tenantName}. Sign in to reach it.`);
       }
     } else {
+      if (!input.name) {
+        throw new AppError(400, 'VALIDATION_FAILED', 'Tell us your name for your new account.', [{ path: 'body.name', message: 'Required for a new account' }]);
+      }
       if (!external && !input.password) {
         throw new AppError(400, 'VALIDATION_FAILED', 'Choose a password for your new account.', [{ path: 'body.password', message: 'Required for a new account' }]);
       }

@@ -1,17 +1,347 @@
+import { useEffect, useRef, useState } from 'react';
+import { Link } from 'react-router';
+import { MemberStatus as MemberStatusSchema, tenantRoles } from '@cbp/contracts';
 import { Users } from 'lucide-react';
-import { AreaPlaceholder } from '@/components/layout/area-placeholder';
+import { QueryError } from '@/components/billing/query-error';
+import { PageHeader } from '@/components/layout/page-header';
+import { relativeTime } from '@/components/team/activity-format';
+import { BulkRoleBar, BulkRoleResults, type BulkRoleOutcome } from '@/components/team/bulk-role';
+import { LeaveOrganizationDialog } from '@/components/team/LeaveOrganizationDialog';
+import { MemberActionsMenu, MemberRoleSelect } from '@/components/team/member-actions';
+import { selectControl } from '@/components/team/RoleSelect';
+import { SearchField } from '@/components/team/SearchField';
+import { memberStatusLooks, MemberStatusBadge } from '@/components/team/status-badges';
+import { TeamNav } from '@/components/team/team-nav';
+import {
+  emptyMemberView,
+  hasMemberFilters,
+  readMemberView,
+  TEAM_PAGE_SIZE,
+  teamViewParams,
+  type MemberView,
+} from '@/components/team/team-search-params';
+import { useUrlView } from '@/components/team/use-url-view';
+import { Badge } from '@/components/ui/badge';
+import { Card, CardDescription, CardHeader, CardTitle } from '@/components/ui/card';
+import { EmptyState } from '@/components/ui/empty-state';
+import { Pagination } from '@/components/ui/pagination';
+import { Skeleton } from '@/components/ui/skeleton';
+import { articled, useMembers, useTeamAccess, type TeamAccess } from '@/hooks/use-team';
+import { cn } from '@/lib/cn';
+import { formatShortDate } from '@/lib/dates';
+import { roleName } from '@/lib/role-parser';
+import { InviteDialog } from '@/pages/team/invite-dialog';
+import { TransferOwnershipDialog } from '@/pages/team/transfer-ownership-dialog';
+import type { Member } from '@/types/team';
 
-export default function TeamPage() {
+const columns = ['Name', 'Email', 'Role', 'Status', 'Joined', 'Last active'] as const;
+const headerCell = 'px-4 py-2.5 text-left text-xs font-medium whitespace-nowrap text-muted-foreground';
+const cell = 'px-4 py-3 whitespace-nowrap';
+const checkbox = 'size-4 rounded border-input accent-primary disabled:cursor-not-allowed disabled:opacity-40';
+
+interface RowProps {
+  member: Member;
+  access: TeamAccess;
+  now: Date;
+  selectable: boolean;
+  selected: boolean;
+  onSelect: (selected: boolean) => void;
+}
+
+function MemberRow({ member, access, now, selectable, selected, onSelect }: RowProps) {
+  const isYou = member.id === access.userId;
+  const refusal = access.refusalFor(member, 'role');
   return (
-    <AreaPlaceholder
-      title="Team"
-      icon={Users}
-      summary="Team: members, invitations and roles arrive here."
-      planned={[
-        'See who is in your organization and what role each person has.',
-        'Invite people and manage pending invitations (admins).',
-        "Change members' roles or remove them (admins).",
-      ]}
+    <tr className={cn('hover:bg-muted/50', selected && 'bg-accent/60')} data-testid="member-row">
+      {selectable ? (
+        <td className="w-10 px-4 py-3">
+          <input
+            type="checkbox"
+            className={checkbox}
+            checked={selected}
+            onChange={(event) => onSelect(event.target.checked)}
+            disabled={refusal !== null}
+            title={refusal ?? undefined}
+            aria-label={`Select ${member.name}`}
+          />
+        </td>
+      ) : null}
+      <td className={cell}>
+        <Link to={`/team/members/${member.id}`} className="font-medium text-primary underline-offset-4 hover:underline">
+          {member.name}
+        </Link>
+        {isYou ? (
+          <Badge variant="secondary" className="ml-2">
+            You
+          </Badge>
+        ) : null}
+      </td>
+      <td className={cn(cell, 'text-muted-foreground')}>{member.email}</td>
+      <td className={cn(cell, 'py-2')}>
+        <MemberRoleSelect member={member} access={access} className="h-8 min-w-32" />
+      </td>
+      <td className={cell}>
+        <MemberStatusBadge status={member.status} />
+      </td>
+      <td className={cn(cell, 'tabular-nums')}>{formatShortDate(member.joinedAt)}</td>
+      <td className={cn(cell, 'text-muted-foreground')}>
+        {member.lastActiveAt ? (
+          <time dateTime={member.lastActiveAt} title={new Date(member.lastActiveAt).toLocaleString()}>
+            {relativeTime(member.lastActiveAt, now)}
+          </time>
+        ) : (
+          'Never'
+        )}
+      </td>
+      <td className={cn(cell, 'py-2 text-right')}>
+        <MemberActionsMenu member={member} access={access} />
+      </td>
+    </tr>
+  );
+}
+
+function SkeletonRows({ count }: { count: number }) {
+  return (
+    <>
+      {[0, 1, 2, 3, 4].map((row) => (
+        <tr key={row}>
+          {Array.from({ length: count }, (_, column) => (
+            <td key={column} className={cell}>
+              <Skeleton className="h-4 w-full min-w-10" />
+            </td>
+          ))}
+        </tr>
+      ))}
+    </>
+  );
+}
+
+function NoMembers({ view, onReset }: { view: MemberView; onReset: () => void }) {
+  const [title, body, action] = hasMemberFilters(view)
+    ? ['No members match', 'Try another name or email, or fewer filters.', 'Clear filters']
+    : view.page > 1
+      ? [`There are no members on page ${view.page}.`, 'The list is shorter than that.', 'Go to the first page']
+      : ['No members yet', 'Invite people to work with you in this organization.', null];
+  return <EmptyState icon={Users} title={title} body={body} action={action} onAction={onReset} testId="members-empty" />;
+}
+
+/** "Select all on this page", checked when all are, mixed when some are. */
+function SelectAll({ checked, indeterminate, disabled, onChange }: { checked: boolean; indeterminate: boolean; disabled: boolean; onChange: (checked: boolean) => void }) {
+  const ref = useRef<HTMLInputElement>(null);
+  useEffect(() => {
+    if (ref.current) ref.current.indeterminate = indeterminate;
+  }, [indeterminate]);
+  return (
+    <input
+      ref={ref}
+      type="checkbox"
+      className={checkbox}
+      checked={checked}
+      disabled={disabled}
+      onChange={(event) => onChange(event.target.checked)}
+      aria-label="Select all members on this page"
     />
+  );
+}
+
+function Filters({ view, onChange }: { view: MemberView; onChange: (change: Partial<MemberView>) => void }) {
+  return (
+    <div className="mb-4 flex flex-wrap items-end gap-3">
+      <SearchField
+        id="member-search"
+        label="Search"
+        placeholder="Name or email"
+        value={view.search ?? ''}
+        onSearch={(search) => onChange({ search })}
+      />
+      <div className="flex min-w-40 flex-1 flex-col gap-1.5">
+        <label htmlFor="member-status" className="text-sm font-medium">
+          Status
+        </label>
+        <select
+          id="member-status"
+          value={view.status ?? ''}
+          onChange={(event) => {
+            const parsed = MemberStatusSchema.safeParse(event.target.value);
+            onChange({ status: parsed.success ? parsed.data : undefined });
+          }}
+          className={cn(selectControl, 'w-full')}
+        >
+          <option value="">All statuses</option>
+          {MemberStatusSchema.options.map((status) => (
+            <option key={status} value={status}>
+              {memberStatusLooks[status].label}
+            </option>
+          ))}
+        </select>
+      </div>
+      <div className="flex min-w-40 flex-1 flex-col gap-1.5">
+        <label htmlFor="member-role" className="text-sm font-medium">
+          Role
+        </label>
+        <select
+          id="member-role"
+          value={view.role ?? ''}
+          onChange={(event) => onChange({ role: tenantRoles.find((role) => role === event.target.value) })}
+          className={cn(selectControl, 'w-full')}
+        >
+          <option value="">All roles</option>
+          {tenantRoles.map((role) => (
+            <option key={role} value={role}>
+              {roleName(role)}
+            </option>
+          ))}
+        </select>
+      </div>
+    </div>
+  );
+}
+
+function YourMembership({ access }: { access: TeamAccess }) {
+  const tenantName = access.tenantName ?? 'this organization';
+  return (
+    <Card className="mt-8">
+      <CardHeader>
+        <CardTitle className="text-base font-semibold text-foreground">Your membership</CardTitle>
+        <CardDescription>
+          {access.role ? `You are ${articled(roleName(access.role).toLowerCase())} in ${tenantName}.` : null}
+          {access.canTransfer ? ' As an owner you can hand the organization to another member.' : ''}
+        </CardDescription>
+      </CardHeader>
+      <div className="flex flex-wrap gap-2 px-5 pb-5">
+        {access.canTransfer ? <TransferOwnershipDialog tenantName={tenantName} userId={access.userId} /> : null}
+        {access.canLeave ? <LeaveOrganizationDialog tenantName={tenantName} /> : null}
+      </div>
+    </Card>
+  );
+}
+
+/** The tenant's members: everyone reads the list; admins change roles, status and membership. */
+export default function TeamPage() {
+  const access = useTeamAccess();
+  const [view, updateView] = useUrlView(readMemberView, teamViewParams);
+  const [selected, setSelected] = useState<ReadonlyMap<string, Member>>(new Map());
+  const [outcome, setOutcome] = useState<BulkRoleOutcome | null>(null);
+  const [now] = useState(() => new Date());
+  const members = useMembers({ page: view.page, limit: TEAM_PAGE_SIZE, search: view.search, status: view.status, role: view.role });
+  const result = members.data;
+  const rows = result?.data ?? [];
+  const pageCount = result ? Math.max(1, Math.ceil(result.total / TEAM_PAGE_SIZE)) : 1;
+  const selectable = access.canEdit;
+  const selectableRows = rows.filter((member) => access.refusalFor(member, 'role') === null);
+  const selectedOnPage = selectableRows.filter((member) => selected.has(member.id));
+
+  const changeView = (change: (current: MemberView) => MemberView) => {
+    setSelected(new Map());
+    updateView(change);
+  };
+  const changeFilters = (change: Partial<MemberView>) => changeView((current) => ({ ...current, ...change, page: 1 }));
+  const select = (members: readonly Member[], on: boolean) =>
+    setSelected((current) => {
+      const next = new Map(current);
+      for (const member of members) {
+        if (on) next.set(member.id, member);
+        else next.delete(member.id);
+      }
+      return next;
+    });
+
+  return (
+    <>
+      <TeamNav />
+      <PageHeader
+        title="Team"
+        description={access.tenantName ? `The people in ${access.tenantName} and what each of them may do` : 'The people in your organization'}
+        actions={access.canInvite ? <InviteDialog access={access} /> : null}
+      />
+      {outcome ? <BulkRoleResults outcome={outcome} onDismiss={() => setOutcome(null)} /> : null}
+      <Filters view={view} onChange={changeFilters} />
+
+      {members.error && !result ? (
+        <QueryError title="We couldn't load the members" error={members.error} onRetry={() => void members.refetch()} />
+      ) : (
+        <Card className="overflow-hidden">
+          <div className="flex items-center justify-between border-b px-4 py-2.5">
+            <h2 className="text-sm font-semibold">Members</h2>
+            {result ? (
+              <p className="text-sm text-muted-foreground" aria-live="polite" data-testid="member-count">
+                {result.total === 1 ? '1 member' : `${result.total} members`}
+                {hasMemberFilters(view) ? ' match' : ''}
+              </p>
+            ) : null}
+          </div>
+          {selected.size > 0 ? (
+            <BulkRoleBar
+              selected={[...selected.values()]}
+              assignable={access.assignableRoles}
+              onDone={(done) => {
+                setOutcome(done);
+                setSelected(new Map());
+              }}
+              onClear={() => setSelected(new Map())}
+            />
+          ) : null}
+          {members.isPending ? (
+            <p role="status" className="sr-only">
+              Loading members…
+            </p>
+          ) : null}
+          {result && rows.length === 0 ? (
+            <NoMembers view={view} onReset={() => changeView(() => emptyMemberView)} />
+          ) : (
+            <div className="overflow-x-auto">
+              <table className="w-full text-sm" aria-busy={members.isFetching}>
+                <caption className="sr-only">
+                  Members, page {view.page} of {pageCount}
+                </caption>
+                <thead className="border-b bg-muted/40">
+                  <tr>
+                    {selectable ? (
+                      <th scope="col" className="w-10 px-4 py-2.5">
+                        <SelectAll
+                          checked={selectableRows.length > 0 && selectedOnPage.length === selectableRows.length}
+                          indeterminate={selectedOnPage.length > 0 && selectedOnPage.length < selectableRows.length}
+                          disabled={selectableRows.length === 0}
+                          onChange={(on) => select(selectableRows, on)}
+                        />
+                      </th>
+                    ) : null}
+                    {columns.map((column) => (
+                      <th key={column} scope="col" className={headerCell}>
+                        {column}
+                      </th>
+                    ))}
+                    <th scope="col" className={headerCell}>
+                      <span className="sr-only">Actions</span>
+                    </th>
+                  </tr>
+                </thead>
+                <tbody className={cn('divide-y', members.isPlaceholderData && 'opacity-60')}>
+                  {result ? (
+                    rows.map((member) => (
+                      <MemberRow
+                        key={member.id}
+                        member={member}
+                        access={access}
+                        now={now}
+                        selectable={selectable}
+                        selected={selected.has(member.id)}
+                        onSelect={(on) => select([member], on)}
+                      />
+                    ))
+                  ) : (
+                    <SkeletonRows count={columns.length + (selectable ? 2 : 1)} />
+                  )}
+                </tbody>
+              </table>
+            </div>
+          )}
+          {result && result.total > TEAM_PAGE_SIZE ? (
+            <Pagination page={view.page} pageCount={pageCount} onPage={(page) => changeView((current) => ({ ...current, page }))} />
+          ) : null}
+        </Card>
+      )}
+      <YourMembership access={access} />
+    </>
   );
 }

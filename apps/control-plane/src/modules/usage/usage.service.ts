@@ -1,0 +1,126 @@
+import { metricNames, metricTypes, type MetricType, type Quota, type UsageEventBatch, type UsageIngestResult, type UsageStatus } from '@cbp/contracts';
+import type { RequestContext } from '../../platform/context.js';
+import { withTenant, type AppDb, type Tx } from '../../platform/db.js';
+import { AppError } from '../../platform/errors.js';
+import { eventsBetween, insertEvents, insertQuotas, planAndPeriod, quotasOf, type NewEvent, type QuotaRow } from './usage.repo.js';
+
+type TenantCtx = RequestContext & { tenantId: string };
+
+const day = 86_400_000;
+/** Late events are accepted for 35 days (a month-end close plus retries); early ones by 5 minutes of clock skew. */
+const acceptedPast = 35 * day;
+const acceptedFuture = 5 * 60_000;
+
+const known = (m: string): m is MetricType => (metricTypes as readonly string[]).includes(m);
+
+function calendarMonth(now: Date) {
+  return { start: new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), 1)), end: new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() + 1, 1)) };
+}
+
+/**
+ * The tenant's quotas, created from its plan's limits for the current billing period (the
+ * subscription's, or the calendar month) the first time they are needed.
+ */
+export async function ensureQuotas(tx: Tx, tenantId: string): Promise<QuotaRow[]> {
+  const existing = await quotasOf(tx, tenantId);
+  if (existing.length > 0) return existing;
+  const plan = await planAndPeriod(tx, tenantId);
+  if (!plan) return [];
+  const month = calendarMonth(new Date());
+  const start = plan.periodStart ?? month.start;
+  const end = plan.periodEnd ?? month.end;
+  const used = new Map((await eventsBetween(tx, tenantId, start, end)).map((r) => [r.metric_type, Number(r.quantity)]));
+  await insertQuotas(
+    tx,
+    Object.entries(plan.limits)
+      .filter(([metric]) => known(metric))
+      .map(([metric, limit]) => ({
+        tenantId,
+        metricType: metric,
+        includedQuantity: limit.included,
+        softLimit: limit.softLimit,
+        hardLimit: limit.hardLimit,
+        overagePrice: limit.overagePrice,
+        overageUnit: limit.overageUnit,
+        currency: plan.currency,
+        resetPeriod: 'monthly' as const,
+        periodStart: start,
+        periodEnd: end,
+        currentUsage: used.get(metric) ?? 0,
+      })),
+  );
+  return quotasOf(tx, tenantId);
+}
+
+/**
+ * Records a batch of usage events. The batch is validated whole (a bad event refuses the
+ * batch and records nothing); a key seen before is counted as a duplicate and not applied.
+ */
+export async function ingestUsage(db: AppDb, ctx: TenantCtx, batch: UsageEventBatch, now = new Date()): Promise<UsageIngestResult> {
+  const errors: { path: string; message: string }[] = [];
+  const seen = new Set<string>();
+  const events: NewEvent[] = [];
+  for (const [i, e] of batch.events.entries()) {
+    const occurredAt = e.occurredAt ? new Date(e.occurredAt) : now;
+    if (occurredAt.getTime() < now.getTime() - acceptedPast) errors.push({ path: `body.events.${i}.occurredAt`, message: 'More than 35 days ago: too late to be billed' });
+    else if (occurredAt.getTime() > now.getTime() + acceptedFuture) errors.push({ path: `body.events.${i}.occurredAt`, message: 'In the future' });
+    if (seen.has(e.idempotencyKey)) continue; // counted as a duplicate below
+    seen.add(e.idempotencyKey);
+    events.push({ metricType: e.metricType, quantity: e.quantity, occurredAt, idempotencyKey: e.idempotencyKey });
+  }
+  if (errors.length > 0) throw new AppError(400, 'VALIDATION_FAILED', `${errors.length} event(s) are invalid; nothing was recorded.`, errors.slice(0, 50));
+  const source = ctx.actor.type === 'api_key' ? { type: 'api_key' as const, id: ctx.actor.id } : { type: 'user' as const, id: ctx.actor.id };
+  const accepted = await withTenant(db, ctx.tenantId, async (tx) => {
+    await ensureQuotas(tx, ctx.tenantId);
+    return insertEvents(tx, ctx.tenantId, source, events);
+  });
+  return { accepted, duplicates: batch.events.length - accepted };
+}
+
+function quotaFrom(q: QuotaRow): Quota {
+  const metric = q.metricType as MetricType;
+  return {
+    id: q.id,
+    metricType: metric,
+    metricName: metricNames[metric].name,
+    unit: metricNames[metric].unit,
+    includedQuantity: q.includedQuantity,
+    softLimit: q.softLimit,
+    hardLimit: q.hardLimit,
+    overagePrice: q.overagePrice,
+    overageUnit: q.overageUnit,
+    currency: q.currency,
+    resetPeriod: q.resetPeriod,
+    currentUsage: q.currentUsage,
+    periodStart: q.periodStart.toISOString(),
+    periodEnd: q.periodEnd.toISOString(),
+  };
+}
+
+export function statusFrom(q: QuotaRow): UsageStatus {
+  const metric = q.metricType as MetricType;
+  const limit = q.hardLimit ?? q.includedQuantity;
+  return {
+    metricType: metric,
+    metricName: metricNames[metric].name,
+    currentUsage: q.currentUsage,
+    includedQuantity: q.includedQuantity,
+    softLimit: q.softLimit,
+    hardLimit: q.hardLimit,
+    percentUsed: limit > 0 ? Math.round((q.currentUsage / limit) * 1000) / 10 : 0,
+    isOverSoftLimit: q.softLimit !== null && q.currentUsage >= q.softLimit,
+    isOverHardLimit: q.hardLimit !== null && q.currentUsage >= q.hardLimit,
+    unit: metricNames[metric].unit,
+    remainingAllowance: q.hardLimit === null ? null : Math.max(0, q.hardLimit - q.currentUsage),
+    periodStart: q.periodStart.toISOString(),
+    periodEnd: q.periodEnd.toISOString(),
+  };
+}
+
+export async function usageStatus(db: AppDb, tenantId: string): Promise<UsageStatus[]> {
+  return withTenant(db, tenantId, async (tx) => (await ensureQuotas(tx, tenantId)).map(statusFrom));
+}
+
+export async function usageQuotas(db: AppDb, tenantId: string): Promise<Quota[]> {
+  return withTenant(db, tenantId, async (tx) => (await ensureQuotas(tx, tenantId)).map(quotaFrom));
+}
