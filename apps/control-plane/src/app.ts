@@ -15,6 +15,8 @@ import type { Config } from './config.js';
 import { createPaymentGateway } from './adapters/payments/index.js';
 import { createMailer } from './adapters/mail/port.js';
 import { createSmtpDelivery } from './adapters/mail/smtp.js';
+import { apiKeyRoutes } from './modules/api-keys/api-keys.routes.js';
+import { authenticateApiKey } from './modules/api-keys/api-keys.service.js';
 import { auditLogRoutes } from './modules/audit-logs/audit-logs.routes.js';
 import { applyAuditRetention } from './modules/audit-logs/audit-retention.js';
 import { billingRoutes } from './modules/billing/billing.routes.js';
@@ -129,7 +131,7 @@ export async function buildApp({
     authenticatorKeys = publicJwks(signingKeys);
   }
   const authenticator = createAuthenticator({ db, issuer: config.issuer, audience: config.audience, localJwks: authenticatorKeys });
-  registerGuard(app, { db, authenticator });
+  registerGuard(app, { db, authenticator, authenticateApiKey: (secret) => authenticateApiKey(db, secret) });
 
   app.get('/docs', { schema: { tags: ['platform'], summary: 'This OpenAPI document' } }, () => app.swagger());
   await app.register(healthRoutes, { db, version });
@@ -137,6 +139,7 @@ export async function buildApp({
   await app.register(planRoutes, { db });
   await app.register(auditLogRoutes, { db });
   await app.register(usageRoutes, { db });
+  await app.register(apiKeyRoutes, { db });
   const mailer = createMailer(config.SMTP_URL ? 'smtp' : 'outbox');
   const portalUrl = config.portalOrigins[0] ?? config.PUBLIC_URL;
   await app.register(teamRoutes, {

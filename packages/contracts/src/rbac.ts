@@ -19,6 +19,8 @@ export const resourcePolicies = {
   team: { list: 'admin', edit: 'owner' },
   /** delete: leave the tenant (anyone but its last owner). */
   membership: { delete: 'analyst' },
+  /** Keys a tenant's own services report usage with. */
+  'api-keys': { list: 'admin', create: 'admin', delete: 'admin' },
   /** Messages the mail port sent or captured for the tenant (they carry invitation links: staff only). */
   outbox: { list: 'super_admin' },
   roles: { list: 'analyst' },
@@ -104,4 +106,15 @@ export const routePolicies: Record<string, RoutePolicy> = {
   'POST /usage/events': { access: 'tenant', resource: 'usage', action: 'create' },
   'GET /usage/status': { access: 'tenant', resource: 'usage', action: 'list' },
   'GET /usage/quotas': { access: 'tenant', resource: 'usage', action: 'list' },
+  'GET /usage/quotas/:metricType/check': { access: 'tenant', resource: 'usage', action: 'show' },
+  'PATCH /usage/quotas/:metricType': { access: 'tenant', resource: 'usage', action: 'edit' },
+  'POST /usage/quotas/initialize': { access: 'tenant', resource: 'usage', action: 'edit' },
+  'POST /usage/quotas/reset': { access: 'tenant', resource: 'usage', action: 'edit' },
+  'GET /usage/trends/:metricType': { access: 'tenant', resource: 'usage', action: 'show' },
+  'GET /usage/analytics': { access: 'tenant', resource: 'usage', action: 'show' },
+  'GET /usage/summaries': { access: 'tenant', resource: 'usage', action: 'list' },
+  'GET /usage/alerts': { access: 'tenant', resource: 'usage', action: 'list' },
+  'GET /api-keys': { access: 'tenant', resource: 'api-keys', action: 'list' },
+  'POST /api-keys': { access: 'tenant', resource: 'api-keys', action: 'create' },
+  'DELETE /api-keys/:id': { access: 'tenant', resource: 'api-keys', action: 'delete' },
 };

@@ -74,7 +74,16 @@ async function resolveTenant(db: AppDb, request: FastifyRequest, auth: Authentic
  * stops the app from starting (fail closed). Runs before validation, so an unauthorised
  * caller learns nothing about the body a route expects.
  */
-export function registerGuard(app: FastifyInstance, { db, authenticator }: { db: AppDb; authenticator: Authenticator }) {
+/** A tenant API key behind a `cbp_...` bearer secret, or null (modules/api-keys). */
+export type ApiKeyAuthenticator = (secret: string) => Promise<{ id: string; tenantId: string; scopes: string[] } | null>;
+
+/** What an API key's scope lets it call: only usage reporting. */
+const apiKeyScopes: Record<string, { resource: string; action: string }> = { 'usage:write': { resource: 'usage', action: 'create' } };
+
+export function registerGuard(
+  app: FastifyInstance,
+  { db, authenticator, authenticateApiKey }: { db: AppDb; authenticator: Authenticator; authenticateApiKey?: ApiKeyAuthenticator },
+) {
   app.decorateRequest('auth', null);
   app.decorateRequest('ctx', null as unknown as RequestContext);
   app.addHook('onRequest', async (request) => {
@@ -97,6 +106,23 @@ export function registerGuard(app: FastifyInstance, { db, authenticator }: { db:
     route.config = { ...(route.config ?? {}), policy };
     if (policy.access === 'public') return;
     const guard: onRequestHookHandler = async (request) => {
+      const secret = /^Bearer (cbp_\S+)$/.exec(request.headers.authorization ?? '')?.[1];
+      if (secret && authenticateApiKey) {
+        const key = await authenticateApiKey(secret);
+        if (!key) throw new AppError(401, 'UNAUTHENTICATED', 'This API key is not valid or was revoked.');
+        const allowed = policy.access === 'tenant' && key.scopes.some((scope) => apiKeyScopes[scope]?.resource === policy.resource && apiKeyScopes[scope]?.action === policy.action);
+        if (!allowed) throw forbidden('API keys can only report usage (POST /usage/events).');
+        const header = request.headers['x-tenant-id'];
+        if (header !== undefined && header !== '' && header !== key.tenantId) throw new AppError(403, 'NOT_A_MEMBER', 'This API key belongs to another tenant.');
+        request.ctx = {
+          actor: { type: 'api_key', id: key.id, email: null },
+          tenantId: key.tenantId,
+          role: null,
+          ipAddress: request.ip,
+          userAgent: request.headers['user-agent'] ?? null,
+        };
+        return;
+      }
       const auth = await authenticator.authenticate(request.headers.authorization);
       request.auth = auth;
       const base: RequestContext = {

@@ -243,7 +243,51 @@ export const usageQuotas = pgTable('usage_quotas', {
   updatedAt: timestamp('updated_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
 });
 
+export const usageSummaries = pgTable('usage_summaries', {
+  id: uuid('id').primaryKey().defaultRandom(),
+  tenantId: uuid('tenant_id').notNull(),
+  metricType: text('metric_type').notNull(),
+  periodStart: timestamp('period_start', { withTimezone: true, mode: 'date' }).notNull(),
+  periodEnd: timestamp('period_end', { withTimezone: true, mode: 'date' }).notNull(),
+  totalQuantity: bigint('total_quantity', { mode: 'number' }).notNull(),
+  includedQuantity: bigint('included_quantity', { mode: 'number' }).notNull(),
+  overageQuantity: bigint('overage_quantity', { mode: 'number' }).notNull(),
+  overageAmount: bigint('overage_amount', { mode: 'number' }).notNull(),
+  currency: text('currency').notNull(),
+  eventCount: bigint('event_count', { mode: 'number' }).notNull(),
+  closedAt: timestamp('closed_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
+});
+
+export const usageAlerts = pgTable('usage_alerts', {
+  id: uuid('id').primaryKey().defaultRandom(),
+  tenantId: uuid('tenant_id').notNull(),
+  metricType: text('metric_type').notNull(),
+  threshold: text('threshold', { enum: ['soft_limit', 'hard_limit', 'projected_overage'] }).notNull(),
+  severity: text('severity', { enum: ['warning', 'critical'] }).notNull(),
+  periodStart: timestamp('period_start', { withTimezone: true, mode: 'date' }).notNull(),
+  currentUsage: bigint('current_usage', { mode: 'number' }).notNull(),
+  limitValue: bigint('limit_value', { mode: 'number' }),
+  status: text('status', { enum: ['pending', 'delivered'] }).notNull(),
+  createdAt,
+});
+
+export const apiKeys = pgTable('api_keys', {
+  id: uuid('id').primaryKey().defaultRandom(),
+  tenantId: uuid('tenant_id').notNull(),
+  name: text('name').notNull(),
+  prefix: text('prefix').notNull(),
+  keyHash: text('key_hash').notNull(),
+  scopes: text('scopes').array().notNull(),
+  createdBy: uuid('created_by'),
+  createdAt,
+  lastUsedAt: timestamp('last_used_at', { withTimezone: true, mode: 'date' }),
+  revokedAt: timestamp('revoked_at', { withTimezone: true, mode: 'date' }),
+});
+
 export const schema = {
+  usageSummaries,
+  usageAlerts,
+  apiKeys,
   usageQuotas,
   userInvitations,
   mailOutbox,

@@ -10,6 +10,7 @@ import type { PaymentGateway } from '../adapters/payments/port.js';
 import { createMailer } from '../adapters/mail/port.js';
 import { invite } from '../modules/team/invitations.service.js';
 import { seedDemoBilling } from './billing-history.js';
+import { seedDemoUsage } from './usage-history.js';
 import { planCatalog } from './catalog.js';
 
 export const demoPassword = 'demo1234!';
@@ -103,6 +104,17 @@ export async function seedDemo(
     planKey: globex.plan,
     paidMonths: 4,
     apiCalls: [64_000, 88_000, 121_000, 97_000, 104_000],
+  });
+  // Usage: six months of API-call history; Acme's API calls close to their soft limit (800k).
+  await seedDemoUsage(db, {
+    tenantId: acme.id,
+    current: { api_calls: 762_000, storage_gb: 64, users: 4, workflows: 3_150, integrations: 4 },
+    pastApiCalls: [812_000, 905_000, 1_040_000, 968_000, 1_120_000, 1_065_000],
+  });
+  await seedDemoUsage(db, {
+    tenantId: globex.id,
+    current: { api_calls: 41_000, storage_gb: 3, users: 2, workflows: 180, integrations: 1 },
+    pastApiCalls: [64_000, 88_000, 121_000, 97_000, 104_000, 99_000],
   });
   // A pending invitation, so Acme's team shows one (its mail, with a working link, is in the outbox).
   const admin = demoUsers.find((u) => u.email === 'admin@acme.test');

@@ -111,6 +111,31 @@ const scenarios: Scenario[] = [
   { route: 'PATCH /users/:id/status', action: 'member.suspended', request: async () => ({ url: `/users/${engineerId}/status`, payload: { status: 'suspended' } }) },
   { route: 'DELETE /users/:id', action: 'member.removed', request: async () => ({ url: `/users/${engineerId}` }) },
   { route: 'POST /team/transfer-ownership', action: 'ownership.transferred', request: async () => ({ url: '/team/transfer-ownership', payload: { newOwnerId: adminId } }) },
+  {
+    route: 'POST /usage/quotas/initialize',
+    action: 'quota.initialized',
+    request: async () => {
+      await t.database.execScript(`DELETE FROM usage_quotas WHERE tenant_id = '${acme.id}' AND metric_type = 'integrations'`);
+      return { url: '/usage/quotas/initialize', payload: {} };
+    },
+  },
+  { route: 'PATCH /usage/quotas/:metricType', action: 'quota.soft_limit_changed', request: async () => ({ url: '/usage/quotas/api_calls', payload: { softLimit: 700_000 } }) },
+  {
+    route: 'POST /usage/quotas/reset',
+    action: 'quota.reset',
+    request: async () => {
+      await t.database.execScript(
+        `UPDATE usage_quotas SET period_start = now() - interval '40 days', period_end = now() - interval '10 days' WHERE tenant_id = '${acme.id}' AND metric_type = 'api_calls'`,
+      );
+      return { url: '/usage/quotas/reset', payload: { metricType: 'api_calls' } };
+    },
+  },
+  { route: 'POST /api-keys', action: 'api_key.created', request: async () => ({ url: '/api-keys', payload: { name: 'Billing exporter' } }) },
+  {
+    route: 'DELETE /api-keys/:id',
+    action: 'api_key.revoked',
+    request: async () => ({ url: `/api-keys/${((await call('GET', '/api-keys')).json() as { id: string }[])[0]?.id}` }),
+  },
   // Last: the caller (now an admin after the transfer) leaves the tenant.
   { route: 'POST /team/leave', action: 'member.left', request: async () => ({ url: '/team/leave' }) },
 ];

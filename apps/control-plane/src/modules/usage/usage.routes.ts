@@ -1,12 +1,35 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { Problem, Quota, UsageEventBatch, UsageIngestResult, UsageStatus } from '@cbp/contracts';
+import {
+  InitializeQuotasInput,
+  InitializeQuotasResult,
+  MetricType,
+  Problem,
+  Quota,
+  QuotaCheck,
+  ResetQuotasInput,
+  ResetQuotasResult,
+  TrendPoint,
+  UpdateQuotaInput,
+  UsageAlert,
+  UsageAnalytics,
+  UsageAnalyticsQuery,
+  UsageEventBatch,
+  UsageIngestResult,
+  UsageStatus,
+  UsageSummary,
+  UsageSummaryQuery,
+  UsageTrendQuery,
+} from '@cbp/contracts';
 import type { AppDb } from '../../platform/db.js';
 import { tenantContext, tenantOf } from '../../platform/guard.js';
+import { initializeQuotas, resetQuotas, updateSoftLimit } from './quotas.service.js';
+import { checkQuota, listUsageAlerts, listUsageSummaries, usageAnalytics, usageTrend } from './usage-reports.service.js';
 import { ingestUsage, usageQuotas, usageStatus } from './usage.service.js';
 
 const security = [{ bearer: [], tenant: [] }];
-const errors = { 400: Problem, 401: Problem, 403: Problem, 404: Problem };
+const errors = { 400: Problem, 401: Problem, 403: Problem, 404: Problem, 422: Problem };
+const MetricParams = z.object({ metricType: MetricType });
 const tags = ['usage'];
 
 export const usageRoutes: FastifyPluginAsyncZod<{ db: AppDb }> = async (app, { db }) => {
@@ -31,5 +54,51 @@ export const usageRoutes: FastifyPluginAsyncZod<{ db: AppDb }> = async (app, { d
 
   app.get('/usage/quotas', { schema: { tags, summary: "The tenant's quotas for the current period, from its plan (analyst)", security, response: { 200: z.array(Quota), ...errors } } }, (request) =>
     usageQuotas(db, tenantOf(request)),
+  );
+
+  app.get(
+    '/usage/quotas/:metricType/check',
+    { schema: { tags, summary: 'Whether the metric is at its hard limit: call before consuming (analyst)', security, params: MetricParams, response: { 200: QuotaCheck, ...errors } } },
+    (request) => checkQuota(db, tenantOf(request), request.params.metricType),
+  );
+
+  app.patch(
+    '/usage/quotas/:metricType',
+    { schema: { tags, summary: 'Change the soft limit (alerts only; the hard limit is the plan\'s) (admin)', security, params: MetricParams, body: UpdateQuotaInput, response: { 200: Quota, ...errors } } },
+    (request) => updateSoftLimit(db, tenantContext(request), request.params.metricType, request.body.softLimit),
+  );
+
+  app.post(
+    '/usage/quotas/initialize',
+    { schema: { tags, summary: "Create the missing quotas of the current plan (another plan: staff only) (admin)", security, body: InitializeQuotasInput, response: { 200: InitializeQuotasResult, ...errors } } },
+    (request) => initializeQuotas(db, tenantContext(request), request.body.planId),
+  );
+
+  app.post(
+    '/usage/quotas/reset',
+    { schema: { tags, summary: 'Close the periods that have ended (summary frozen, overage computed) and start the next (admin)', security, body: ResetQuotasInput, response: { 200: ResetQuotasResult, ...errors } } },
+    (request) => resetQuotas(db, tenantContext(request), request.body),
+  );
+
+  app.get(
+    '/usage/trends/:metricType',
+    { schema: { tags, summary: 'Usage per month (last N months) or per day (current period), from rollups (analyst)', security, params: MetricParams, querystring: UsageTrendQuery, response: { 200: z.array(TrendPoint), ...errors } } },
+    (request) => usageTrend(db, tenantOf(request), request.params.metricType, request.query),
+  );
+
+  app.get(
+    '/usage/analytics',
+    { schema: { tags, summary: 'Usage and overage of a billing period, with the projection for the current one (analyst)', security, querystring: UsageAnalyticsQuery, response: { 200: UsageAnalytics, ...errors } } },
+    (request) => usageAnalytics(db, tenantOf(request), request.query.billingPeriod),
+  );
+
+  app.get(
+    '/usage/summaries',
+    { schema: { tags, summary: 'Per-period usage summaries: frozen for closed periods, open for the current one (analyst)', security, querystring: UsageSummaryQuery, response: { 200: z.array(UsageSummary), ...errors } } },
+    (request) => listUsageSummaries(db, tenantOf(request), request.query.billingPeriod),
+  );
+
+  app.get('/usage/alerts', { schema: { tags, summary: 'Thresholds crossed, once per period (pending notification events) (analyst)', security, response: { 200: z.array(UsageAlert), ...errors } } }, (request) =>
+    listUsageAlerts(db, tenantOf(request)),
   );
 };

@@ -1,6 +1,7 @@
-import { metricNames, metricTypes, type MetricType, type Quota, type UsageEventBatch, type UsageIngestResult, type UsageStatus } from '@cbp/contracts';
+import { metricNames, metricTypes, type MetricLimit, type MetricType, type Quota, type UsageEventBatch, type UsageIngestResult, type UsageStatus } from '@cbp/contracts';
 import type { RequestContext } from '../../platform/context.js';
-import { withTenant, type AppDb, type Tx } from '../../platform/db.js';
+import { queryRows, withTenant, type AppDb, type Tx } from '../../platform/db.js';
+import { sql } from 'drizzle-orm';
 import { AppError } from '../../platform/errors.js';
 import { eventsBetween, insertEvents, insertQuotas, planAndPeriod, quotasOf, type NewEvent, type QuotaRow } from './usage.repo.js';
 
@@ -21,11 +22,12 @@ function calendarMonth(now: Date) {
  * The tenant's quotas, created from its plan's limits for the current billing period (the
  * subscription's, or the calendar month) the first time they are needed.
  */
-export async function ensureQuotas(tx: Tx, tenantId: string): Promise<QuotaRow[]> {
+export async function ensureQuotas(tx: Tx, tenantId: string, override?: { limits: Record<string, MetricLimit> }): Promise<QuotaRow[]> {
   const existing = await quotasOf(tx, tenantId);
-  if (existing.length > 0) return existing;
-  const plan = await planAndPeriod(tx, tenantId);
-  if (!plan) return [];
+  if (existing.length > 0 && !override) return existing;
+  const current = await planAndPeriod(tx, tenantId);
+  if (!current) return [];
+  const plan = override ? { ...current, limits: override.limits } : current;
   const month = calendarMonth(new Date());
   const start = plan.periodStart ?? month.start;
   const end = plan.periodEnd ?? month.end;
@@ -53,6 +55,33 @@ export async function ensureQuotas(tx: Tx, tenantId: string): Promise<QuotaRow[]
 }
 
 /**
+ * Records each threshold the tenant's usage has crossed in its current period, once per
+ * period and threshold (the unique key): soft limit (warning), hard limit (critical), and a
+ * projected overage at the current run rate (warning, after 10% of the period). They wait as
+ * pending notification events for the tenant's admins and owner.
+ */
+export async function raiseUsageAlerts(tx: Tx, tenantId: string, now = new Date()): Promise<number> {
+  const rows = await queryRows<{ id: string }>(
+    tx,
+    sql`INSERT INTO usage_alerts (tenant_id, metric_type, threshold, severity, period_start, current_usage, limit_value)
+        SELECT tenant_id, metric_type, 'soft_limit', 'warning', period_start, current_usage, soft_limit FROM usage_quotas
+          WHERE tenant_id = ${tenantId} AND soft_limit IS NOT NULL AND current_usage >= soft_limit
+        UNION ALL
+        SELECT tenant_id, metric_type, 'hard_limit', 'critical', period_start, current_usage, hard_limit FROM usage_quotas
+          WHERE tenant_id = ${tenantId} AND hard_limit IS NOT NULL AND current_usage >= hard_limit
+        UNION ALL
+        SELECT tenant_id, metric_type, 'projected_overage', 'warning', period_start, current_usage, included_quantity FROM usage_quotas
+          WHERE tenant_id = ${tenantId} AND overage_price > 0
+            AND ${now.toISOString()}::timestamptz >= period_start + (period_end - period_start) * 0.1
+            AND current_usage::numeric / GREATEST(EXTRACT(EPOCH FROM (${now.toISOString()}::timestamptz - period_start)), 1)
+                * EXTRACT(EPOCH FROM (period_end - period_start)) > included_quantity
+        ON CONFLICT (tenant_id, metric_type, period_start, threshold) DO NOTHING
+        RETURNING id`,
+  );
+  return rows.length;
+}
+
+/**
  * Records a batch of usage events. The batch is validated whole (a bad event refuses the
  * batch and records nothing); a key seen before is counted as a duplicate and not applied.
  */
@@ -72,12 +101,14 @@ export async function ingestUsage(db: AppDb, ctx: TenantCtx, batch: UsageEventBa
   const source = ctx.actor.type === 'api_key' ? { type: 'api_key' as const, id: ctx.actor.id } : { type: 'user' as const, id: ctx.actor.id };
   const accepted = await withTenant(db, ctx.tenantId, async (tx) => {
     await ensureQuotas(tx, ctx.tenantId);
-    return insertEvents(tx, ctx.tenantId, source, events);
+    const n = await insertEvents(tx, ctx.tenantId, source, events);
+    if (n > 0) await raiseUsageAlerts(tx, ctx.tenantId, now);
+    return n;
   });
   return { accepted, duplicates: batch.events.length - accepted };
 }
 
-function quotaFrom(q: QuotaRow): Quota {
+export function quotaFrom(q: QuotaRow): Quota {
   const metric = q.metricType as MetricType;
   return {
     id: q.id,

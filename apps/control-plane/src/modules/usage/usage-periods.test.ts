@@ -1,0 +1,175 @@
+import { sql } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { acme, createTestContext, globex, type TestContext } from '../../../test/harness.js';
+import { queryRows } from '../../platform/db.js';
+import { overageOf, projectedUsage } from './usage-periods.js';
+
+let t: TestContext;
+beforeAll(async () => {
+  t = await createTestContext();
+});
+afterAll(() => t.close());
+
+async function call(email: string, method: 'GET' | 'POST' | 'PATCH' | 'DELETE', url: string, payload?: object, tenantId: string = acme.id) {
+  return t.app.inject({
+    method,
+    url,
+    headers: { authorization: `Bearer ${await t.tokenFor(email)}`, 'x-tenant-id': tenantId },
+    ...(payload ? { payload } : {}),
+  });
+}
+
+const report = (email: string, events: object[], tenantId: string = acme.id) => call(email, 'POST', '/usage/events', { events }, tenantId);
+const dayAgo = (n: number) => new Date(Date.now() - n * 86_400_000).toISOString();
+
+describe('pricing helpers', () => {
+  it('prices overage per started unit and projects at the run rate', () => {
+    expect(overageOf({ includedQuantity: 1000, overagePrice: 150, overageUnit: 100 }, 1001)).toEqual({ quantity: 1, amount: 150 });
+    expect(overageOf({ includedQuantity: 1000, overagePrice: 150, overageUnit: 100 }, 1200)).toEqual({ quantity: 200, amount: 300 });
+    expect(overageOf({ includedQuantity: 1000, overagePrice: 150, overageUnit: 100 }, 900)).toEqual({ quantity: 0, amount: 0 });
+    expect(projectedUsage(500, 0.25)).toBe(2000);
+    expect(projectedUsage(500, 0.01)).toBe(500);
+  });
+});
+
+describe('trends, checks and analytics', () => {
+  it('gives monthly and daily trends from the rollups, with empty periods as zero', async () => {
+    await report('engineer@acme.test', [
+      { metricType: 'workflows', quantity: 40, occurredAt: dayAgo(0), idempotencyKey: 'tr-1' },
+      { metricType: 'workflows', quantity: 2, occurredAt: dayAgo(0), idempotencyKey: 'tr-2' },
+    ]);
+    const monthly = (await call('analyst@acme.test', 'GET', '/usage/trends/workflows?months=3')).json() as { period: string; quantity: number; eventCount: number }[];
+    expect(monthly).toHaveLength(3);
+    expect(monthly[2]).toMatchObject({ period: new Date().toISOString().slice(0, 7) });
+    expect(monthly[2]?.quantity).toBeGreaterThanOrEqual(42);
+    const daily = (await call('analyst@acme.test', 'GET', '/usage/trends/workflows?granularity=day')).json() as { period: string; quantity: number }[];
+    expect(daily.at(-1)?.period).toBe(new Date().toISOString().slice(0, 10));
+    expect(daily.at(-1)?.quantity).toBeGreaterThanOrEqual(42);
+    // One point per day of the period so far, days without usage included.
+    expect(new Set(daily.map((p) => p.period)).size).toBe(daily.length);
+    expect((await call('analyst@acme.test', 'GET', '/usage/trends/teleports')).statusCode).toBe(400);
+    expect((await call('analyst@acme.test', 'GET', '/usage/trends/workflows?months=99')).statusCode).toBe(400);
+  });
+
+  it('checks a quota against its hard limit', async () => {
+    const check = (await call('analyst@acme.test', 'GET', '/usage/quotas/integrations/check')).json();
+    expect(check).toMatchObject({ exceeded: false, limit: 10 });
+    await report('engineer@acme.test', [{ metricType: 'integrations', quantity: 10, idempotencyKey: 'int-10' }]);
+    expect((await call('analyst@acme.test', 'GET', '/usage/quotas/integrations/check')).json()).toMatchObject({ exceeded: true, softExceeded: true, limit: 10 });
+  });
+
+  it('reports overage so far and projected at the current run rate', async () => {
+    // Put the period half way through, with 600k API calls: the run rate projects 1.2M, over the 1M included.
+    await t.database.execScript(
+      `UPDATE usage_quotas SET period_start = now() - interval '15 days', period_end = now() + interval '15 days', current_usage = 600000 WHERE tenant_id = '${acme.id}' AND metric_type = 'api_calls'`,
+    );
+    const analytics = (await call('analyst@acme.test', 'GET', '/usage/analytics')).json();
+    const now = analytics.metrics.find((m: { metricType: string }) => m.metricType === 'api_calls');
+    expect(now).toMatchObject({ totalUsage: 600_000, overageUsage: 0, overageAmount: 0 });
+    const projected = analytics.projected.metrics.find((m: { metricType: string }) => m.metricType === 'api_calls');
+    expect(projected.totalUsage).toBeGreaterThan(1_150_000);
+    expect(projected.totalUsage).toBeLessThan(1_250_000);
+    // Pro: 150 cents per started 10,000 calls over 1M.
+    expect(projected.overageAmount).toBe(Math.ceil((projected.totalUsage - 1_000_000) / 10_000) * 150);
+    expect(analytics.projected.elapsed).toBeCloseTo(0.5, 1);
+    expect((await call('analyst@acme.test', 'GET', '/usage/analytics?billingPeriod=2026-13')).statusCode).toBe(400);
+  });
+});
+
+describe('alerts', () => {
+  it('raises each threshold once per period, for the tenant only', async () => {
+    const alerts = async () => (await call('analyst@acme.test', 'GET', '/usage/alerts')).json() as { metricType: string; threshold: string; severity: string }[];
+    // integrations crossed its soft (8) and hard (10) limits above.
+    expect((await alerts()).filter((a) => a.metricType === 'integrations').map((a) => [a.threshold, a.severity]).sort()).toEqual([
+      ['hard_limit', 'critical'],
+      ['soft_limit', 'warning'],
+    ]);
+    // Half way with 600k calls projects an overage: raised with the next report, once.
+    await report('engineer@acme.test', [{ metricType: 'api_calls', quantity: 1, idempotencyKey: 'proj-1' }]);
+    await report('engineer@acme.test', [{ metricType: 'api_calls', quantity: 1, idempotencyKey: 'proj-2' }]);
+    await report('engineer@acme.test', [{ metricType: 'integrations', quantity: 1, idempotencyKey: 'int-11' }]);
+    const all = await alerts();
+    expect(all.filter((a) => a.metricType === 'api_calls').map((a) => a.threshold)).toEqual(['projected_overage']);
+    expect(all.filter((a) => a.metricType === 'integrations')).toHaveLength(2);
+    expect((await call('owner@globex.test', 'GET', '/usage/alerts', undefined, globex.id)).json()).toEqual([]);
+  });
+});
+
+describe('quota management', () => {
+  it('lets an admin change the soft limit below the hard limit, audited; analysts cannot', async () => {
+    const res = await call('admin@acme.test', 'PATCH', '/usage/quotas/storage_gb', { softLimit: 90 });
+    expect(res.statusCode).toBe(200);
+    expect(res.json()).toMatchObject({ metricType: 'storage_gb', softLimit: 90, hardLimit: 200 });
+    expect((await call('admin@acme.test', 'PATCH', '/usage/quotas/storage_gb', { softLimit: 200 })).statusCode).toBe(422);
+    expect((await call('admin@acme.test', 'PATCH', '/usage/quotas/storage_gb', { softLimit: -1 })).statusCode).toBe(400);
+    expect((await call('analyst@acme.test', 'PATCH', '/usage/quotas/storage_gb', { softLimit: 10 })).statusCode).toBe(403);
+    const [entry] = await queryRows<{ before: unknown; after: unknown }>(t.database.db, sql`SELECT before, after FROM audit_logs WHERE action = 'quota.soft_limit_changed'`);
+    expect(entry).toEqual({ before: { softLimit: 80 }, after: { softLimit: 90 } });
+  });
+
+  it("initializes only the current plan's quotas unless platform staff asks", async () => {
+    const plans = (await call('admin@acme.test', 'GET', '/plans')).json() as { id: string; tier: string }[];
+    const enterprise = plans.find((p) => p.tier === 'enterprise')?.id;
+    const raise = await call('admin@acme.test', 'POST', '/usage/quotas/initialize', { planId: enterprise });
+    expect(raise.statusCode).toBe(422);
+    expect((await call('admin@acme.test', 'POST', '/usage/quotas/initialize', {})).json()).toEqual({ quotasCreated: 0, planTier: 'pro' });
+    expect((await call('analyst@acme.test', 'POST', '/usage/quotas/initialize', {})).statusCode).toBe(403);
+  });
+
+  it('resets only ended periods: freezes the summary with its overage and starts the next period', async () => {
+    const skipped = (await call('admin@acme.test', 'POST', '/usage/quotas/reset', {})).json();
+    expect(skipped).toMatchObject({ reset: [], periodStart: null });
+    expect(skipped.skipped).toHaveLength(5);
+    expect((await call('admin@acme.test', 'POST', '/usage/quotas/reset', { force: true })).statusCode).toBe(403);
+
+    // The storage period ended yesterday with 250 GB (Pro: 100 included, 30 cents per GB over).
+    await t.database.execScript(
+      `UPDATE usage_quotas SET period_start = now() - interval '31 days', period_end = now() - interval '1 day', current_usage = 250 WHERE tenant_id = '${acme.id}' AND metric_type = 'storage_gb'`,
+    );
+    const res = (await call('admin@acme.test', 'POST', '/usage/quotas/reset', {})).json();
+    expect(res.reset).toEqual(['storage_gb']);
+    expect(res.skipped).toHaveLength(4);
+    const quotas = (await call('analyst@acme.test', 'GET', '/usage/quotas')).json() as { metricType: string; currentUsage: number; periodStart: string; periodEnd: string }[];
+    const storage = quotas.find((q) => q.metricType === 'storage_gb');
+    // The new period counts only what was reported inside it.
+    const [inNew] = await queryRows<{ q: string | null }>(
+      t.database.db,
+      sql`SELECT sum(quantity)::text AS q FROM usage_events WHERE tenant_id = ${acme.id} AND metric_type = 'storage_gb' AND occurred_at >= ${storage?.periodStart ?? ''}::timestamptz`,
+    );
+    expect(storage?.currentUsage).toBe(Number(inNew?.q ?? 0));
+    expect(new Date(storage?.periodEnd ?? 0).getTime()).toBeGreaterThan(Date.now());
+    const summaries = (await call('analyst@acme.test', 'GET', '/usage/summaries')).json() as { metricType: string; frozen: boolean; totalQuantity: number; overageQuantity: number; overageAmount: number }[];
+    expect(summaries.find((s) => s.frozen && s.metricType === 'storage_gb')).toMatchObject({ totalQuantity: 250, overageQuantity: 150, overageAmount: 4_500 });
+    // Closing again changes nothing: the next period has not ended.
+    expect((await call('admin@acme.test', 'POST', '/usage/quotas/reset', { metricType: 'storage_gb' })).json()).toMatchObject({ reset: [], skipped: ['storage_gb'] });
+  });
+});
+
+describe('API keys', () => {
+  it('lets a service report usage with a key; the key does nothing else and stops when revoked', async () => {
+    const created = await call('admin@acme.test', 'POST', '/api-keys', { name: 'Metering service' });
+    expect(created.statusCode).toBe(201);
+    const { id, secret, prefix } = created.json() as { id: string; secret: string; prefix: string };
+    expect(secret).toMatch(/^cbp_live_[\w-]{43}$/);
+    expect(secret.startsWith(prefix.replace('…', ''))).toBe(true);
+    const listed = (await call('admin@acme.test', 'GET', '/api-keys')).json();
+    expect(JSON.stringify(listed)).not.toContain(secret);
+
+    const withKey = (url: string, method: 'GET' | 'POST', payload?: object, tenantId?: string) =>
+      t.app.inject({ method, url, headers: { authorization: `Bearer ${secret}`, ...(tenantId ? { 'x-tenant-id': tenantId } : {}) }, ...(payload ? { payload } : {}) });
+    const sent = await withKey('/usage/events', 'POST', { events: [{ metricType: 'api_calls', quantity: 3, idempotencyKey: 'key-1' }] });
+    expect(sent.statusCode, sent.body).toBe(200);
+    expect(sent.json()).toEqual({ accepted: 1, duplicates: 0 });
+    const [event] = await queryRows<{ source_type: string; source_id: string }>(t.database.db, sql`SELECT source_type, source_id FROM usage_events WHERE idempotency_key = 'key-1'`);
+    expect(event).toEqual({ source_type: 'api_key', source_id: id });
+    expect((await withKey('/usage/status', 'GET')).statusCode).toBe(403);
+    expect((await withKey('/users', 'GET')).statusCode).toBe(403);
+    expect((await withKey('/usage/events', 'POST', { events: [{ metricType: 'api_calls', quantity: 1, idempotencyKey: 'key-2' }] }, globex.id)).statusCode).toBe(403);
+
+    expect((await call('admin@acme.test', 'DELETE', `/api-keys/${id}`)).statusCode).toBe(204);
+    expect((await withKey('/usage/events', 'POST', { events: [{ metricType: 'api_calls', quantity: 1, idempotencyKey: 'key-3' }] })).statusCode).toBe(401);
+    expect((await call('admin@acme.test', 'DELETE', `/api-keys/${id}`)).statusCode).toBe(409);
+    expect((await call('engineer@acme.test', 'GET', '/api-keys')).statusCode).toBe(403);
+    expect((await call('owner@globex.test', 'DELETE', `/api-keys/${id}`, undefined, globex.id)).statusCode).toBe(404);
+  });
+});
