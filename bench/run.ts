@@ -1,8 +1,9 @@
 // npm run bench [-- suite...]: runs the named suites (all when none) and prints their tables.
 import { apiSuite } from './suites/api.js';
 import { auditSuite } from './suites/audit.js';
+import { usageSuite } from './suites/usage.js';
 
-const suites: Record<string, () => Promise<void>> = { api: apiSuite, audit: auditSuite };
+const suites: Record<string, () => Promise<void>> = { api: apiSuite, audit: auditSuite, usage: usageSuite };
 const wanted = process.argv.slice(2).filter((a) => a !== '--');
 const unknown = wanted.filter((w) => !suites[w]);
 if (unknown.length) {

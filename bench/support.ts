@@ -13,6 +13,8 @@ export interface BenchApi {
   address: string;
   /** The API's own connection (plain role, as in production). */
   database: Database;
+  /** Connection string of the API's role to the bench database. */
+  appUrl: string;
   /** SQL as the schema owner (bulk fixtures, VACUUM ANALYZE). */
   ownerQuery(text: string): Promise<void>;
   /** Authorization header for a demo user, with a tenant. */
@@ -42,6 +44,7 @@ export async function startBenchApi(): Promise<BenchApi> {
   return {
     address,
     database,
+    appUrl: `${server.appUrl}/bench`,
     async ownerQuery(text) {
       const c = new pg.Client({ connectionString: `${server.ownerUrl}/bench` });
       await c.connect();
