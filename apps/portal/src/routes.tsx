@@ -2,6 +2,7 @@ import { lazy, Suspense } from 'react';
 import { Navigate, Route, Routes } from 'react-router';
 import { Authenticated } from '@refinedev/core';
 import { AdminSection } from '@/components/admin/admin-nav';
+import { UsageSection } from '@/components/billing/usage-nav';
 import { AppLayout } from '@/components/layout/app-layout';
 import { FullPageLoading } from '@/components/layout/full-page-loading';
 
@@ -13,7 +14,10 @@ const InvoicesPage = lazy(() => import('@/pages/billing/invoices'));
 const InvoiceDetailPage = lazy(() => import('@/pages/billing/invoice-detail'));
 const PaymentMethodsPage = lazy(() => import('@/pages/billing/payment-methods'));
 const AddPaymentMethodPage = lazy(() => import('@/pages/billing/add-payment-method'));
-const UsagePage = lazy(() => import('@/pages/usage'));
+const UsageDashboardPage = lazy(() => import('@/pages/billing/usage-dashboard'));
+const UsageTrendsPage = lazy(() => import('@/pages/billing/usage-trends'));
+const QuotaManagementPage = lazy(() => import('@/pages/billing/quota-management'));
+const ApiKeysPage = lazy(() => import('@/pages/billing/api-keys'));
 const TeamPage = lazy(() => import('@/pages/team'));
 const MemberDetailPage = lazy(() => import('@/pages/team/member-detail'));
 const InvitationsPage = lazy(() => import('@/pages/team/invitations'));
@@ -46,7 +50,12 @@ export function AppRoutes() {
             <Route path="payment-methods" element={<PaymentMethodsPage />} />
             <Route path="payment-methods/new" element={<AddPaymentMethodPage />} />
           </Route>
-          <Route path="usage" element={<UsagePage />} />
+          <Route path="usage" element={<UsageSection />}>
+            <Route index element={<UsageDashboardPage />} />
+            <Route path="trends" element={<UsageTrendsPage />} />
+            <Route path="quotas" element={<QuotaManagementPage />} />
+            <Route path="api-keys" element={<ApiKeysPage />} />
+          </Route>
           <Route path="team">
             <Route index element={<TeamPage />} />
             <Route path="members/:memberId" element={<MemberDetailPage />} />

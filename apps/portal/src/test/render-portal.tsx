@@ -2,7 +2,18 @@ import { useEffect } from 'react';
 import { render } from '@testing-library/react';
 import { MemoryRouter, useLocation, type Location } from 'react-router';
 import { QueryClient } from '@tanstack/react-query';
+import { AxiosError, type AxiosAdapter } from 'axios';
 import { Portal } from '@/App';
+import { platformApi } from '@/lib/axios';
+
+/**
+ * A page under test never reaches a real API: a call its test did not mock (the quota banner's
+ * status in a team test, say) fails at once, as with the network down.
+ */
+const noNetwork: AxiosAdapter = async (config) => {
+  throw new AxiosError('No API in tests', AxiosError.ERR_NETWORK, config);
+};
+platformApi.defaults.adapter = noNetwork;
 
 export function createTestQueryClient(): QueryClient {
   return new QueryClient({ defaultOptions: { queries: { retry: false, refetchOnWindowFocus: false } } });

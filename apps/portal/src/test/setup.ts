@@ -1,5 +1,5 @@
 import '@testing-library/jest-dom/vitest';
-import { cleanup } from '@testing-library/react';
+import { cleanup, configure } from '@testing-library/react';
 import { afterEach, vi } from 'vitest';
 
 // jsdom lacks the layout APIs Radix menus and dialogs call.
@@ -12,6 +12,9 @@ globalThis.ResizeObserver ??= ResizeObserverStub;
 Element.prototype.scrollIntoView ??= function scrollIntoView() {};
 Element.prototype.hasPointerCapture ??= () => false;
 Element.prototype.releasePointerCapture ??= function releasePointerCapture() {};
+
+// A page's first render loads its lazy chunk; on a busy 2-core runner that can take over the default second.
+configure({ asyncUtilTimeout: 3_000 });
 
 afterEach(() => {
   cleanup();

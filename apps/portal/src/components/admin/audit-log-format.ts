@@ -19,6 +19,22 @@ export const knownActions: readonly KnownAction[] = [
   { code: 'payment_method.added', label: 'Payment method added', group: 'Payment methods' },
   { code: 'payment_method.removed', label: 'Payment method removed', group: 'Payment methods' },
   { code: 'payment_method.default_changed', label: 'Default payment method changed', group: 'Payment methods' },
+  { code: 'member.invited', label: 'Member invited', group: 'Team' },
+  { code: 'member.joined', label: 'Member joined', group: 'Team' },
+  { code: 'member.role_changed', label: 'Member role changed', group: 'Team' },
+  { code: 'member.suspended', label: 'Member suspended', group: 'Team' },
+  { code: 'member.reactivated', label: 'Member reactivated', group: 'Team' },
+  { code: 'member.removed', label: 'Member removed', group: 'Team' },
+  { code: 'member.left', label: 'Member left', group: 'Team' },
+  { code: 'invitation.resent', label: 'Invitation resent', group: 'Team' },
+  { code: 'invitation.revoked', label: 'Invitation cancelled', group: 'Team' },
+  { code: 'ownership.transferred', label: 'Ownership transferred', group: 'Team' },
+  { code: 'quota.initialized', label: 'Quotas initialized', group: 'Usage' },
+  { code: 'quota.soft_limit_changed', label: 'Soft limit changed', group: 'Usage' },
+  { code: 'quota.reset', label: 'Usage period closed', group: 'Usage' },
+  { code: 'api_key.created', label: 'API key created', group: 'Usage' },
+  { code: 'api_key.revoked', label: 'API key revoked', group: 'Usage' },
+  { code: 'audit_log.purged', label: 'Old entries removed (retention)', group: 'Audit' },
 ];
 
 /** The target types of those actions. */
@@ -27,6 +43,10 @@ export const knownTargetTypes: readonly { code: string; label: string }[] = [
   { code: 'subscription', label: 'Subscription' },
   { code: 'invoice', label: 'Invoice' },
   { code: 'payment_method', label: 'Payment method' },
+  { code: 'user', label: 'Member' },
+  { code: 'invitation', label: 'Invitation' },
+  { code: 'quota', label: 'Quota' },
+  { code: 'api_key', label: 'API key' },
 ];
 
 const sentence = (text: string) => text.charAt(0).toUpperCase() + text.slice(1);

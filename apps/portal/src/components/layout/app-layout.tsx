@@ -2,6 +2,7 @@ import { Suspense } from 'react';
 import { Outlet, useLocation } from 'react-router';
 import { useLogout } from '@refinedev/core';
 import { AlertTriangle, Building2 } from 'lucide-react';
+import { QuotaWarning } from '@/components/billing/QuotaWarning';
 import { AppHeader } from '@/components/layout/app-header';
 import { Brand } from '@/components/layout/brand';
 import { PageErrorBoundary } from '@/components/layout/error-boundary';
@@ -75,6 +76,7 @@ export function AppLayout() {
       </aside>
       <div className="flex min-h-dvh flex-col lg:pl-60">
         <AppHeader />
+        <QuotaWarning />
         <main id="main-content" tabIndex={-1} className="mx-auto w-full max-w-6xl flex-1 px-4 py-8 outline-none sm:px-6 lg:px-8">
           <MainContent />
         </main>

@@ -20,7 +20,18 @@ import { changeMemberRole, changeMemberStatus, removeMember } from '@/services/t
 import type { Member, TenantRole } from '@/types/team';
 
 /** The member's role: a select for those who may change it, otherwise plain text. Errors are toasted. */
-export function MemberRoleSelect({ member, access, className }: { member: Member; access: TeamAccess; className?: string }) {
+export function MemberRoleSelect({
+  member,
+  access,
+  className,
+  describedBy,
+}: {
+  member: Member;
+  access: TeamAccess;
+  className?: string;
+  /** Id of visible text explaining why the select is disabled. */
+  describedBy?: string;
+}) {
   const refresh = useInvalidateTeam();
   const change = useMutation({
     mutationFn: (role: TenantRole) => changeMemberRole(member.id, role),
@@ -41,6 +52,7 @@ export function MemberRoleSelect({ member, access, className }: { member: Member
       assignable={access.assignableRoles}
       disabled={refusal !== null || change.isPending}
       title={refusal ?? undefined}
+      aria-describedby={refusal && describedBy ? describedBy : undefined}
       aria-busy={change.isPending}
       className={className}
     />

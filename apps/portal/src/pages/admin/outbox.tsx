@@ -132,7 +132,7 @@ function OutboxList() {
   );
 }
 
-/** The mails written for the tenant (captured when no SMTP server is set): admins and owners only. */
+/** The mails written for the tenant (captured when no SMTP server is set): platform staff only, they hold invitation links. */
 export default function OutboxPage() {
   return (
     <RequireAccess resource="outbox" action="list">

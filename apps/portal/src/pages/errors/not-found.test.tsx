@@ -25,8 +25,8 @@ it('answers an unknown address with a 404 page inside the portal', async () => {
 });
 
 it('says honestly what a not-yet-built area will hold', async () => {
-  renderPortal('/usage');
-  expect(await screen.findByRole('heading', { level: 1, name: 'Usage' })).toBeInTheDocument();
-  expect(screen.getByText('Usage: metered usage, quotas and trends arrive here.')).toBeInTheDocument();
+  renderPortal('/organization');
+  expect(await screen.findByRole('heading', { level: 1, name: 'Organization' })).toBeInTheDocument();
+  expect(screen.getByText('Organization: profile, settings, domains and data export arrive here.')).toBeInTheDocument();
   expect(screen.getByRole('heading', { name: 'Not available yet' })).toBeInTheDocument();
 });

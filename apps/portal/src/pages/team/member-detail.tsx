@@ -58,7 +58,7 @@ function MemberCard({ member, access }: { member: Member; access: TeamAccess }) 
         <dl className="grid gap-5 sm:grid-cols-2 lg:grid-cols-3">
           <Field term="Email">{member.email}</Field>
           <Field term="Role">
-            <MemberRoleSelect member={member} access={access} className="min-w-40" />
+            <MemberRoleSelect member={member} access={access} className="min-w-40" describedBy="role-reason" />
             <Reason id="role-reason" text={roleRefusal} />
           </Field>
           <Field term="Status">

@@ -1,0 +1,132 @@
+import { useState } from 'react';
+import { useMutation } from '@tanstack/react-query';
+import { metricNames } from '@cbp/contracts';
+import { CalendarSync, ListPlus } from 'lucide-react';
+import { toast } from 'sonner';
+import { listNames } from '@/components/billing/usage-format';
+import { ConfirmDialog } from '@/components/team/ConfirmDialog';
+import { Button } from '@/components/ui/button';
+import { Dialog, DialogClose, DialogContent, DialogDescription, DialogHeader, DialogTitle } from '@/components/ui/dialog';
+import { useInvalidateUsage } from '@/hooks/use-usage';
+import { formatDate } from '@/lib/dates';
+import { initializeQuotas, resetQuotas } from '@/services/usage.service';
+import type { MetricType, ResetQuotasResult } from '@/types/usage';
+
+interface QuotaActionProps {
+  /** Null when allowed; otherwise why not, shown beside the disabled button. */
+  refusal: string | null;
+  /** Id of the element that carries `refusal`, for `aria-describedby`. */
+  refusalId?: string;
+  variant?: 'default' | 'outline';
+}
+
+/** Admin. Creates the quotas of the tenant's current plan, after saying what that does. */
+export function InitializeQuotasButton({ refusal, refusalId, variant = 'default' }: QuotaActionProps) {
+  const [open, setOpen] = useState(false);
+  const refresh = useInvalidateUsage();
+  const initialize = useMutation({
+    mutationFn: () => initializeQuotas(),
+    onSuccess: async (result) => {
+      setOpen(false);
+      toast.success(
+        result.quotasCreated === 0
+          ? `Every quota of the ${result.planTier} plan already exists.`
+          : result.quotasCreated === 1
+            ? `Created 1 quota from the ${result.planTier} plan.`
+            : `Created ${result.quotasCreated} quotas from the ${result.planTier} plan.`,
+      );
+      await refresh();
+    },
+  });
+  return (
+    <>
+      <Button variant={variant} onClick={() => setOpen(true)} disabled={refusal !== null} aria-describedby={refusal ? refusalId : undefined}>
+        <ListPlus aria-hidden="true" />
+        Initialize quotas
+      </Button>
+      <ConfirmDialog
+        open={open}
+        onOpenChange={setOpen}
+        title="Initialize quotas from your plan?"
+        description="Creates the quotas your current plan defines that do not exist yet, with the plan's included quantity, soft limit, hard limit and overage price. Quotas that already exist, and the usage counted against them, are left as they are."
+        confirmLabel="Initialize quotas"
+        pendingLabel="Initializing…"
+        keepLabel="Not now"
+        failureTitle="The quotas were not initialized"
+        destructive={false}
+        action={{ run: () => initialize.mutate(), isPending: initialize.isPending, error: initialize.error, reset: initialize.reset }}
+      />
+    </>
+  );
+}
+
+const nameOf = (metric: MetricType) => metricNames[metric]?.name ?? metric;
+
+function ResetOutcome({ result }: { result: ResetQuotasResult }) {
+  return (
+    <div role="status" className="mt-4 space-y-3 text-sm" data-testid="reset-outcome">
+      <div>
+        <p className="font-medium">Reset</p>
+        <p className="text-muted-foreground" data-testid="reset-metrics">
+          {result.reset.length > 0
+            ? `${listNames(result.reset.map(nameOf))}: a new period started${result.periodStart ? ` on ${formatDate(result.periodStart)}` : ''}.`
+            : 'None: no quota had reached the end of its period.'}
+        </p>
+      </div>
+      <div>
+        <p className="font-medium">Skipped</p>
+        <p className="text-muted-foreground" data-testid="skipped-metrics">
+          {result.skipped.length > 0 ? `${listNames(result.skipped.map(nameOf))}: still inside the current period.` : 'None.'}
+        </p>
+      </div>
+    </div>
+  );
+}
+
+/** Admin. Closes the quotas whose period has ended and starts their next one; the others are skipped and reported. */
+export function ResetQuotasButton({ refusal, refusalId, variant = 'outline' }: QuotaActionProps) {
+  const [open, setOpen] = useState(false);
+  const refresh = useInvalidateUsage();
+  const reset = useMutation({ mutationFn: () => resetQuotas(), onSuccess: () => refresh() });
+  const close = (next: boolean) => {
+    setOpen(next);
+    if (!next) reset.reset();
+  };
+  return (
+    <>
+      <Button variant={variant} onClick={() => setOpen(true)} disabled={refusal !== null} aria-describedby={refusal ? refusalId : undefined}>
+        <CalendarSync aria-hidden="true" />
+        Reset ended periods
+      </Button>
+      {reset.data ? (
+        <Dialog open={open} onOpenChange={close}>
+          <DialogContent>
+            <DialogHeader className="pr-6">
+              <DialogTitle>Periods reset</DialogTitle>
+              <DialogDescription>Quotas still inside their period were left as they are.</DialogDescription>
+            </DialogHeader>
+            <ResetOutcome result={reset.data} />
+            <div className="mt-6 flex justify-end">
+              <DialogClose asChild>
+                <Button>Done</Button>
+              </DialogClose>
+            </div>
+          </DialogContent>
+        </Dialog>
+      ) : (
+        <ConfirmDialog
+          open={open}
+          onOpenChange={close}
+          title="Reset the quotas whose period has ended?"
+          description="Only quotas whose period is over are reset: their usage is closed (the summary is frozen and the overage billed) and a new period starts at zero. Quotas still inside their period are skipped, so unbilled usage is never erased."
+          confirmLabel="Reset ended periods"
+          pendingLabel="Resetting…"
+          keepLabel="Cancel"
+          failureTitle="No quota was reset"
+          destructive={false}
+          action={{ run: () => reset.mutate(), isPending: reset.isPending, error: reset.error, reset: reset.reset }}
+        />
+      )}
+    </>
+  );
+}

@@ -1,0 +1,170 @@
+import { useState } from 'react';
+import { AlertTriangle, Gauge, Lock } from 'lucide-react';
+import { RequireAccess } from '@/components/access/require-access';
+import { InitializeQuotasButton, ResetQuotasButton } from '@/components/billing/quota-actions';
+import { QueryError } from '@/components/billing/query-error';
+import { SoftLimitDialog } from '@/components/billing/SoftLimitDialog';
+import { byMetricOrder, formatQuantity, overagePriceText } from '@/components/billing/usage-format';
+import { PageHeader } from '@/components/layout/page-header';
+import { Badge } from '@/components/ui/badge';
+import { Card } from '@/components/ui/card';
+import { Skeleton } from '@/components/ui/skeleton';
+import { useSession } from '@/hooks/use-session';
+import { useUsageAccess, useUsageQuotas } from '@/hooks/use-usage';
+import { cn } from '@/lib/cn';
+import { formatPeriod } from '@/lib/dates';
+import type { Quota } from '@/types/usage';
+
+const columns = ['Metric', 'Current usage', 'Included', 'Soft limit', 'Hard limit', 'Overage price', 'Period'] as const;
+const headerCell = 'px-4 py-2.5 text-left text-xs font-medium whitespace-nowrap text-muted-foreground';
+const cell = 'px-4 py-3 whitespace-nowrap';
+
+function QuotaRow({ quota, canEdit, now }: { quota: Quota; canEdit: boolean; now: Date }) {
+  const ended = new Date(quota.periodEnd) <= now;
+  const overSoft = quota.softLimit !== null && quota.currentUsage >= quota.softLimit;
+  const overHard = quota.hardLimit !== null && quota.currentUsage >= quota.hardLimit;
+  return (
+    <tr className="hover:bg-muted/50" data-testid="quota-row">
+      <th scope="row" className={cn(cell, 'text-left font-medium')}>
+        {quota.metricName}
+      </th>
+      <td className={cn(cell, 'tabular-nums', overHard ? 'text-red-700 dark:text-red-300' : overSoft && 'text-amber-800 dark:text-amber-300')}>
+        {formatQuantity(quota.currentUsage, quota.unit)}
+        {overHard || overSoft ? (
+          <AlertTriangle
+            role="img"
+            className="ml-1.5 inline size-3.5 align-[-2px]"
+            aria-label={overHard ? 'Over the hard limit' : 'Over the soft limit'}
+          />
+        ) : null}
+      </td>
+      <td className={cn(cell, 'tabular-nums')}>{formatQuantity(quota.includedQuantity, quota.unit)}</td>
+      <td className={cn(cell, 'tabular-nums', canEdit && 'py-2')} data-testid="soft-limit">
+        <span className="inline-flex items-center gap-1.5">
+          {quota.softLimit === null ? <span className="text-muted-foreground">Off</span> : formatQuantity(quota.softLimit, quota.unit)}
+          {canEdit ? <SoftLimitDialog quota={quota} /> : null}
+        </span>
+      </td>
+      <td className={cn(cell, 'tabular-nums')}>
+        {quota.hardLimit === null ? <span className="text-muted-foreground">None</span> : formatQuantity(quota.hardLimit, quota.unit)}
+      </td>
+      <td className={cn(cell, 'tabular-nums')}>{overagePriceText(quota)}</td>
+      <td className={cell}>
+        <span className="tabular-nums">{formatPeriod(quota.periodStart, quota.periodEnd)}</span>
+        {ended ? (
+          <Badge variant="warning" className="ml-2">
+            Ended
+          </Badge>
+        ) : null}
+      </td>
+    </tr>
+  );
+}
+
+function SkeletonRows() {
+  return (
+    <>
+      {[0, 1, 2].map((row) => (
+        <tr key={row}>
+          {columns.map((column) => (
+            <td key={column} className={cell}>
+              <Skeleton className="h-4 w-full min-w-14" />
+            </td>
+          ))}
+        </tr>
+      ))}
+    </>
+  );
+}
+
+function QuotaManagement() {
+  const { membership } = useSession();
+  const access = useUsageAccess();
+  const quotas = useUsageQuotas();
+  const [now] = useState(() => new Date());
+  const refusal = access.editRefusal('change soft limits or initialize and reset quotas');
+  const list = quotas.data;
+  return (
+    <>
+      <PageHeader
+        title="Quotas"
+        description={
+          membership
+            ? `What ${membership.name}'s plan includes per billing period, the limits and the price of overage`
+            : "What your plan includes per billing period, the limits and the price of overage"
+        }
+        actions={
+          <>
+            <InitializeQuotasButton refusal={refusal} refusalId="quota-refusal" variant="outline" />
+            <ResetQuotasButton refusal={refusal} refusalId="quota-refusal" />
+          </>
+        }
+      />
+      {refusal ? (
+        <p
+          id="quota-refusal"
+          className="mb-6 flex items-center gap-2 rounded-lg border bg-card px-4 py-3 text-sm text-muted-foreground"
+          data-testid="quota-refusal"
+        >
+          <Lock className="size-4 shrink-0" aria-hidden="true" />
+          <span>{refusal} Hard limits and overage prices come from your plan.</span>
+        </p>
+      ) : null}
+      {quotas.error ? (
+        <QueryError title="We couldn't load your quotas" error={quotas.error} onRetry={() => void quotas.refetch()} />
+      ) : list && list.length === 0 ? (
+        <div className="rounded-xl border bg-card px-6 py-12 text-center" data-testid="quotas-empty">
+          <span className="mx-auto flex size-10 items-center justify-center rounded-full bg-muted">
+            <Gauge className="size-5 text-muted-foreground" aria-hidden="true" />
+          </span>
+          <h2 className="mt-3 text-sm font-semibold">No quotas yet</h2>
+          <p className="mt-1 text-sm text-muted-foreground">
+            {access.canEdit ? 'Initialize them from your plan to start tracking usage against its limits.' : 'An admin can initialize them from your plan.'}
+          </p>
+        </div>
+      ) : (
+        <Card className="overflow-hidden">
+          {quotas.isPending ? (
+            <p role="status" className="sr-only">
+              Loading quotas…
+            </p>
+          ) : null}
+          <div className="overflow-x-auto">
+            <table className="w-full text-sm" aria-busy={quotas.isFetching}>
+              <caption className="sr-only">Quotas of the current billing period</caption>
+              <thead className="border-b bg-muted/40">
+                <tr>
+                  {columns.map((column) => (
+                    <th key={column} scope="col" className={headerCell}>
+                      {column}
+                    </th>
+                  ))}
+                </tr>
+              </thead>
+              <tbody className="divide-y">
+                {list ? (
+                  byMetricOrder(list).map((quota) => <QuotaRow key={quota.id} quota={quota} canEdit={access.canEdit} now={now} />)
+                ) : (
+                  <SkeletonRows />
+                )}
+              </tbody>
+            </table>
+          </div>
+          <p className="border-t px-4 py-3 text-xs text-muted-foreground">
+            The soft limit only raises an alert. The hard limit and the overage price come from your plan; usage past the included
+            quantity is billed at the overage price when the period closes.
+          </p>
+        </Card>
+      )}
+    </>
+  );
+}
+
+/** Every quota with its limits and overage price; admins edit soft limits, initialize quotas and reset ended periods. */
+export default function QuotaManagementPage() {
+  return (
+    <RequireAccess resource="usage" action="list">
+      <QuotaManagement />
+    </RequireAccess>
+  );
+}

@@ -1,0 +1,20 @@
+export type {
+  ApiKey,
+  CreateApiKeyInput,
+  CreatedApiKey,
+  InitializeQuotasResult,
+  MetricAnalytics,
+  MetricType,
+  Quota,
+  QuotaCheck,
+  ResetQuotasResult,
+  TrendPoint,
+  UsageAlert,
+  UsageAnalytics,
+  UsageStatus,
+  UsageSummary,
+  UsageTrendQuery,
+} from '@cbp/contracts';
+
+/** How the trend is bucketed: one bar per month or, for the current period, per UTC day. */
+export type TrendGranularity = 'month' | 'day';
