@@ -7,7 +7,8 @@ const smallEvents = 100_000;
 const tenants = 100;
 const samples = Number(process.env.BENCH_SAMPLES ?? 200);
 const ingestBatches = Number(process.env.BENCH_INGEST_BATCHES ?? 300);
-const concurrency = 4;
+const concurrency = Number(process.env.BENCH_CONCURRENCY ?? 4);
+const only = process.env.BENCH_USAGE_ONLY; // 'ingest' or 'reads'
 const metrics = ['api_calls', 'storage_gb', 'users', 'workflows', 'integrations'];
 
 /** Runs `jobs` with `concurrency` workers; returns elapsed seconds. */
@@ -83,6 +84,13 @@ export async function usageSuite(): Promise<void> {
   }
 
   // 1. Ingestion: the API (keys, events, rollups, quota counters, alerts) vs a plain INSERT.
+  if (only !== 'reads') await ingestion(api, ids, staff);
+  if (only === 'ingest') return api.close();
+  await reads(api, ids, staff);
+  await api.close();
+}
+
+async function ingestion(api: BenchApi, ids: string[], staff: (tenantId: string) => Promise<Record<string, string>>) {
   const headers = { ...(await staff(ids[1] ?? '')), 'content-type': 'application/json' };
   const apiSeconds = await timed(
     Array.from({ length: ingestBatches }, (_, b) => async () => {
@@ -113,7 +121,9 @@ export async function usageSuite(): Promise<void> {
   console.log('|---|---:|---:|');
   console.log(`| plain multi-row INSERT into usage_events (baseline) | ${plainRate.toFixed(0)} | 1.00x |`);
   console.log(`| POST /usage/events (HTTP, validation, dedupe, rollups, quotas, alerts) | ${apiRate.toFixed(0)} | ${(apiRate / plainRate).toFixed(2)}x |`);
+}
 
+async function reads(api: BenchApi, ids: string[], staff: (tenantId: string) => Promise<Record<string, string>>) {
   // 2. Reads for one tenant at 100k and at 10M events (the 99 others hold 10k each).
   const reader = ids[0] ?? '';
   for (const id of ids.slice(1)) await loadEvents(api, id, 10_000, `t${id.slice(0, 8)}`);
@@ -142,5 +152,4 @@ export async function usageSuite(): Promise<void> {
       `| ${name} | ${small?.p50.toFixed(1)} | ${small?.p95.toFixed(1)} | ${big.p50.toFixed(1)} | ${big.p95.toFixed(1)} | ${(big.p95 / (small?.p95 ?? 1)).toFixed(2)}x | ${(big.p95 / health.p95).toFixed(1)}x |`,
     );
   }
-  await api.close();
 }
