@@ -1,0 +1,81 @@
+import { expect, test, type Page } from '@playwright/test';
+import { apiHeaders, apiUrl, seriousA11yViolations, signIn } from '../support/portal.js';
+
+/* Issue #5 acceptance, in the browser against the demo data: Acme has six months of API-call
+   history and its API calls (762k) are close to the 800k soft limit of its Pro plan. */
+
+async function openUsage(page: Page, email: string) {
+  await signIn(page, email);
+  await expect(page.getByTestId('tenant-name')).toHaveText('Acme Corp');
+  await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Usage' }).click();
+  await expect(page).toHaveURL(/\/usage$/);
+}
+
+const card = (page: Page, metric: string) => page.locator(`[data-testid="usage-metric-card"][data-metric="${metric}"]`);
+
+test('an analyst sees usage against limits, six months of history, and quotas read-only; the API refuses their edits', async ({ page }) => {
+  await openUsage(page, 'analyst@acme.test');
+  await expect(page.getByTestId('usage-metric-card')).toHaveCount(5);
+  await expect(card(page, 'api_calls').getByTestId('usage-used')).toContainText('762,000');
+  await expect(page.getByRole('button', { name: /Initialize quotas/ })).toHaveCount(0);
+
+  await page.goto('/usage/trends?metric=api_calls&range=6&show=table');
+  const rows = page.getByTestId('trend-row');
+  await expect(rows).toHaveCount(6);
+  const amounts = await rows.evaluateAll((trs) => trs.map((tr) => Number((tr.children[1]?.textContent ?? '').replace(/[^0-9]/g, ''))));
+  expect(amounts.every((n) => n > 0)).toBe(true);
+  await page.getByRole('button', { name: 'Chart' }).click();
+  await expect(page.getByTestId('usage-trend-chart')).toBeVisible();
+
+  await page.goto('/usage/quotas');
+  await expect(page.getByTestId('quota-row')).toHaveCount(5);
+  await expect(page.getByRole('button', { name: /Reset ended periods/ })).toBeDisabled();
+  await expect(page.getByRole('button', { name: /Initialize quotas/ })).toBeDisabled();
+  await expect(page.getByTestId('quota-refusal')).toContainText('Analyst');
+
+  const headers = await apiHeaders(page);
+  expect(headers).not.toBeNull();
+  const api = page.request;
+  expect((await api.patch(`${apiUrl}/usage/quotas/api_calls`, { headers: headers ?? {}, data: { softLimit: 1 } })).status()).toBe(403);
+  expect((await api.post(`${apiUrl}/usage/quotas/initialize`, { headers: headers ?? {}, data: {} })).status()).toBe(403);
+  expect((await api.post(`${apiUrl}/usage/quotas/reset`, { headers: headers ?? {}, data: {} })).status()).toBe(403);
+});
+
+test.describe('accessibility (axe: no serious or critical violation)', () => {
+  for (const colorScheme of ['light', 'dark'] as const) {
+    test(`usage dashboard, trends and quotas (${colorScheme})`, async ({ page }) => {
+      await page.emulateMedia({ colorScheme });
+      await openUsage(page, 'admin@acme.test');
+      await expect(page.getByTestId('usage-metric-card').first()).toBeVisible();
+      expect(await seriousA11yViolations(page)).toEqual([]);
+      await page.goto('/usage/trends?metric=api_calls&range=6');
+      await expect(page.getByTestId('usage-trend-chart')).toBeVisible();
+      expect(await seriousA11yViolations(page)).toEqual([]);
+      await page.goto('/usage/quotas');
+      await expect(page.getByTestId('quota-row').first()).toBeVisible();
+      expect(await seriousA11yViolations(page)).toEqual([]);
+    });
+  }
+});
+
+test('crossing the soft limit with POST /usage/events shows the warning banner after a refresh; a repeated batch changes nothing @changes-demo-data', async ({ page }) => {
+  await openUsage(page, 'engineer@acme.test');
+  await expect(card(page, 'api_calls').getByTestId('usage-used')).toContainText('762,000');
+  await expect(page.getByTestId('quota-warning-warning')).toHaveCount(0);
+
+  const headers = await apiHeaders(page);
+  const batch = { events: Array.from({ length: 40 }, (_, i) => ({ metricType: 'api_calls', quantity: 1_000, idempotencyKey: `e2e-cross-${i}` })) };
+  const first = await page.request.post(`${apiUrl}/usage/events`, { headers: headers ?? {}, data: batch });
+  expect(await first.json()).toEqual({ accepted: 40, duplicates: 0 });
+  const again = await page.request.post(`${apiUrl}/usage/events`, { headers: headers ?? {}, data: batch });
+  expect(await again.json()).toEqual({ accepted: 0, duplicates: 40 });
+
+  await page.reload();
+  const banner = page.getByTestId('quota-warning-warning');
+  await expect(banner).toBeVisible();
+  await expect(banner).toContainText('API calls');
+  await expect(card(page, 'api_calls').getByTestId('usage-used')).toContainText('802,000');
+  // The banner is there on every page, not only on Usage.
+  await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Team' }).click();
+  await expect(page.getByTestId('quota-warning-warning')).toBeVisible();
+});
