@@ -565,10 +565,8 @@ test(
       });
       await expect(rows.filter({ hasText: 'payment_method.' })).toHaveCount(0);
 
-      // Action (team actions are not in the list of known actions: by code).
-      await owner.getByLabel('Action', { exact: true }).selectOption({ label: 'Other action…' });
-      await owner.getByLabel('Action code').fill('member.role_changed');
-      await owner.getByLabel('Action code').press('Enter');
+      // Action: team actions are in the filter's list.
+      await owner.getByLabel('Action', { exact: true }).selectOption('member.role_changed');
       await expect(owner).toHaveURL(/action=member\.role_changed/);
       await expectAuditRows(owner, async (shown) => {
         const texts = await shown.allTextContents();
@@ -603,7 +601,7 @@ test(
       await expect(owner.getByRole('dialog', { name: 'Member role changed' })).toBeVisible();
       await expect(roleRow.locator('ins')).toHaveText('engineer');
       await owner.getByRole('button', { name: 'Close details' }).click();
-      await expect(owner.getByLabel('Action code')).toHaveValue('member.role_changed');
+      await expect(owner.getByLabel('Action', { exact: true })).toHaveValue('member.role_changed');
       await expect(owner.getByLabel('From', { exact: true })).toHaveValue(day);
       await expect(owner.getByLabel('To', { exact: true })).toHaveValue(day);
       await expect(owner.getByRole('list', { name: 'Actor and target filters' })).toContainText(acme.admin.email);
