@@ -33,8 +33,8 @@ describe('schema', () => {
     await t.ownerScript('DROP TABLE isolation_probe');
   });
 
-  it('indexes the audit trail for word search', async () => {
-    const rows = await queryRows<{ indexname: string }>(t.database.db, sql`SELECT indexname FROM pg_indexes WHERE indexname = 'audit_logs_words_idx'`);
+  it('indexes the audit trail for text search (pg_trgm) on the databases CBP ships with', async () => {
+    const rows = await queryRows<{ indexname: string }>(t.database.db, sql`SELECT indexname FROM pg_indexes WHERE indexname = 'audit_logs_text_idx'`);
     expect(rows).toHaveLength(1);
   });
 });

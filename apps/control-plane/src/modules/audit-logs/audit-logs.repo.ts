@@ -5,6 +5,7 @@ import { auditLogs } from '../../platform/schema.js';
 
 export type AuditLogRow = typeof auditLogs.$inferSelect;
 
+const escapeLike = (s: string) => s.replace(/[\\%_]/g, (c) => `\\${c}`);
 
 /** Filters other than free text (text goes through audit_log_search, see below). */
 function whereOf(tenantId: string, f: AuditLogFilters): SQL | undefined {
@@ -22,13 +23,13 @@ function whereOf(tenantId: string, f: AuditLogFilters): SQL | undefined {
 
 /**
  * Free-text search (action, actor email, target name and id) with the other filters, through
- * the SECURITY DEFINER function of migrations 0010/0015 so the word index serves it under RLS.
+ * the SECURITY DEFINER function of migration 0010 so the trigram index serves it under RLS.
  * The function scopes to the transaction's tenant (`app.tenant_id`).
  */
 async function searchText(tx: Tx, f: AuditLogFilters & { q: string }, page: { limit: number; offset: number; beforeSeq?: number | null }): Promise<AuditLogRow[]> {
   const rows = await queryRows<RawAuditRow>(
     tx,
-    sql`SELECT * FROM audit_log_search(${f.q}, ${f.action ?? null}, ${f.actorId ?? null}::uuid, ${f.targetType ?? null},
+    sql`SELECT * FROM audit_log_search(${`%${escapeLike(f.q)}%`}, ${f.action ?? null}, ${f.actorId ?? null}::uuid, ${f.targetType ?? null},
           ${f.targetId ?? null}, ${f.from ?? null}::timestamptz, ${f.to ?? null}::timestamptz,
           ${page.beforeSeq ?? null}::bigint, ${page.limit}::int, ${page.offset}::int)`,
   );
@@ -73,7 +74,7 @@ export async function countAuditLogs(tx: Tx, tenantId: string, f: AuditLogFilter
   if (f.q) {
     const [row] = await queryRows<{ n: string | number }>(
       tx,
-      sql`SELECT audit_log_search_count(${f.q}, ${f.action ?? null}, ${f.actorId ?? null}::uuid, ${f.targetType ?? null},
+      sql`SELECT audit_log_search_count(${`%${escapeLike(f.q)}%`}, ${f.action ?? null}, ${f.actorId ?? null}::uuid, ${f.targetType ?? null},
             ${f.targetId ?? null}, ${f.from ?? null}::timestamptz, ${f.to ?? null}::timestamptz, ${textCountCap}::int) AS n`,
     );
     const n = Number(row?.n ?? 0);

@@ -120,7 +120,7 @@ export function AuditLogFilters({ filters, onChange, onClear, actorLabel, target
           <Button type="submit">Search</Button>
         </div>
         <p id="audit-search-hint" className="text-xs text-muted-foreground">
-          Finds entries where each word you type begins a word of the action, target or actor email (&ldquo;4242&rdquo;, &ldquo;acme.test&rdquo;). Press Enter to search.
+          Finds entries whose action, target or actor email contains the text. Press Enter to search.
         </p>
       </div>
 
