@@ -14,6 +14,9 @@ export interface RequestContext {
   userAgent: string | null;
 }
 
+/** The context of a tenant route: its tenant is known. */
+export type TenantContext = RequestContext & { tenantId: string };
+
 export const systemContext = (tenantId: string | null): RequestContext => ({
   actor: { type: 'system', id: null, email: null },
   tenantId,

@@ -128,6 +128,9 @@ export async function scopeToTenant(tx: Tx, tenantId: string): Promise<void> {
   await tx.execute(sql`SELECT set_config('app.tenant_id', ${tenantId}, true)`);
 }
 
+/** Escapes LIKE/ILIKE wildcards so typed text matches literally. */
+export const escapeLike = (s: string) => s.replace(/[\\%_]/g, (c) => `\\${c}`);
+
 /** Rows of a raw SQL query (both drivers answer `{ rows }`). */
 export async function queryRows<T = Record<string, unknown>>(q: Queryable, query: SQL): Promise<T[]> {
   const result = (await q.execute(query)) as unknown as { rows: T[] };

@@ -8,7 +8,7 @@ import {
   type RoutePolicy,
 } from '@cbp/contracts';
 import type { Authenticator, AuthenticatedUser } from './auth.js';
-import type { RequestContext } from './context.js';
+import type { RequestContext, TenantContext } from './context.js';
 import type { AppDb } from './db.js';
 import { membershipsOf, roleInTenant, tenantExists } from './accounts.js';
 import { AppError, forbidden } from './errors.js';
@@ -36,7 +36,7 @@ export function tenantOf(request: FastifyRequest): string {
 }
 
 /** The request context of a tenant route, with its tenant guaranteed. */
-export function tenantContext(request: FastifyRequest): RequestContext & { tenantId: string } {
+export function tenantContext(request: FastifyRequest): TenantContext {
   return { ...request.ctx, tenantId: tenantOf(request) };
 }
 

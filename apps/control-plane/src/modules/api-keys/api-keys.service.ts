@@ -2,12 +2,11 @@ import { createHash, randomBytes } from 'node:crypto';
 import { and, desc, eq, isNull } from 'drizzle-orm';
 import type { ApiKey, CreatedApiKey } from '@cbp/contracts';
 import { recordAuditEntry } from '../../platform/audit.js';
-import type { RequestContext } from '../../platform/context.js';
+import type { TenantContext as TenantCtx } from '../../platform/context.js';
 import { withTenant, type AppDb } from '../../platform/db.js';
 import { AppError, notFound } from '../../platform/errors.js';
 import { apiKeys, users } from '../../platform/schema.js';
 
-type TenantCtx = RequestContext & { tenantId: string };
 type Row = typeof apiKeys.$inferSelect;
 
 /** Secrets look like `cbp_live_<43 chars>`; only their SHA-256 is stored. */

@@ -1,11 +1,10 @@
 import { and, count, desc, eq, gte, lt, lte, sql, type SQL } from 'drizzle-orm';
 import type { AuditLogFilters } from '@cbp/contracts';
-import { queryRows, type Tx } from '../../platform/db.js';
+import { escapeLike, queryRows, type Tx } from '../../platform/db.js';
 import { auditLogs } from '../../platform/schema.js';
 
 export type AuditLogRow = typeof auditLogs.$inferSelect;
 
-const escapeLike = (s: string) => s.replace(/[\\%_]/g, (c) => `\\${c}`);
 
 /** Filters other than free text (text goes through audit_log_search, see below). */
 function whereOf(tenantId: string, f: AuditLogFilters): SQL | undefined {

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { AddPaymentMethodRequest, PaymentMethod, SetupIntent } from '@cbp/contracts';
 import { GatewayError, type PaymentGateway } from '../../adapters/payments/port.js';
 import { recordAuditEntry } from '../../platform/audit.js';
-import type { RequestContext } from '../../platform/context.js';
+import type { TenantContext as TenantCtx } from '../../platform/context.js';
 import { withTenant, type AppDb } from '../../platform/db.js';
 import { AppError, notFound } from '../../platform/errors.js';
 import { withIdempotency, type IdempotentResult } from '../../platform/idempotency.js';
@@ -25,7 +25,6 @@ export interface PaymentMethodDeps {
   publishableKey: string | null;
 }
 
-type TenantCtx = RequestContext & { tenantId: string };
 
 /** Gateway refusals become problem+json with the gateway's code and its human sentence. */
 async function viaGateway<T>(call: () => Promise<T>): Promise<T> {

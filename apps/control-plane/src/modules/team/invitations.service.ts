@@ -18,8 +18,8 @@ import type { Mailer } from '../../adapters/mail/port.js';
 import { hashPassword } from '../../adapters/identity/builtin/passwords.js';
 import { findUserByEmail } from '../../platform/accounts.js';
 import { recordAuditEntry } from '../../platform/audit.js';
-import type { RequestContext } from '../../platform/context.js';
-import { scopeToTenant, withTenant, type AppDb, type Tx } from '../../platform/db.js';
+import type { RequestContext, TenantContext as TenantCtx } from '../../platform/context.js';
+import { escapeLike, scopeToTenant, withTenant, type AppDb, type Tx } from '../../platform/db.js';
 import { AppError, forbidden, notFound } from '../../platform/errors.js';
 import { tenants, userInvitations, users } from '../../platform/schema.js';
 import { insertMembership, lockTeam, memberByEmail, tenantName } from './team.repo.js';
@@ -32,11 +32,9 @@ export interface InvitationDeps {
   registrationUrl: string | null;
 }
 
-type TenantCtx = RequestContext & { tenantId: string };
 type InvitationRow = typeof userInvitations.$inferSelect;
 
 const day = 86_400_000;
-const escapeLike = (s: string) => s.replace(/[\\%_]/g, (c) => `\\${c}`);
 
 /** The token goes out by mail only; the database keeps its SHA-256 (a leaked table grants nothing). */
 const hashToken = (token: string) => createHash('sha256').update(token).digest('hex');
@@ -127,6 +125,13 @@ function invitationMail(deps: InvitationDeps, args: { tenant: string; inviter: s
   };
 }
 
+/** The user sending an invitation (none for system or API-key callers). */
+async function inviterOf(tx: Tx, ctx: RequestContext) {
+  if (ctx.actor.type !== 'user' || !ctx.actor.id) return null;
+  const [row] = await tx.select({ id: users.id, name: users.name, email: users.email }).from(users).where(eq(users.id, ctx.actor.id)).limit(1);
+  return row ?? null;
+}
+
 /** Creates one invitation and its mail in the caller's transaction; the rules of a single invite. */
 async function inviteIn(tx: Tx, deps: InvitationDeps, ctx: TenantCtx, input: { email: string; role: TenantRole; message: string | null }): Promise<Invitation> {
   if (input.role === 'owner' && !hasRoleAtLeast(ctx.role, 'owner')) throw forbidden('Only an owner can invite an owner.');
@@ -162,7 +167,7 @@ async function inviteIn(tx: Tx, deps: InvitationDeps, ctx: TenantCtx, input: { e
     })
     .returning();
   if (!row) throw new Error('invitation not inserted');
-  const [inviter] = ctx.actor.id ? await tx.select({ id: users.id, name: users.name, email: users.email }).from(users).where(eq(users.id, ctx.actor.id)).limit(1) : [];
+  const inviter = await inviterOf(tx, ctx);
   await deps.mailer.send(tx, {
     tenantId: ctx.tenantId,
     ...invitationMail(deps, { tenant: await tenantName(tx, ctx.tenantId), inviter: inviter?.name ?? 'CBP', email: row.email, role: row.role, message: row.message, token, expiresAt }),
@@ -239,7 +244,7 @@ export async function resendInvitation(deps: InvitationDeps, ctx: TenantCtx, id:
       .update(userInvitations)
       .set({ tokenHash: hashToken(token), expiresAt, lastSentAt: new Date(), sendCount: row.sendCount + 1 })
       .where(eq(userInvitations.id, id));
-    const [inviter] = ctx.actor.id ? await tx.select({ name: users.name }).from(users).where(eq(users.id, ctx.actor.id)).limit(1) : [];
+    const inviter = await inviterOf(tx, ctx);
     await deps.mailer.send(tx, {
       tenantId: ctx.tenantId,
       ...invitationMail(deps, { tenant: await tenantName(tx, ctx.tenantId), inviter: inviter?.name ?? 'CBP', email: row.email, role: row.role, message: row.message, token, expiresAt }),

@@ -1,6 +1,6 @@
 import { and, asc, count, desc, eq, ilike, inArray, or, sql, type SQL } from 'drizzle-orm';
 import type { MemberQuery, TenantRole } from '@cbp/contracts';
-import type { Tx } from '../../platform/db.js';
+import { escapeLike, type Tx } from '../../platform/db.js';
 import { auditLogs, tenantMemberships, tenants, users } from '../../platform/schema.js';
 
 export interface MemberRow {
@@ -13,7 +13,6 @@ export interface MemberRow {
   lastActiveAt: Date | null;
 }
 
-const escapeLike = (s: string) => s.replace(/[\\%_]/g, (c) => `\\${c}`);
 
 /** The member's latest audit entry in the tenant (index on tenant, actor, time). */
 const lastActive = (tenantId: string) =>

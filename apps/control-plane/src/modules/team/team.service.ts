@@ -18,7 +18,7 @@ import {
 } from '@cbp/contracts';
 import type { Mailer } from '../../adapters/mail/port.js';
 import { recordAuditEntry } from '../../platform/audit.js';
-import type { RequestContext } from '../../platform/context.js';
+import type { RequestContext, TenantContext as TenantCtx } from '../../platform/context.js';
 import { withTenant, type AppDb, type Tx } from '../../platform/db.js';
 import { AppError, forbidden, notFound } from '../../platform/errors.js';
 import { auditLogs } from '../../platform/schema.js';
@@ -41,7 +41,6 @@ export interface TeamDeps {
   portalUrl: string;
 }
 
-type TenantCtx = RequestContext & { tenantId: string };
 
 export const memberFrom = (row: MemberRow): Member => ({
   id: row.id,

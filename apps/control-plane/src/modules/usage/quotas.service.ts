@@ -1,7 +1,7 @@
 import { eq, sql } from 'drizzle-orm';
 import { hasRoleAtLeast, type InitializeQuotasResult, type MetricType, type Quota, type ResetQuotasResult } from '@cbp/contracts';
 import { recordAuditEntry } from '../../platform/audit.js';
-import type { RequestContext } from '../../platform/context.js';
+import type { TenantContext as TenantCtx } from '../../platform/context.js';
 import { queryRows, withTenant, type AppDb, type Tx } from '../../platform/db.js';
 import { AppError, notFound } from '../../platform/errors.js';
 import { plans, tenants, usageQuotas, usageSummaries } from '../../platform/schema.js';
@@ -9,7 +9,6 @@ import { eventsBetween, quotasOf, type QuotaRow } from './usage.repo.js';
 import { overageOf, shiftMonths } from './usage-periods.js';
 import { ensureQuotas, quotaFrom, raiseUsageAlerts } from './usage.service.js';
 
-type TenantCtx = RequestContext & { tenantId: string };
 
 /** Changes the soft limit (alerts only; the hard limit comes from the plan). */
 export async function updateSoftLimit(db: AppDb, ctx: TenantCtx, metric: MetricType, softLimit: number | null): Promise<Quota> {

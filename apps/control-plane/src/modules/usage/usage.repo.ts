@@ -79,17 +79,6 @@ export async function planAndPeriod(tx: Tx, tenantId: string) {
   return row as { limits: Record<string, MetricLimit>; tier: string; currency: string; periodStart: Date | null; periodEnd: Date | null } | undefined;
 }
 
-/** Usage of a metric between two instants, from the per-day rollup (whole UTC days). */
-export async function usageBetween(tx: Tx, tenantId: string, from: Date, to: Date) {
-  return queryRows<{ metric_type: string; quantity: string | number }>(
-    tx,
-    sql`SELECT metric_type, sum(quantity) AS quantity FROM usage_daily
-        WHERE tenant_id = ${tenantId} AND day >= (${from.toISOString()}::timestamptz AT TIME ZONE 'UTC')::date
-          AND day < (${to.toISOString()}::timestamptz AT TIME ZONE 'UTC')::date
-        GROUP BY metric_type`,
-  );
-}
-
 /** Exact usage of the period so far, from the raw events (once, when quotas are created). */
 export async function eventsBetween(tx: Tx, tenantId: string, from: Date, to: Date) {
   return queryRows<{ metric_type: string; quantity: string | number }>(

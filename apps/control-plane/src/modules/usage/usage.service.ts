@@ -1,11 +1,10 @@
 import { metricNames, metricTypes, type MetricLimit, type MetricType, type Quota, type UsageEventBatch, type UsageIngestResult, type UsageStatus } from '@cbp/contracts';
-import type { RequestContext } from '../../platform/context.js';
+import type { TenantContext as TenantCtx } from '../../platform/context.js';
 import { queryRows, withTenant, type AppDb, type Tx } from '../../platform/db.js';
 import { sql } from 'drizzle-orm';
 import { AppError } from '../../platform/errors.js';
 import { eventsBetween, insertEvents, insertQuotas, planAndPeriod, quotasOf, type NewEvent, type QuotaRow } from './usage.repo.js';
 
-type TenantCtx = RequestContext & { tenantId: string };
 
 const day = 86_400_000;
 /** Late events are accepted for 35 days (a month-end close plus retries); early ones by 5 minutes of clock skew. */
