@@ -49,7 +49,8 @@ function QuotaRow({ quota, canEdit, now }: { quota: Quota; canEdit: boolean; now
         {quota.hardLimit === null ? <span className="text-muted-foreground">None</span> : formatQuantity(quota.hardLimit, quota.unit)}
       </td>
       <td className={cn(cell, 'tabular-nums')}>{overagePriceText(quota)}</td>
-      <td className={cell}>
+      {/* The period may wrap: with seven columns the table otherwise overflows a laptop screen. */}
+      <td className={cn(cell, 'min-w-32 whitespace-normal')}>
         <span className="tabular-nums">{formatPeriod(quota.periodStart, quota.periodEnd)}</span>
         {ended ? (
           <Badge variant="warning" className="ml-2">
