@@ -54,8 +54,8 @@ async function loadEvents(api: BenchApi, tenantId: string, count: number, tag: s
     INSERT INTO usage_daily (tenant_id, metric_type, day, quantity, event_count)
     SELECT tenant_id, metric_type, (occurred_at AT TIME ZONE 'UTC')::date, sum(quantity), count(*)
     FROM usage_events WHERE tenant_id = '${tenantId}' GROUP BY 1, 2, 3;
-    UPDATE usage_quotas q SET current_usage = coalesce((SELECT sum(quantity) FROM usage_events e
-      WHERE e.tenant_id = q.tenant_id AND e.metric_type = q.metric_type AND e.occurred_at >= q.period_start AND e.occurred_at < q.period_end), 0)
+    UPDATE usage_quotas q SET (current_usage, current_events) = (SELECT coalesce(sum(quantity), 0), count(*) FROM usage_events e
+      WHERE e.tenant_id = q.tenant_id AND e.metric_type = q.metric_type AND e.occurred_at >= q.period_start AND e.occurred_at < q.period_end)
     WHERE q.tenant_id = '${tenantId}';
     ANALYZE usage_events; ANALYZE usage_daily; ANALYZE usage_quotas;`);
 }

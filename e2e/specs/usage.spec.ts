@@ -1,5 +1,6 @@
-import { expect, test, type Page } from '@playwright/test';
+import { expect, type Page } from '@playwright/test';
 import { apiHeaders, apiUrl, seriousA11yViolations, signIn } from '../support/portal.js';
+import { headersOf, staffEmail, test } from '../support/team.js';
 
 /* Issue #5 acceptance, in the browser against the demo data: Acme has six months of API-call
    history and its API calls (762k) are close to the 800k soft limit of its Pro plan. */
@@ -78,4 +79,43 @@ test('crossing the soft limit with POST /usage/events shows the warning banner a
   // The banner is there on every page, not only on Usage.
   await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Team' }).click();
   await expect(page.getByTestId('quota-warning-warning')).toBeVisible();
+});
+
+test('closing a period puts its overage on the next invoice, where the owner sees the line @changes-demo-data', async ({ page, openSession }) => {
+  // Acme goes over the 1,000,000 API calls its Pro plan includes.
+  const engineer = await openSession('engineer@acme.test');
+  const sent = await engineer.request.post(`${apiUrl}/usage/events`, {
+    headers: await headersOf(engineer),
+    data: { events: [{ metricType: 'api_calls', quantity: 240_000, idempotencyKey: 'e2e-overage-1' }] },
+  });
+  expect(await sent.json()).toEqual({ accepted: 1, duplicates: 0 });
+
+  // Periods close on their own at renewal; platform staff can close one early, which a tenant cannot.
+  const staff = await openSession(staffEmail);
+  const closed = await staff.request.post(`${apiUrl}/usage/quotas/reset`, { headers: await headersOf(staff), data: { metricType: 'api_calls', force: true } });
+  expect(closed.status()).toBe(200);
+  expect(await closed.json()).toMatchObject({ reset: ['api_calls'], invoiced: ['api_calls'], invoicePending: [] });
+  const summaries = (await (await staff.request.get(`${apiUrl}/usage/summaries`, { headers: await headersOf(staff) })).json()) as {
+    metricType: string;
+    frozen: boolean;
+    billingPeriod: string;
+    overageQuantity: number;
+    overageAmount: number;
+  }[];
+  const frozen = summaries.find((s) => s.frozen && s.metricType === 'api_calls' && s.overageAmount > 0);
+  expect(frozen?.overageQuantity).toBeGreaterThanOrEqual(2_000);
+  const amount = `$${((frozen?.overageAmount ?? 0) / 100).toFixed(2)}`;
+
+  await signIn(page, 'owner@acme.test');
+  await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Billing' }).click();
+  const line = page.getByTestId('upcoming-lines').getByRole('row').filter({ hasText: 'API calls over the included 1,000,000' });
+  await expect(line).toContainText(`${(frozen?.overageQuantity ?? 0).toLocaleString('en-US')} calls`);
+  await expect(line).toContainText(amount);
+
+  // The closed period on the usage dashboard says where its overage went.
+  await page.goto(`/usage?period=${frozen?.billingPeriod ?? ''}`);
+  await expect(card(page, 'api_calls').getByTestId('usage-level')).toContainText('Closed');
+  await expect(card(page, 'api_calls').getByTestId('overage')).toContainText(amount);
+  await expect(card(page, 'api_calls').getByTestId('overage-billing')).toHaveText('Added to the next invoice');
+  expect(await seriousA11yViolations(page)).toEqual([]);
 });

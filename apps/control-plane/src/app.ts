@@ -27,6 +27,7 @@ import { paymentMethodRoutes } from './modules/payment-methods/payment-methods.r
 import { planRoutes } from './modules/plans/plans.routes.js';
 import { sessionRoutes } from './modules/session/session.routes.js';
 import { teamRoutes } from './modules/team/team.routes.js';
+import { closeUsagePeriods } from './modules/usage/usage-billing.js';
 import { usageRoutes } from './modules/usage/usage.routes.js';
 import { createAuthenticator } from './platform/auth.js';
 import type { AppDb } from './platform/db.js';
@@ -138,7 +139,6 @@ export async function buildApp({
   await app.register(sessionRoutes, { db });
   await app.register(planRoutes, { db });
   await app.register(auditLogRoutes, { db });
-  await app.register(usageRoutes, { db });
   await app.register(apiKeyRoutes, { db });
   const mailer = createMailer(config.SMTP_URL ? 'smtp' : 'outbox');
   const portalUrl = config.portalOrigins[0] ?? config.PUBLIC_URL;
@@ -156,8 +156,15 @@ export async function buildApp({
     app.addHook('onClose', async () => smtp.close());
   }
 
-  const payments = createPaymentGateway(config, db, (event) => applyGatewayEvent(db, payments.gateway, event, 'local'));
+  const payments = createPaymentGateway(
+    config,
+    db,
+    (event) => applyGatewayEvent(db, payments.gateway, event, 'local'),
+    // Like Stripe's invoice.created draft window: the ended period's overage joins the renewal invoice.
+    (subscription) => closeUsagePeriods(db, payments.gateway, { customerId: subscription.customerId, now: subscription.currentPeriodEnd }),
+  );
   app.decorate('payments', payments);
+  await app.register(usageRoutes, { db, gateway: payments.gateway });
   await app.register(billingRoutes, { db, gateway: payments.gateway });
   await app.register(webhookRoutes, { db, gateway: payments.gateway, stripe: payments.stripe, secret: config.STRIPE_WEBHOOK_SECRET });
   await app.register(paymentMethodRoutes, {
@@ -174,6 +181,10 @@ export async function buildApp({
       await local.deliverEvents();
     });
   }
+  // Usage periods that have ended: summaries frozen, overage onto the next invoice, old idempotency keys dropped.
+  scheduleJob(app, 'usage-period-close', config.USAGE_PERIOD_CLOSE_INTERVAL_MS, () => closeUsagePeriods(db, payments.gateway), {
+    firstRunMs: Math.min(30_000, config.USAGE_PERIOD_CLOSE_INTERVAL_MS),
+  });
   // Audit entries older than the tenant's plan keeps (first run a minute after start).
   scheduleJob(app, 'audit-retention', config.AUDIT_RETENTION_INTERVAL_MS, () => applyAuditRetention(db), {
     firstRunMs: Math.min(60_000, config.AUDIT_RETENTION_INTERVAL_MS),

@@ -27,6 +27,8 @@ const ConfigSchema = z.object({
   DATABASE_MIGRATION_URL: z.string().optional(),
   /** How often the audit retention job runs (ms); 0 turns it off. */
   AUDIT_RETENTION_INTERVAL_MS: z.coerce.number().int().min(0).default(3_600_000),
+  /** How often ended usage periods are closed and their overage put on the invoice (ms); 0 turns it off. */
+  USAGE_PERIOD_CLOSE_INTERVAL_MS: z.coerce.number().int().min(0).default(300_000),
   CBP_DATA_DIR: z.string().default(path.join(repoRoot, '.data')),
   /** Seed the demo tenants and users into an empty database (default: on for the embedded database only). */
   CBP_DEMO: flag.optional(),

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { customerJson, lineJson, listJson, priceJson, subscriptionJson } from './fake-stripe-json.js';
+import { invoiceItemLineJson, invoiceItemsOf } from './fake-stripe-invoice-items.js';
 import type { FakePaymentMethod, FakeSetupIntent } from './fake-stripe-payment-methods.js';
 
 /**
@@ -318,7 +319,8 @@ export class FakeStripeState {
         });
       }
     }
-    const total = lines.reduce((sum, line) => sum + line.amount, 0);
+    const items = invoiceItemsOf(this).filter((i) => i.subscription === sub.id);
+    const total = lines.reduce((sum, line) => sum + line.amount, 0) + items.reduce((sum, i) => sum + i.amount, 0);
     const first = sub.items[0] as FakeItem;
     const due = Math.max(0, total);
     return {
@@ -333,7 +335,10 @@ export class FakeStripeState {
       currency: 'usd',
       customer: sub.customer,
       due_date: null,
-      lines: listJson(lines.map((line) => lineJson(sub, line, this.priceOf(line.priceId))), '/v1/invoices/upcoming/lines'),
+      lines: listJson(
+        [...lines.map((line) => lineJson(sub, line, this.priceOf(line.priceId))), ...items.map(invoiceItemLineJson)],
+        '/v1/invoices/upcoming/lines',
+      ),
       livemode: false,
       next_payment_attempt: due > 0 ? first.periodEnd + 3600 : null,
       number: null,

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { customerJson } from './fake-stripe-json.js';
+import { createInvoiceItem, listInvoiceItems } from './fake-stripe-invoice-items.js';
 import {
   confirmSetupIntent,
   createSetupIntent,
@@ -88,6 +89,8 @@ const routes: Route[] = [
   { method: 'POST', pattern: /^\/v1\/subscriptions\/([^/]+)$/, handle: (s, p, id) => s.updateSubscription(id, p) },
   { method: 'DELETE', pattern: /^\/v1\/subscriptions\/([^/]+)$/, handle: (s, _p, id) => s.cancelSubscription(id) },
   { method: 'POST', pattern: /^\/v1\/invoices\/create_preview$/, handle: (s, p) => s.createPreview(p) },
+  { method: 'POST', pattern: /^\/v1\/invoiceitems$/, handle: (s, p) => createInvoiceItem(s, p) },
+  { method: 'GET', pattern: /^\/v1\/invoiceitems$/, handle: (s, p) => listInvoiceItems(s, p) },
   { method: 'POST', pattern: /^\/v1\/billing_portal\/sessions$/, handle: (s, p) => s.createPortalSession(p) },
   { method: 'POST', pattern: /^\/v1\/setup_intents$/, handle: (s, p) => createSetupIntent(s, p) },
   { method: 'POST', pattern: /^\/v1\/setup_intents\/([^/]+)\/confirm$/, handle: (s, p, id) => confirmSetupIntent(s, p, id) },

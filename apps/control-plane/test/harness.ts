@@ -65,7 +65,7 @@ async function freshDatabase(): Promise<{ database: Database; ownerScript: (scri
 
 export async function createTestContext(env: Record<string, string> = {}): Promise<TestContext> {
   const { database, ownerScript, drop } = await freshDatabase();
-  const config = loadConfig({ NODE_ENV: 'test', CBP_DATA_DIR: '/nonexistent', AUDIT_RETENTION_INTERVAL_MS: '0', ...env });
+  const config = loadConfig({ NODE_ENV: 'test', CBP_DATA_DIR: '/nonexistent', AUDIT_RETENTION_INTERVAL_MS: '0', USAGE_PERIOD_CLOSE_INTERVAL_MS: '0', ...env });
   const keys = await generateSigningKeys();
   const app = await buildApp({
     config,

@@ -135,6 +135,9 @@ export const UsageAnalytics = z.object({
 });
 export type UsageAnalytics = z.infer<typeof UsageAnalytics>;
 
+export const OverageBilling = z.enum(['none', 'accruing', 'pending', 'invoiced']);
+export type OverageBilling = z.infer<typeof OverageBilling>;
+
 export const UsageSummary = z.object({
   id: z.string().describe('`<billingPeriod>:<metricType>` while open; the frozen summary id once closed'),
   metricType: MetricType,
@@ -147,8 +150,15 @@ export const UsageSummary = z.object({
   overageAmount: z.number().int().nonnegative(),
   unit: z.string(),
   eventCount: z.number().int().nonnegative(),
-  /** True once the period was closed (billed): it never changes again. */
+  /** True once the period was closed: its figures never change again. */
   frozen: z.boolean(),
+  /**
+   * Where the overage is on its way to the invoice: `none` (no overage), `accruing` (period
+   * still open), `pending` (closed, not yet on the invoice: retried by the period-close job),
+   * `invoiced` (a line on the subscription's next invoice).
+   */
+  overageBilling: OverageBilling,
+  invoicedAt: z.iso.datetime().nullable(),
 });
 export type UsageSummary = z.infer<typeof UsageSummary>;
 
@@ -166,6 +176,10 @@ export const ResetQuotasResult = z.object({
   reset: z.array(MetricType),
   skipped: z.array(MetricType),
   periodStart: z.iso.datetime().nullable(),
+  /** Metrics whose closed-period overage is now a line on the next invoice. */
+  invoiced: z.array(MetricType),
+  /** Closed with overage but not yet on the invoice (gateway unreachable, no subscription): retried by the period-close job. */
+  invoicePending: z.array(MetricType),
 });
 export type ResetQuotasResult = z.infer<typeof ResetQuotasResult>;
 

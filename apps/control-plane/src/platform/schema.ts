@@ -240,6 +240,7 @@ export const usageQuotas = pgTable('usage_quotas', {
   periodStart: timestamp('period_start', { withTimezone: true, mode: 'date' }).notNull(),
   periodEnd: timestamp('period_end', { withTimezone: true, mode: 'date' }).notNull(),
   currentUsage: bigint('current_usage', { mode: 'number' }).notNull(),
+  currentEvents: bigint('current_events', { mode: 'number' }).notNull().default(0),
   updatedAt: timestamp('updated_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
 });
 
@@ -256,6 +257,8 @@ export const usageSummaries = pgTable('usage_summaries', {
   currency: text('currency').notNull(),
   eventCount: bigint('event_count', { mode: 'number' }).notNull(),
   closedAt: timestamp('closed_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
+  invoiceItemId: text('invoice_item_id'),
+  invoicedAt: timestamp('invoiced_at', { withTimezone: true, mode: 'date' }),
 });
 
 export const usageAlerts = pgTable('usage_alerts', {

@@ -95,8 +95,8 @@ describe('usage.service', () => {
     expect(last()?.url).toBe('/usage/quotas/initialize');
     expect(body()).toEqual({});
 
-    answer({ reset: ['api_calls'], skipped: ['users'], periodStart: '2026-07-01T00:00:00.000Z' });
-    await expect(resetQuotas()).resolves.toMatchObject({ reset: ['api_calls'], skipped: ['users'] });
+    answer({ reset: ['api_calls'], skipped: ['users'], periodStart: '2026-07-01T00:00:00.000Z', invoiced: ['api_calls'], invoicePending: [] });
+    await expect(resetQuotas()).resolves.toMatchObject({ reset: ['api_calls'], skipped: ['users'], invoiced: ['api_calls'] });
     expect(last()?.url).toBe('/usage/quotas/reset');
     expect(body()).toEqual({});
     await resetQuotas('users');

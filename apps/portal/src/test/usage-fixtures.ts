@@ -124,13 +124,15 @@ export function summary(metricType: MetricType, billingPeriod: string, fields: P
     unit: metricNames[metricType].unit,
     eventCount: 0,
     frozen: true,
+    overageBilling: 'none',
+    invoicedAt: null,
     ...fields,
   };
 }
 
 /** May 2026, closed: API calls went 20,000 over (\$4.00). */
 export const maySummaries = [
-  summary('api_calls', '2026-05', { totalQuantity: 120_000, includedQuantity: 100_000, overageQuantity: 20_000, overageAmount: 400, eventCount: 3_120 }),
+  summary('api_calls', '2026-05', { totalQuantity: 120_000, includedQuantity: 100_000, overageQuantity: 20_000, overageAmount: 400, eventCount: 3_120, overageBilling: 'invoiced', invoicedAt: '2026-06-01T00:05:00.000Z' }),
   summary('storage_gb', '2026-05', { totalQuantity: 9, includedQuantity: 9, eventCount: 31 }),
 ];
 export const aprilSummaries = [summary('api_calls', '2026-04', { totalQuantity: 64_000, includedQuantity: 64_000, eventCount: 1_877 })];

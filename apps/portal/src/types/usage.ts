@@ -5,6 +5,7 @@ export type {
   InitializeQuotasResult,
   MetricAnalytics,
   MetricType,
+  OverageBilling,
   Quota,
   QuotaCheck,
   ResetQuotasResult,

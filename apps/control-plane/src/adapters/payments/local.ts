@@ -7,11 +7,13 @@ import {
   GatewayError,
   type GatewayCustomer,
   type GatewayEvent,
+  type GatewayInvoiceLine,
   type GatewayPaymentMethod,
   type GatewaySubscription,
   type PaymentGateway,
   type PlanChangeQuote,
   type QuoteLine,
+  type UsageInvoiceItem,
 } from './port.js';
 import { addMonth, prorationLines } from './proration.js';
 import { cardOf, declineMessages, testCardByNumber, testCardByPaymentMethodId, type CardBehaviour } from './test-cards.js';
@@ -48,6 +50,12 @@ interface StoredInvoiceItem {
   subscriptionId: string;
   description: string;
   amount: number;
+  /** Usage overage lines carry their metric and period; prorations have neither. */
+  kind?: 'usage';
+  metricType?: string;
+  quantity?: number;
+  periodStart?: string;
+  periodEnd?: string;
 }
 
 export interface LocalGatewayOptions {
@@ -56,6 +64,11 @@ export interface LocalGatewayOptions {
   now?: () => Date;
   /** Receives the events Stripe would send as webhooks (see `deliverEvents`). */
   onEvent?: (event: GatewayEvent) => Promise<unknown>;
+  /**
+   * Called when a subscription's period ends, before its invoice is drawn up (Stripe's
+   * `invoice.created` draft window): usage of the ended period is added here as invoice items.
+   */
+  beforeRenewal?: (subscription: GatewaySubscription) => Promise<unknown>;
 }
 
 /**
@@ -280,16 +293,22 @@ export class LocalGateway implements PaymentGateway {
     return this.load<StoredPaymentMethod>(paymentMethodId, 'payment_method');
   }
 
-  async attachPaymentMethod({ customerId, paymentMethodId, idempotencyKey }: { customerId: string; paymentMethodId: string; idempotencyKey: string }) {
-    await this.load(customerId, 'customer');
-    const idemId = `idem_${createHash('sha256').update(`${customerId}:${idempotencyKey}`).digest('hex').slice(0, 32)}`;
+  /** Stripe's idempotency: the first result of a key, replayed for every retry with that key. */
+  private async idempotent<T extends object>(customerId: string, key: string): Promise<{ id: string; earlier: T | null }> {
+    const id = `idem_${createHash('sha256').update(`${customerId}:${key}`).digest('hex').slice(0, 32)}`;
     const [earlier] = await this.db
       .select({ data: localGatewayObjects.data })
       .from(localGatewayObjects)
-      .where(and(eq(localGatewayObjects.id, idemId), eq(localGatewayObjects.object, 'idempotency')))
+      .where(and(eq(localGatewayObjects.id, id), eq(localGatewayObjects.object, 'idempotency')))
       .limit(1);
+    return { id, earlier: earlier ? (earlier.data as T) : null };
+  }
+
+  async attachPaymentMethod({ customerId, paymentMethodId, idempotencyKey }: { customerId: string; paymentMethodId: string; idempotencyKey: string }) {
+    await this.load(customerId, 'customer');
+    const { id: idemId, earlier } = await this.idempotent<{ paymentMethodId?: string; error?: { code: string; message: string } }>(customerId, idempotencyKey);
     if (earlier) {
-      const replay = earlier.data as { paymentMethodId?: string; error?: { code: string; message: string } };
+      const replay = earlier;
       if (replay.error) throw new GatewayError(replay.error.code, replay.error.message, 402);
       return toPaymentMethod(await this.load<StoredPaymentMethod>(replay.paymentMethodId ?? '', 'payment_method'));
     }
@@ -366,14 +385,28 @@ export class LocalGateway implements PaymentGateway {
       await this.emit({ type: 'subscription.deleted', stripeType: 'customer.subscription.deleted', subscription: toSubscription(ended) }, stored.customerId);
       return ended;
     }
+    await this.options.beforeRenewal?.(toSubscription(stored));
     const plan = await this.plan(stored.planKey);
     const previousStart = new Date(stored.currentPeriodStart);
     const start = new Date(stored.currentPeriodEnd);
     const end = addMonth(start);
     const items = await this.pendingItems(stored.id);
-    const lines = [
-      { kind: 'subscription' as const, description: `${plan.name} plan (${shortDate(start)} – ${shortDate(end)})`, metricType: null, quantity: 1, unitAmount: plan.priceMonthly, amount: plan.priceMonthly, periodStart: start, periodEnd: end },
-      ...items.map((item) => ({ kind: 'proration' as const, description: item.description, metricType: null, quantity: 1, unitAmount: null, amount: item.amount, periodStart: previousStart, periodEnd: start })),
+    const lines: GatewayInvoiceLine[] = [
+      { kind: 'subscription', description: `${plan.name} plan (${shortDate(start)} – ${shortDate(end)})`, metricType: null, quantity: 1, unitAmount: plan.priceMonthly, amount: plan.priceMonthly, periodStart: start, periodEnd: end },
+      ...items.map((item): GatewayInvoiceLine =>
+        item.kind === 'usage'
+          ? {
+              kind: 'usage',
+              description: item.description,
+              metricType: item.metricType ?? null,
+              quantity: item.quantity ?? 1,
+              unitAmount: null,
+              amount: item.amount,
+              periodStart: new Date(item.periodStart ?? previousStart),
+              periodEnd: new Date(item.periodEnd ?? start),
+            }
+          : { kind: 'proration', description: item.description, metricType: null, quantity: 1, unitAmount: null, amount: item.amount, periodStart: previousStart, periodEnd: start },
+      ),
     ];
     const subtotal = lines.reduce((sum, l) => sum + l.amount, 0);
     const amountDue = Math.max(0, subtotal);
@@ -412,6 +445,28 @@ export class LocalGateway implements PaymentGateway {
     await this.save(stored.id, 'subscription', stored.customerId, renewed);
     await this.emit({ type: 'subscription.updated', stripeType: 'customer.subscription.updated', subscription: toSubscription(renewed) }, stored.customerId);
     return renewed;
+  }
+
+  async addInvoiceItem(input: UsageInvoiceItem): Promise<{ id: string }> {
+    const stored = await this.load<StoredSubscription>(input.subscriptionId, 'subscription');
+    if (stored.customerId !== input.customerId) throw new GatewayError('resource_missing', `No such subscription: '${input.subscriptionId}'`, 404);
+    const { id: idemId, earlier } = await this.idempotent<{ invoiceItemId: string }>(input.customerId, input.idempotencyKey);
+    if (earlier) return { id: earlier.invoiceItemId };
+    if (stored.status === 'canceled') throw new GatewayError('subscription_canceled', 'A canceled subscription has no next invoice.', 422);
+    const item: StoredInvoiceItem = {
+      id: newId('ii'),
+      subscriptionId: stored.id,
+      description: input.description,
+      amount: input.amount,
+      kind: 'usage',
+      metricType: input.metricType,
+      quantity: input.quantity,
+      periodStart: input.periodStart.toISOString(),
+      periodEnd: input.periodEnd.toISOString(),
+    };
+    await this.save(item.id, 'invoiceitem', stored.customerId, item);
+    await this.save(idemId, 'idempotency', stored.customerId, { invoiceItemId: item.id });
+    return { id: item.id };
   }
 
   async retrievePaymentMethod(paymentMethodId: string): Promise<GatewayPaymentMethod | null> {

@@ -36,6 +36,27 @@ export interface PaymentGateway {
   /** Current state, for events: a webhook says something changed, the gateway says what is true now. */
   retrievePaymentMethod(paymentMethodId: string): Promise<GatewayPaymentMethod | null>;
   defaultPaymentMethodOf(customerId: string): Promise<string | null>;
+  /**
+   * A one-off line for the subscription's next invoice (Stripe: an invoice item with
+   * `subscription`), used for usage overage at period close. `idempotencyKey` makes a retried
+   * call add the line once.
+   */
+  addInvoiceItem(input: UsageInvoiceItem): Promise<{ id: string }>;
+}
+
+export interface UsageInvoiceItem {
+  customerId: string;
+  subscriptionId: string;
+  description: string;
+  /** Minor units. */
+  amount: number;
+  currency: string;
+  metricType: string;
+  /** Units over the included quantity. */
+  quantity: number;
+  periodStart: Date;
+  periodEnd: Date;
+  idempotencyKey: string;
 }
 
 export interface GatewayPaymentMethod {

@@ -114,7 +114,7 @@ function expandedPrice(line: Stripe.InvoiceLineItem): Stripe.Price | null {
  */
 function lineKind(line: Stripe.InvoiceLineItem, price: Stripe.Price | null): InvoiceLineKind {
   if (isProrationLine(line)) return 'proration';
-  if (isMetered(price)) return 'usage';
+  if (isMetered(price) || line.metadata?.cbp_kind === 'usage') return 'usage';
   if (line.parent?.subscription_item_details) return 'subscription';
   return 'adjustment';
 }
@@ -125,8 +125,9 @@ export function invoiceLineFromStripe(line: Stripe.InvoiceLineItem): GatewayInvo
   return {
     kind,
     description: line.description ?? price?.nickname ?? '',
-    metricType: kind === 'usage' ? (price?.metadata?.metric_type ?? null) : null,
-    quantity: line.quantity ?? decimalToNumber(line.quantity_decimal) ?? 1,
+    metricType: kind === 'usage' ? (price?.metadata?.metric_type ?? line.metadata?.metric_type ?? null) : null,
+    // CBP's overage items are one amount; their metadata says how many units it is for.
+    quantity: (line.metadata?.cbp_kind === 'usage' ? decimalToNumber(line.metadata.quantity) : null) ?? line.quantity ?? decimalToNumber(line.quantity_decimal) ?? 1,
     unitAmount: decimalToNumber(line.pricing?.unit_amount_decimal) ?? price?.unit_amount ?? null,
     amount: line.amount,
     periodStart: fromUnix(line.period.start),

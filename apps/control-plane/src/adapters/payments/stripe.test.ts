@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeStripe, type FakeStripe } from '../../../test/fake-stripe.js';
 import { GatewayError, type GatewaySubscription } from './port.js';
 import { createStripeClient, gatewayErrorFromStripe, StripeGateway } from './stripe.js';
-import { parseStripeWebhook, subscriptionFromStripe, WebhookSignatureError } from './stripe-mapping.js';
+import { invoiceLineFromStripe, parseStripeWebhook, subscriptionFromStripe, WebhookSignatureError } from './stripe-mapping.js';
 
 const KEY = 'sk_test_cbpFakeStripeKey0123456789';
 const WEBHOOK_SECRET = 'whsec_cbp_test_secret';
@@ -154,6 +154,42 @@ describe('StripeGateway against a Stripe-compatible server', () => {
     expect(upcoming.prorationLines).toEqual([]);
     expect(upcoming.nextInvoiceLines).toEqual([{ description: '1 × Enterprise (at $999.00 / month)', amount: 99900 }]);
     expect(upcoming.nextInvoiceAmount).toBe(99900);
+  });
+
+  it('adds usage overage as a pending invoice item of the subscription, once per key', async () => {
+    const sub = await subscribe('pro');
+    const input = {
+      customerId: sub.customerId,
+      subscriptionId: sub.id,
+      description: 'Storage over the included 100: 150 GB (Oct 1 – Nov 1, 2026)',
+      amount: 4_500,
+      currency: 'USD',
+      metricType: 'storage_gb',
+      quantity: 150,
+      periodStart: new Date('2026-10-01T00:00:00Z'),
+      periodEnd: new Date('2026-11-01T00:00:00Z'),
+      idempotencyKey: `cbp-usage-overage-${randomUUID()}`,
+    };
+    const { id } = await gateway.addInvoiceItem(input);
+    expect(id).toMatch(/^ii_/);
+    const created = lastSent('POST', '/v1/invoiceitems');
+    expect(created?.headers['idempotency-key']).toBe(input.idempotencyKey);
+    expect(created?.body).toMatchObject({
+      customer: sub.customerId,
+      subscription: sub.id,
+      amount: '4500',
+      currency: 'usd',
+      period: { start: String(unix(input.periodStart)), end: String(unix(input.periodEnd)) },
+      metadata: { cbp_kind: 'usage', metric_type: 'storage_gb', quantity: '150', cbp_idempotency_key: input.idempotencyKey },
+    });
+    const upcoming = await gateway.upcomingInvoice({ subscriptionId: sub.id });
+    expect(upcoming.nextInvoiceLines).toContainEqual({ description: input.description, amount: 4_500 });
+    expect(upcoming.nextInvoiceAmount).toBe(19_900 + 4_500);
+
+    // A retry days later (Stripe forgets idempotency keys after 24 hours) finds the pending item.
+    const posts = sent('POST', '/v1/invoiceitems').length;
+    expect(await gateway.addInvoiceItem(input)).toEqual({ id });
+    expect(sent('POST', '/v1/invoiceitems')).toHaveLength(posts);
   });
 
   it('cancels at period end and resumes', async () => {
@@ -350,6 +386,20 @@ describe('Stripe mapping and webhooks', () => {
       ['usage', 4075, 'api_calls', 163_000, 0.025],
       ['adjustment', 500, null, 1, 19900],
     ]);
+  });
+
+  it("maps CBP's overage invoice item as a usage line of its metric and quantity", () => {
+    const overage = {
+      id: 'il_ovg', object: 'line_item', amount: 4500, currency: 'usd', description: 'Storage over the included 100: 150 GB', discount_amounts: [],
+      discountable: true, discounts: [], invoice: 'in_2', livemode: false, metadata: { cbp_kind: 'usage', metric_type: 'storage_gb', quantity: '150' },
+      parent: { type: 'invoice_item_details', subscription_item_details: null, invoice_item_details: { invoice_item: 'ii_2', proration: false, proration_details: null, subscription: 'sub_1' } },
+      period: { start: 1_767_225_600, end: 1_769_904_000 }, pretax_credit_amounts: [], pricing: null, quantity: 1, quantity_decimal: '1', subtotal: 4500, taxes: [],
+    };
+    const other = { ...overage, id: 'il_fee', metadata: { quantity: '7' } };
+    const [usage, fee] = [overage, other].map((l) => invoiceLineFromStripe(l as unknown as Stripe.InvoiceLineItem));
+    expect(usage).toMatchObject({ kind: 'usage', metricType: 'storage_gb', quantity: 150, amount: 4500 });
+    // Someone else's metadata named "quantity" is not read as CBP's.
+    expect(fee).toMatchObject({ kind: 'adjustment', metricType: null, quantity: 1 });
   });
 
   it('rejects a tampered payload, a wrong secret and a missing signature', async () => {

@@ -7,6 +7,7 @@ import {
   type GatewaySubscription,
   type PaymentGateway,
   type PlanChangeQuote,
+  type UsageInvoiceItem,
 } from './port.js';
 import { isProrationLine, paymentMethodFromStripe, planItemOf, quoteLineFromStripe, subscriptionFromStripe } from './stripe-mapping.js';
 
@@ -294,6 +295,39 @@ export class StripeGateway implements PaymentGateway {
     if (customer.deleted) return null;
     const current = customer.invoice_settings?.default_payment_method;
     return (typeof current === 'string' ? current : current?.id) ?? null;
+  }
+
+  /**
+   * A pending invoice item on the subscription: Stripe puts it on the subscription's next
+   * invoice. Stripe keeps idempotency keys for 24 hours only, so the key is also stored in the
+   * item's metadata and a pending item with it is returned instead of adding a second one.
+   */
+  async addInvoiceItem(input: UsageInvoiceItem): Promise<{ id: string }> {
+    const pending = await this.call('list pending invoice items', () =>
+      this.stripe.invoiceItems.list({ customer: input.customerId, pending: true, limit: 100 }),
+    );
+    const earlier = pending.data.find((item) => item.metadata?.cbp_idempotency_key === input.idempotencyKey);
+    if (earlier) return { id: earlier.id };
+    const item = await this.call('add the usage to the invoice', () =>
+      this.stripe.invoiceItems.create(
+        {
+          customer: input.customerId,
+          subscription: input.subscriptionId,
+          amount: input.amount,
+          currency: input.currency.toLowerCase(),
+          description: input.description,
+          period: { start: Math.floor(input.periodStart.getTime() / 1000), end: Math.floor(input.periodEnd.getTime() / 1000) },
+          metadata: {
+            cbp_kind: 'usage',
+            metric_type: input.metricType,
+            quantity: String(input.quantity),
+            cbp_idempotency_key: input.idempotencyKey,
+          },
+        },
+        { idempotencyKey: input.idempotencyKey },
+      ),
+    );
+    return { id: item.id };
   }
 
   private fetchPaymentMethod(id: string) {

@@ -2,7 +2,7 @@ import { eq, sql } from 'drizzle-orm';
 import { hasRoleAtLeast, type InitializeQuotasResult, type MetricType, type Quota, type ResetQuotasResult } from '@cbp/contracts';
 import { recordAuditEntry } from '../../platform/audit.js';
 import type { TenantContext as TenantCtx } from '../../platform/context.js';
-import { queryRows, withTenant, type AppDb, type Tx } from '../../platform/db.js';
+import { withTenant, type AppDb, type Tx } from '../../platform/db.js';
 import { AppError, notFound } from '../../platform/errors.js';
 import { plans, tenants, usageQuotas, usageSummaries } from '../../platform/schema.js';
 import { eventsBetween, quotasOf, type QuotaRow } from './usage.repo.js';
@@ -58,12 +58,6 @@ export async function initializeQuotas(db: AppDb, ctx: TenantCtx, planId: string
 
 async function closeAndReset(tx: Tx, ctx: TenantCtx, q: QuotaRow, now: Date) {
   const overage = overageOf(q, q.currentUsage);
-  const [events] = await queryRows<{ n: string | number | null }>(
-    tx,
-    sql`SELECT sum(event_count) AS n FROM usage_daily WHERE tenant_id = ${ctx.tenantId} AND metric_type = ${q.metricType}
-        AND day >= (${q.periodStart.toISOString()}::timestamptz AT TIME ZONE 'UTC')::date
-        AND day < (${q.periodEnd.toISOString()}::timestamptz AT TIME ZONE 'UTC')::date`,
-  );
   await tx
     .insert(usageSummaries)
     .values({
@@ -76,7 +70,7 @@ async function closeAndReset(tx: Tx, ctx: TenantCtx, q: QuotaRow, now: Date) {
       overageQuantity: overage.quantity,
       overageAmount: overage.amount,
       currency: q.currency,
-      eventCount: Number(events?.n ?? 0),
+      eventCount: q.currentEvents,
     })
     .onConflictDoNothing();
   // The next period follows the closed one (several months at once after a long pause).
@@ -84,7 +78,10 @@ async function closeAndReset(tx: Tx, ctx: TenantCtx, q: QuotaRow, now: Date) {
   while (shiftMonths(start, 1) <= now) start = shiftMonths(start, 1);
   const end = shiftMonths(start, 1);
   const [used] = (await eventsBetween(tx, ctx.tenantId, start, end)).filter((r) => r.metric_type === q.metricType);
-  await tx.update(usageQuotas).set({ periodStart: start, periodEnd: end, currentUsage: Number(used?.quantity ?? 0), updatedAt: now }).where(eq(usageQuotas.id, q.id));
+  await tx
+    .update(usageQuotas)
+    .set({ periodStart: start, periodEnd: end, currentUsage: Number(used?.quantity ?? 0), currentEvents: Number(used?.events ?? 0), updatedAt: now })
+    .where(eq(usageQuotas.id, q.id));
   await recordAuditEntry(tx, ctx, {
     action: 'quota.reset',
     targetType: 'quota',
@@ -102,7 +99,12 @@ async function closeAndReset(tx: Tx, ctx: TenantCtx, q: QuotaRow, now: Date) {
  * the next period) and skips the others: a tenant can never zero its own unbilled usage.
  * `force` (platform staff only) closes a period early.
  */
-export async function resetQuotas(db: AppDb, ctx: TenantCtx, input: { metricType?: MetricType; force?: boolean }, now = new Date()): Promise<ResetQuotasResult> {
+export async function resetQuotas(
+  db: AppDb,
+  ctx: TenantCtx,
+  input: { metricType?: MetricType; force?: boolean },
+  now = new Date(),
+): Promise<Omit<ResetQuotasResult, 'invoiced' | 'invoicePending'>> {
   if (input.force && !hasRoleAtLeast(ctx.role, 'super_admin')) throw new AppError(403, 'FORBIDDEN', 'Only platform staff can close a period before it ends.');
   return withTenant(db, ctx.tenantId, async (tx) => {
     await tx.execute(sql`SELECT pg_advisory_xact_lock(hashtext(${`usage-period:${ctx.tenantId}`}))`);

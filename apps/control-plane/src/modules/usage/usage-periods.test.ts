@@ -2,6 +2,9 @@ import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { acme, createTestContext, globex, type TestContext } from '../../../test/harness.js';
 import { queryRows } from '../../platform/db.js';
+import type { LocalGateway } from '../../adapters/payments/local.js';
+import { GatewayError } from '../../adapters/payments/port.js';
+import { closeUsagePeriods, invoiceClosedOverage } from './usage-billing.js';
 import { overageOf, projectedUsage } from './usage-periods.js';
 
 let t: TestContext;
@@ -141,7 +144,100 @@ describe('quota management', () => {
     const summaries = (await call('analyst@acme.test', 'GET', '/usage/summaries')).json() as { metricType: string; frozen: boolean; totalQuantity: number; overageQuantity: number; overageAmount: number }[];
     expect(summaries.find((s) => s.frozen && s.metricType === 'storage_gb')).toMatchObject({ totalQuantity: 250, overageQuantity: 150, overageAmount: 4_500 });
     // Closing again changes nothing: the next period has not ended.
-    expect((await call('admin@acme.test', 'POST', '/usage/quotas/reset', { metricType: 'storage_gb' })).json()).toMatchObject({ reset: [], skipped: ['storage_gb'] });
+    expect((await call('admin@acme.test', 'POST', '/usage/quotas/reset', { metricType: 'storage_gb' })).json()).toMatchObject({ reset: [], skipped: ['storage_gb'], invoiced: [] });
+  });
+
+  it("puts a closed period's overage on the next invoice, once", async () => {
+    // The storage period closed by the previous test: $45.00 of overage, already on the invoice.
+    const summaries = (await call('analyst@acme.test', 'GET', '/usage/summaries')).json() as { metricType: string; frozen: boolean; overageBilling: string; invoicedAt: string | null }[];
+    expect(summaries.find((s) => s.frozen && s.metricType === 'storage_gb')).toMatchObject({ overageBilling: 'invoiced', invoicedAt: expect.any(String) });
+    expect(summaries.find((s) => !s.frozen && s.metricType === 'integrations')).toMatchObject({ overageBilling: 'none', invoicedAt: null });
+    const upcoming = (await call('analyst@acme.test', 'GET', '/invoices/upcoming')).json() as { amountDue: number; lines: { description: string; amount: number }[] };
+    const overageLines = upcoming.lines.filter((l) => l.description.startsWith('Storage over the included 100'));
+    expect(overageLines).toEqual([{ description: expect.stringContaining('150 GB'), amount: 4_500 }]);
+    const [audit] = await queryRows<{ actor_type: string; after: { amount: number } }>(t.database.db, sql`SELECT actor_type, after FROM audit_logs WHERE action = 'usage.overage_invoiced' AND tenant_id = ${acme.id}`);
+    expect(audit).toMatchObject({ actor_type: 'user', after: { amount: 4_500 } });
+
+    // Another API copy retrying the same summary (e.g. after a crash before the item id was stored) adds no second line.
+    await t.database.execScript(`UPDATE usage_summaries SET invoice_item_id = NULL, invoiced_at = NULL WHERE tenant_id = '${acme.id}'`);
+    const local = t.app.payments.local;
+    if (!local) throw new Error('the tests run on the local gateway');
+    expect((await call('admin@acme.test', 'POST', '/usage/quotas/reset', {})).json()).toMatchObject({ reset: [], invoiced: ['storage_gb'] });
+    const again = (await call('analyst@acme.test', 'GET', '/invoices/upcoming')).json() as { lines: { description: string }[] };
+    expect(again.lines.filter((l) => l.description.startsWith('Storage over the included 100'))).toHaveLength(1);
+
+    // The gateway down: the overage waits as pending and the period-close job brings it over later.
+    await t.database.execScript(`UPDATE usage_summaries SET invoice_item_id = NULL, invoiced_at = NULL WHERE tenant_id = '${acme.id}'`);
+    const down: LocalGateway = Object.create(local, { addInvoiceItem: { value: () => Promise.reject(new GatewayError('stripe_unavailable', 'Stripe is unreachable', 503)) } });
+    expect(await invoiceClosedOverage(t.database.db, down, acme.id)).toEqual({ invoiced: [], pending: ['storage_gb'] });
+    const waiting = (await call('analyst@acme.test', 'GET', '/usage/summaries')).json() as { metricType: string; frozen: boolean; overageBilling: string }[];
+    expect(waiting.find((s) => s.frozen && s.metricType === 'storage_gb')).toMatchObject({ overageBilling: 'pending' });
+    expect(await closeUsagePeriods(t.database.db, local)).toMatchObject({ invoiced: 1, pending: 0 });
+    const billed = (await call('analyst@acme.test', 'GET', '/invoices/upcoming')).json() as { lines: { description: string }[] };
+    expect(billed.lines.filter((l) => l.description.startsWith('Storage over the included 100'))).toHaveLength(1);
+  });
+
+  it("freezes the exact number of the period's events, whatever hour the period ends at", async () => {
+    const open = async () =>
+      ((await call('analyst@acme.test', 'GET', '/usage/summaries')).json() as { metricType: string; frozen: boolean; eventCount: number }[]).find(
+        (s) => !s.frozen && s.metricType === 'workflows',
+      )?.eventCount ?? -1;
+    const before = await open();
+    await report('engineer@acme.test', [
+      { metricType: 'workflows', quantity: 1, idempotencyKey: 'count-1' },
+      { metricType: 'workflows', quantity: 1, idempotencyKey: 'count-2' },
+      { metricType: 'workflows', quantity: 1, idempotencyKey: 'count-2' },
+    ]);
+    expect(await open()).toBe(before + 2);
+    // Platform staff close the period now, in the middle of a day.
+    expect((await call('staff@cbp.test', 'POST', '/usage/quotas/reset', { metricType: 'workflows', force: true })).json()).toMatchObject({ reset: ['workflows'] });
+    const summaries = (await call('analyst@acme.test', 'GET', '/usage/summaries')).json() as { metricType: string; frozen: boolean; eventCount: number; periodEnd: string }[];
+    const closed = summaries.filter((s) => s.frozen && s.metricType === 'workflows').sort((a, b) => b.periodEnd.localeCompare(a.periodEnd))[0];
+    expect(closed?.eventCount).toBe(before + 2);
+    expect(await open()).toBe(0);
+  });
+
+  it('closes ended periods by itself at renewal: the overage is a usage line of the renewal invoice', async () => {
+    const local = t.app.payments.local;
+    if (!local) throw new Error('the tests run on the local gateway');
+    // Globex (Starter) used 2,500 workflow runs this period; its subscription renews (the clock
+    // moves for every subscription due by then: Acme's too, so later tests run in Acme's next period).
+    const sub = (await call('owner@globex.test', 'GET', '/subscriptions/current', undefined, globex.id)).json() as { currentPeriodStart: string; currentPeriodEnd: string };
+    await call('owner@globex.test', 'GET', '/usage/quotas', undefined, globex.id);
+    await t.database.execScript(
+      `UPDATE usage_quotas SET period_start = '${sub.currentPeriodStart}', period_end = '${sub.currentPeriodEnd}', current_usage = 2500 WHERE tenant_id = '${globex.id}' AND metric_type = 'workflows'`,
+    );
+    const workflows = ((await call('owner@globex.test', 'GET', '/usage/quotas', undefined, globex.id)).json() as { metricType: string; includedQuantity: number; overagePrice: number; overageUnit: number }[]).find((q) => q.metricType === 'workflows');
+    if (!workflows) throw new Error('Globex has a workflows quota');
+    const expected = Math.ceil((2500 - workflows.includedQuantity) / workflows.overageUnit) * workflows.overagePrice;
+    expect(expected).toBeGreaterThan(0);
+
+    await local.advanceClock(new Date(new Date(sub.currentPeriodEnd).getTime() + 60_000));
+    await local.deliverEvents();
+    const { data } = (await call('owner@globex.test', 'GET', '/invoices', undefined, globex.id)).json() as { data: { lines: { kind: string; metricType: string | null; quantity: number; amount: number }[] }[] };
+    const usage = data[0]?.lines.filter((l) => l.kind === 'usage');
+    expect(usage).toEqual([expect.objectContaining({ metricType: 'workflows', quantity: 2500 - workflows.includedQuantity, amount: expected })]);
+    const summaries = (await call('owner@globex.test', 'GET', '/usage/summaries', undefined, globex.id)).json() as { metricType: string; frozen: boolean; overageBilling: string }[];
+    expect(summaries.find((s) => s.frozen && s.metricType === 'workflows')).toMatchObject({ overageBilling: 'invoiced' });
+    const [entry] = await queryRows<{ actor_type: string }>(t.database.db, sql`SELECT actor_type FROM audit_logs WHERE action = 'quota.reset' AND tenant_id = ${globex.id}`);
+    expect(entry).toEqual({ actor_type: 'system' });
+    // Acme's storage overage (closed earlier) went onto Acme's renewal invoice, not Globex's.
+    expect(JSON.stringify(data)).not.toContain('Storage over');
+    const acmeInvoices = (await call('analyst@acme.test', 'GET', '/invoices')).json() as { data: { lines: { kind: string; metricType: string | null; amount: number }[] }[] };
+    expect(acmeInvoices.data[0]?.lines.filter((l) => l.kind === 'usage')).toEqual(expect.arrayContaining([expect.objectContaining({ metricType: 'storage_gb', amount: 4_500 })]));
+  });
+
+  it('drops idempotency keys once no event they could protect would be accepted', async () => {
+    await report('engineer@acme.test', [{ metricType: 'api_calls', quantity: 1, idempotencyKey: 'old-key' }, { metricType: 'api_calls', quantity: 1, idempotencyKey: 'new-key' }]);
+    await t.database.execScript(`UPDATE usage_event_keys SET received_at = now() - interval '37 days' WHERE idempotency_key = 'old-key'`);
+    const local = t.app.payments.local;
+    if (!local) throw new Error('the tests run on the local gateway');
+    const run = await closeUsagePeriods(t.database.db, local);
+    expect(run.keysExpired).toBe(1);
+    const keys = await queryRows<{ idempotency_key: string }>(t.database.db, sql`SELECT idempotency_key FROM usage_event_keys WHERE idempotency_key IN ('old-key', 'new-key')`);
+    expect(keys.map((k) => k.idempotency_key)).toEqual(['new-key']);
+    // A key still kept keeps protecting.
+    expect((await report('engineer@acme.test', [{ metricType: 'api_calls', quantity: 1, idempotencyKey: 'new-key' }])).json()).toEqual({ accepted: 0, duplicates: 1 });
   });
 });
 

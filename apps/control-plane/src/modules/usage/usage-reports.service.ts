@@ -159,8 +159,6 @@ export async function listUsageSummaries(db: AppDb, tenantId: string, billingPer
   return withTenant(db, tenantId, async (tx) => {
     const quotas = await ensureQuotas(tx, tenantId);
     const frozen = await tx.select().from(usageSummaries).where(eq(usageSummaries.tenantId, tenantId)).orderBy(desc(usageSummaries.periodStart), asc(usageSummaries.metricType));
-    const first = quotas[0];
-    const openEvents = first ? await rollupBetween(tx, tenantId, first.periodStart, new Date(first.periodEnd.getTime() + 86_400_000)) : new Map();
     const open: UsageSummary[] = quotas.map((q) => {
       const overage = overageOf(q, q.currentUsage);
       const key = periodKey(q.periodStart);
@@ -175,8 +173,10 @@ export async function listUsageSummaries(db: AppDb, tenantId: string, billingPer
         overageQuantity: overage.quantity,
         overageAmount: overage.amount,
         unit: metricNames[q.metricType as MetricType].unit,
-        eventCount: openEvents.get(q.metricType)?.events ?? 0,
+        eventCount: q.currentEvents,
         frozen: false,
+        overageBilling: overage.amount > 0 ? 'accruing' : 'none',
+        invoicedAt: null,
       };
     });
     const closed: UsageSummary[] = frozen.map((f) => ({
@@ -192,6 +192,8 @@ export async function listUsageSummaries(db: AppDb, tenantId: string, billingPer
       unit: metricNames[f.metricType as MetricType].unit,
       eventCount: f.eventCount,
       frozen: true,
+      overageBilling: f.overageAmount === 0 ? 'none' : f.invoiceItemId ? 'invoiced' : 'pending',
+      invoicedAt: f.invoicedAt?.toISOString() ?? null,
     }));
     return [...open, ...closed].filter((s) => !billingPeriod || s.billingPeriod === billingPeriod);
   });

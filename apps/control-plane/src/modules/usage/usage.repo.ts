@@ -44,8 +44,8 @@ export async function insertEvents(tx: Tx, tenantId: string, source: { type: 'us
           RETURNING 1
         ), counted AS (
           -- only what falls inside each quota's current period counts against it
-          UPDATE usage_quotas q SET current_usage = q.current_usage + a.quantity, updated_at = now()
-          FROM (SELECT p.id, sum(ac.quantity) AS quantity FROM accepted ac
+          UPDATE usage_quotas q SET current_usage = q.current_usage + a.quantity, current_events = q.current_events + a.events, updated_at = now()
+          FROM (SELECT p.id, sum(ac.quantity) AS quantity, count(*) AS events FROM accepted ac
                 JOIN usage_quotas p ON p.tenant_id = ${tenantId}::uuid AND p.metric_type = ac.metric_type
                   AND ac.occurred_at >= p.period_start AND ac.occurred_at < p.period_end
                 GROUP BY p.id) a
@@ -81,9 +81,9 @@ export async function planAndPeriod(tx: Tx, tenantId: string) {
 
 /** Exact usage of the period so far, from the raw events (once, when quotas are created). */
 export async function eventsBetween(tx: Tx, tenantId: string, from: Date, to: Date) {
-  return queryRows<{ metric_type: string; quantity: string | number }>(
+  return queryRows<{ metric_type: string; quantity: string | number; events: string | number }>(
     tx,
-    sql`SELECT metric_type, sum(quantity) AS quantity FROM usage_events
+    sql`SELECT metric_type, sum(quantity) AS quantity, count(*) AS events FROM usage_events
         WHERE tenant_id = ${tenantId} AND occurred_at >= ${from.toISOString()}::timestamptz AND occurred_at < ${to.toISOString()}::timestamptz
         GROUP BY metric_type`,
   );

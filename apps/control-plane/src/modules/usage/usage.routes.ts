@@ -21,9 +21,11 @@ import {
   UsageSummaryQuery,
   UsageTrendQuery,
 } from '@cbp/contracts';
+import type { PaymentGateway } from '../../adapters/payments/port.js';
 import type { AppDb } from '../../platform/db.js';
 import { tenantContext, tenantOf } from '../../platform/guard.js';
 import { initializeQuotas, resetQuotas, updateSoftLimit } from './quotas.service.js';
+import { invoiceClosedOverage } from './usage-billing.js';
 import { checkQuota, listUsageAlerts, listUsageSummaries, usageAnalytics, usageTrend } from './usage-reports.service.js';
 import { ingestUsage, usageQuotas, usageStatus } from './usage.service.js';
 
@@ -32,7 +34,7 @@ const errors = { 400: Problem, 401: Problem, 403: Problem, 404: Problem, 422: Pr
 const MetricParams = z.object({ metricType: MetricType });
 const tags = ['usage'];
 
-export const usageRoutes: FastifyPluginAsyncZod<{ db: AppDb }> = async (app, { db }) => {
+export const usageRoutes: FastifyPluginAsyncZod<{ db: AppDb; gateway: PaymentGateway }> = async (app, { db, gateway }) => {
   app.post(
     '/usage/events',
     {
@@ -76,8 +78,22 @@ export const usageRoutes: FastifyPluginAsyncZod<{ db: AppDb }> = async (app, { d
 
   app.post(
     '/usage/quotas/reset',
-    { schema: { tags, summary: 'Close the periods that have ended (summary frozen, overage computed) and start the next (admin)', security, body: ResetQuotasInput, response: { 200: ResetQuotasResult, ...errors } } },
-    (request) => resetQuotas(db, tenantContext(request), request.body),
+    {
+      schema: {
+        tags,
+        summary: 'Close the periods that have ended (summary frozen, overage onto the next invoice) and start the next (admin)',
+        security,
+        body: ResetQuotasInput,
+        response: { 200: ResetQuotasResult, ...errors },
+      },
+    },
+    async (request) => {
+      const ctx = tenantContext(request);
+      const closed = await resetQuotas(db, ctx, request.body);
+      // Also retries overage of earlier closes that did not reach the invoice yet.
+      const billed = await invoiceClosedOverage(db, gateway, ctx.tenantId, ctx);
+      return { ...closed, invoiced: billed.invoiced, invoicePending: billed.pending };
+    },
   );
 
   app.get(

@@ -30,7 +30,7 @@ export async function ensureQuotas(tx: Tx, tenantId: string, override?: { limits
   const month = calendarMonth(new Date());
   const start = plan.periodStart ?? month.start;
   const end = plan.periodEnd ?? month.end;
-  const used = new Map((await eventsBetween(tx, tenantId, start, end)).map((r) => [r.metric_type, Number(r.quantity)]));
+  const used = new Map((await eventsBetween(tx, tenantId, start, end)).map((r) => [r.metric_type, r]));
   await insertQuotas(
     tx,
     Object.entries(plan.limits)
@@ -47,7 +47,8 @@ export async function ensureQuotas(tx: Tx, tenantId: string, override?: { limits
         resetPeriod: 'monthly' as const,
         periodStart: start,
         periodEnd: end,
-        currentUsage: used.get(metric) ?? 0,
+        currentUsage: Number(used.get(metric)?.quantity ?? 0),
+        currentEvents: Number(used.get(metric)?.events ?? 0),
       })),
   );
   return quotasOf(tx, tenantId);

@@ -32,6 +32,7 @@ export const knownActions: readonly KnownAction[] = [
   { code: 'quota.initialized', label: 'Quotas initialized', group: 'Usage' },
   { code: 'quota.soft_limit_changed', label: 'Soft limit changed', group: 'Usage' },
   { code: 'quota.reset', label: 'Usage period closed', group: 'Usage' },
+  { code: 'usage.overage_invoiced', label: 'Overage added to invoice', group: 'Usage' },
   { code: 'api_key.created', label: 'API key created', group: 'Usage' },
   { code: 'api_key.revoked', label: 'API key revoked', group: 'Usage' },
   { code: 'audit_log.purged', label: 'Old entries removed (retention)', group: 'Audit' },
@@ -46,6 +47,7 @@ export const knownTargetTypes: readonly { code: string; label: string }[] = [
   { code: 'user', label: 'Member' },
   { code: 'invitation', label: 'Invitation' },
   { code: 'quota', label: 'Quota' },
+  { code: 'usage_summary', label: 'Usage summary' },
   { code: 'api_key', label: 'API key' },
 ];
 

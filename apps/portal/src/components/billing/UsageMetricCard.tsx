@@ -6,6 +6,7 @@ import { Skeleton } from '@/components/ui/skeleton';
 import { StatusBadge, type StatusLook } from '@/components/ui/status-badge';
 import { cn } from '@/lib/cn';
 import { formatMoney } from '@/lib/money';
+import type { OverageBilling } from '@/types/usage';
 
 /** One metric of one period, as the card shows it: the open period's live numbers or a closed period's frozen summary. */
 export interface MetricUsage {
@@ -25,7 +26,16 @@ export interface MetricUsage {
   /** Units left before the hard limit (open period only; null without a hard limit). */
   remaining: number | null;
   eventCount: number | null;
+  /** A closed period's overage on its way to the invoice; null for the open period. */
+  billing: { status: OverageBilling; invoicedAt: string | null } | null;
 }
+
+const billingNotes: Record<OverageBilling, string | null> = {
+  none: null,
+  accruing: null,
+  pending: 'Waiting to be added to the invoice',
+  invoiced: 'Added to the next invoice',
+};
 
 const levelLooks: Record<UsageLevel, StatusLook> = {
   ok: { label: 'Within limits', variant: 'success', icon: CheckCircle2 },
@@ -144,6 +154,11 @@ function OverageFields({ usage, currency, closed, pending }: OverageProps) {
             {money(usage.overage.amount)}
             {usage.overage.quantity > 0 ? (
               <span className="block text-xs text-muted-foreground">{formatQuantity(usage.overage.quantity, usage.unit)} over</span>
+            ) : null}
+            {usage.billing && billingNotes[usage.billing.status] ? (
+              <span className="block text-xs text-muted-foreground" data-testid="overage-billing">
+                {billingNotes[usage.billing.status]}
+              </span>
             ) : null}
           </>
         ) : (

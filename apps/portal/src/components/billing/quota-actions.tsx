@@ -79,6 +79,17 @@ function ResetOutcome({ result }: { result: ResetQuotasResult }) {
           {result.skipped.length > 0 ? `${listNames(result.skipped.map(nameOf))}: still inside the current period.` : 'None.'}
         </p>
       </div>
+      {result.invoiced.length > 0 || result.invoicePending.length > 0 ? (
+        <div>
+          <p className="font-medium">Overage</p>
+          <p className="text-muted-foreground" data-testid="invoiced-metrics">
+            {result.invoiced.length > 0 ? `${listNames(result.invoiced.map(nameOf))}: added to the next invoice. ` : ''}
+            {result.invoicePending.length > 0
+              ? `${listNames(result.invoicePending.map(nameOf))}: not on the invoice yet; it is retried automatically.`
+              : ''}
+          </p>
+        </div>
+      ) : null}
     </div>
   );
 }
@@ -118,7 +129,7 @@ export function ResetQuotasButton({ refusal, refusalId, variant = 'outline' }: Q
           open={open}
           onOpenChange={close}
           title="Reset the quotas whose period has ended?"
-          description="Only quotas whose period is over are reset: their usage is closed (the summary is frozen and the overage billed) and a new period starts at zero. Quotas still inside their period are skipped, so unbilled usage is never erased."
+          description="Only quotas whose period is over are reset: their usage is closed (the summary is frozen and any overage added to the next invoice) and a new period starts at zero. Quotas still inside their period are skipped, so unbilled usage is never erased."
           confirmLabel="Reset ended periods"
           pendingLabel="Resetting…"
           keepLabel="Cancel"

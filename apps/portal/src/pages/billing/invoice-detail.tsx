@@ -117,7 +117,10 @@ function InvoiceView({ invoice }: { invoice: Invoice }) {
               ) : (
                 invoice.lines.map((line) => (
                   <tr key={line.id}>
-                    <td className={cell}>{line.description}</td>
+                    <td className={cell}>
+                      {line.description}
+                      {line.kind === 'usage' ? <span className="block text-xs text-muted-foreground">Usage over the plan</span> : null}
+                    </td>
                     <td className={cn(cell, 'whitespace-nowrap')}>{formatPeriod(line.periodStart, line.periodEnd)}</td>
                     <td className={cn(cell, 'text-right tabular-nums')}>{count.format(line.quantity)}</td>
                     <td className={cn(cell, 'text-right tabular-nums')}>

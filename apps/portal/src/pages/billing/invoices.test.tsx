@@ -186,6 +186,8 @@ describe('/billing/invoices/:id', () => {
     expect(lineRows[2]).toHaveTextContent('200,000');
     expect(lineRows[2]).toHaveTextContent('$1.50');
     expect(lineRows[2]).toHaveTextContent('$30.00');
+    expect(lineRows[2]).toHaveTextContent('Usage over the plan');
+    expect(lineRows[1]).not.toHaveTextContent('Usage over the plan');
     const totals = screen.getByTestId('invoice-totals');
     expect(within(totals).getByRole('rowheader', { name: 'Subtotal' }).nextElementSibling).toHaveTextContent('$229.00');
     expect(within(totals).getByRole('rowheader', { name: 'Total due' }).nextElementSibling).toHaveTextContent('$229.00');

@@ -165,8 +165,14 @@ describe('/usage/quotas', () => {
     }
   });
 
-  it('explains a reset before doing it, then shows which quotas were reset and which were skipped', async () => {
-    vi.mocked(resetQuotas).mockResolvedValue({ reset: ['api_calls'], skipped: ['storage_gb', 'users'], periodStart: '2026-07-01T00:00:00.000Z' });
+  it('explains a reset before doing it, then shows which quotas were reset, skipped and invoiced', async () => {
+    vi.mocked(resetQuotas).mockResolvedValue({
+      reset: ['api_calls'],
+      skipped: ['storage_gb', 'users'],
+      periodStart: '2026-07-01T00:00:00.000Z',
+      invoiced: ['api_calls'],
+      invoicePending: [],
+    });
     renderPortal('/usage/quotas');
     await userEvent.click(await screen.findByRole('button', { name: 'Reset ended periods' }));
     const confirm = await screen.findByRole('dialog', { name: 'Reset the quotas whose period has ended?' });
@@ -179,19 +185,22 @@ describe('/usage/quotas', () => {
     expect(resetQuotas).toHaveBeenCalledTimes(1);
     expect(within(done).getByTestId('reset-metrics')).toHaveTextContent('API calls: a new period started on July 1, 2026.');
     expect(within(done).getByTestId('skipped-metrics')).toHaveTextContent('Storage and Users: still inside the current period.');
+    expect(within(done).getByTestId('invoiced-metrics')).toHaveTextContent('API calls: added to the next invoice.');
 
     await userEvent.click(within(done).getByRole('button', { name: 'Done' }));
     await waitFor(() => expect(screen.queryByRole('dialog')).not.toBeInTheDocument());
   });
 
   it('says so when no quota had ended its period', async () => {
-    vi.mocked(resetQuotas).mockResolvedValue({ reset: [], skipped: ['api_calls', 'storage_gb', 'users'], periodStart: null });
+    vi.mocked(resetQuotas).mockResolvedValue({ reset: [], skipped: ['api_calls', 'storage_gb', 'users'], periodStart: null, invoiced: [], invoicePending: ['storage_gb'] });
     renderPortal('/usage/quotas');
     await userEvent.click(await screen.findByRole('button', { name: 'Reset ended periods' }));
     await userEvent.click(within(await screen.findByRole('dialog')).getByRole('button', { name: 'Reset ended periods' }));
     const done = await screen.findByRole('dialog', { name: 'Periods reset' });
     expect(within(done).getByTestId('reset-metrics')).toHaveTextContent('None: no quota had reached the end of its period.');
     expect(within(done).getByTestId('skipped-metrics')).toHaveTextContent('API calls, Storage, and Users: still inside the current period.');
+    // An earlier close whose overage could not reach the invoice yet.
+    expect(within(done).getByTestId('invoiced-metrics')).toHaveTextContent('Storage: not on the invoice yet; it is retried automatically.');
   });
 
   it('initializes quotas after a confirmation that says existing ones are kept', async () => {

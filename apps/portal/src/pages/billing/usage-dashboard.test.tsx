@@ -104,6 +104,8 @@ describe('/usage (dashboard)', () => {
     expect(field('API calls', 'usage-level')).toHaveTextContent('Closed');
     expect(field('API calls', 'overage')).toHaveTextContent('$4.00');
     expect(field('API calls', 'overage')).toHaveTextContent('20,000 calls over');
+    expect(field('API calls', 'overage-billing')).toHaveTextContent('Added to the next invoice');
+    expect(card('Storage').queryByTestId('overage-billing')).not.toBeInTheDocument();
     expect(card('API calls').queryByTestId('projected')).not.toBeInTheDocument();
     expect(card('API calls').getByText('3,120')).toBeInTheDocument();
     expect(screen.getByTestId('overage-total')).toHaveTextContent('$4.00');

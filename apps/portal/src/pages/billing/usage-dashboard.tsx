@@ -121,7 +121,13 @@ function currentUsageOf(status: UsageStatus, analytics: UsageAnalytics | undefin
     projected: projected ? { used: projected.totalUsage, overageAmount: projected.overageAmount } : null,
     remaining: status.remainingAllowance,
     eventCount: null,
+    billing: null,
   };
+}
+
+function periodState(rows: readonly UsageSummary[]): string {
+  if (!rows.every((row) => row.frozen)) return 'Not closed yet';
+  return rows.some((row) => row.overageBilling === 'pending') ? 'Closed; overage not on the invoice yet' : 'Closed and billed';
 }
 
 function closedUsageOf(row: UsageSummary): MetricUsage {
@@ -138,6 +144,7 @@ function closedUsageOf(row: UsageSummary): MetricUsage {
     projected: null,
     remaining: null,
     eventCount: row.eventCount,
+    billing: row.frozen ? { status: row.overageBilling, invoicedAt: row.invoicedAt } : null,
   };
 }
 
@@ -246,7 +253,7 @@ function ClosedPeriod({ period }: { period: string }) {
           <Stat label="Billing period" testId="period-dates">
             {first ? formatPeriod(first.periodStart, first.periodEnd) : formatBillingMonth(period)}
           </Stat>
-          <Stat label="State">{rows.every((row) => row.frozen) ? 'Closed and billed' : 'Not closed yet'}</Stat>
+          <Stat label="State">{periodState(rows)}</Stat>
           <Stat label="Overage billed" testId="overage-total">
             {currency ? formatMoney(total, currency) : analytics.isPending ? pendingValue : 'Unavailable'}
           </Stat>

@@ -1,0 +1,140 @@
+import { metricNames, type MetricType } from '@cbp/contracts';
+import { and, asc, eq, gt, isNull, sql } from 'drizzle-orm';
+import type { PaymentGateway } from '../../adapters/payments/port.js';
+import { recordAuditEntry } from '../../platform/audit.js';
+import { systemContext, type TenantContext } from '../../platform/context.js';
+import { queryRows, withTenant, type AppDb } from '../../platform/db.js';
+import { subscriptions, usageSummaries } from '../../platform/schema.js';
+import { customerOf } from '../billing/billing.repo.js';
+import { resetQuotas } from './quotas.service.js';
+
+const shortDate = (d: Date) => d.toLocaleDateString('en-US', { month: 'short', day: 'numeric', year: 'numeric', timeZone: 'UTC' });
+
+/** The invoice line of a closed period's overage, e.g. "API calls over the included 1,000,000: 12,000 calls (Oct 1 – Nov 1, 2026)". */
+export function overageLineDescription(s: { metricType: string; includedQuantity: number; overageQuantity: number; periodStart: Date; periodEnd: Date }): string {
+  const metric = metricNames[s.metricType as MetricType] ?? { name: s.metricType, unit: '' };
+  const n = (v: number) => v.toLocaleString('en-US');
+  return `${metric.name} over the included ${n(s.includedQuantity)}: ${n(s.overageQuantity)} ${metric.unit} (${shortDate(s.periodStart)} – ${shortDate(s.periodEnd)})`.replace(/ {2,}/g, ' ');
+}
+
+export interface OverageBillingRun {
+  invoiced: MetricType[];
+  pending: MetricType[];
+}
+
+/**
+ * Puts the overage of the tenant's closed periods onto its subscription's next invoice: one
+ * gateway invoice item per frozen summary with overage and no item yet. The gateway call
+ * happens outside any transaction, keyed by the summary's id, so a retry (after a crash, or
+ * by another API copy at the same time) adds the line once; the item id is then stored with
+ * its audit entry. A summary that cannot be billed now (no subscription, gateway down) stays
+ * pending for the next run.
+ */
+export async function invoiceClosedOverage(db: AppDb, gateway: PaymentGateway, tenantId: string, ctx: TenantContext = { ...systemContext(tenantId), tenantId }): Promise<OverageBillingRun> {
+  const found = await withTenant(db, tenantId, async (tx) => {
+    const unbilled = await tx
+      .select()
+      .from(usageSummaries)
+      .where(and(eq(usageSummaries.tenantId, tenantId), gt(usageSummaries.overageAmount, 0), isNull(usageSummaries.invoiceItemId)))
+      .orderBy(asc(usageSummaries.periodStart), asc(usageSummaries.metricType));
+    const [subscription] = unbilled.length
+      ? await tx.select().from(subscriptions).where(eq(subscriptions.tenantId, tenantId)).limit(1)
+      : [];
+    const customer = unbilled.length ? await customerOf(tx, tenantId) : undefined;
+    return { unbilled, subscription, customer };
+  });
+  const run: OverageBillingRun = { invoiced: [], pending: [] };
+  const { unbilled, subscription, customer } = found;
+  for (const summary of unbilled) {
+    const metric = summary.metricType as MetricType;
+    if (!subscription?.gatewaySubscriptionId || !customer || subscription.status === 'canceled') {
+      run.pending.push(metric);
+      continue;
+    }
+    let itemId: string;
+    try {
+      ({ id: itemId } = await gateway.addInvoiceItem({
+        customerId: customer.customerId,
+        subscriptionId: subscription.gatewaySubscriptionId,
+        description: overageLineDescription(summary),
+        amount: summary.overageAmount,
+        currency: summary.currency,
+        metricType: summary.metricType,
+        quantity: summary.overageQuantity,
+        periodStart: summary.periodStart,
+        periodEnd: summary.periodEnd,
+        idempotencyKey: `cbp-usage-overage-${summary.id}`,
+      }));
+    } catch {
+      run.pending.push(metric);
+      continue;
+    }
+    const stored = await withTenant(db, tenantId, async (tx) => {
+      const [row] = await tx
+        .update(usageSummaries)
+        .set({ invoiceItemId: itemId, invoicedAt: new Date() })
+        .where(and(eq(usageSummaries.id, summary.id), isNull(usageSummaries.invoiceItemId)))
+        .returning({ id: usageSummaries.id });
+      if (!row) return false; // another copy stored it first
+      await recordAuditEntry(tx, ctx, {
+        action: 'usage.overage_invoiced',
+        targetType: 'usage_summary',
+        targetId: summary.id,
+        targetName: summary.metricType,
+        after: { invoiceItemId: itemId, overageQuantity: summary.overageQuantity, amount: summary.overageAmount, currency: summary.currency },
+        metadata: { periodStart: summary.periodStart.toISOString(), periodEnd: summary.periodEnd.toISOString() },
+      });
+      return true;
+    });
+    if (stored) run.invoiced.push(metric);
+  }
+  return run;
+}
+
+export interface PeriodCloseRun {
+  tenants: number;
+  closed: number;
+  invoiced: number;
+  pending: number;
+  keysExpired: number;
+}
+
+/** How long idempotency keys of usage events are kept (late events are accepted for 35 days). */
+const keyLifetimeMs = 36 * 86_400_000;
+
+/**
+ * The billing-period close, for every tenant (or the tenants of one gateway customer): periods
+ * that have ended are closed (summaries frozen, next period started, as the system), their
+ * overage goes onto the next invoice, pending overage of earlier runs is retried, and
+ * idempotency keys older than any event still accepted are dropped. Safe to run in several
+ * API copies at once (the close takes a per-tenant lock; invoice items are idempotent).
+ */
+export async function closeUsagePeriods(
+  db: AppDb,
+  gateway: PaymentGateway,
+  { now = new Date(), customerId }: { now?: Date; customerId?: string } = {},
+): Promise<PeriodCloseRun> {
+  const tenants = customerId
+    ? await queryRows<{ id: string }>(db, sql`SELECT tenant_id AS id FROM billing_customers WHERE customer_id = ${customerId}`)
+    : await queryRows<{ id: string }>(db, sql`SELECT id FROM tenants ORDER BY id`);
+  const run: PeriodCloseRun = { tenants: tenants.length, closed: 0, invoiced: 0, pending: 0, keysExpired: 0 };
+  for (const { id } of tenants) {
+    const ctx = { ...systemContext(id), tenantId: id };
+    const closed = await resetQuotas(db, ctx, {}, now);
+    run.closed += closed.reset.length;
+    const billed = await invoiceClosedOverage(db, gateway, id, ctx);
+    run.invoiced += billed.invoiced.length;
+    run.pending += billed.pending.length;
+    if (!customerId) {
+      run.keysExpired += await withTenant(db, id, async (tx) => {
+        const gone = await queryRows<{ n: string | number }>(
+          tx,
+          sql`WITH gone AS (DELETE FROM usage_event_keys WHERE tenant_id = ${id} AND received_at < ${new Date(now.getTime() - keyLifetimeMs).toISOString()}::timestamptz RETURNING 1)
+              SELECT count(*) AS n FROM gone`,
+        );
+        return Number(gone[0]?.n ?? 0);
+      });
+    }
+  }
+  return run;
+}
