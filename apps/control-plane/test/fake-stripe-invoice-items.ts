@@ -6,6 +6,8 @@ export interface FakeInvoiceItem {
   id: string;
   customer: string;
   subscription: string | null;
+  /** The draft invoice it was added to; null while pending. */
+  invoice: string | null;
   amount: number;
   currency: string;
   description: string;
@@ -35,7 +37,7 @@ export function invoiceItemJson(item: FakeInvoiceItem) {
     date: item.date,
     description: item.description,
     discountable: true,
-    invoice: null,
+    invoice: item.invoice,
     livemode: false,
     metadata: item.metadata,
     parent: item.subscription ? { type: 'subscription_details', subscription_details: { subscription: item.subscription, subscription_item: null } } : null,
@@ -87,6 +89,7 @@ export function createInvoiceItem(s: FakeStripeState, p: Params) {
     id: newId('ii'),
     customer: customer.id,
     subscription: subscriptionId,
+    invoice: str(p.invoice) ?? null,
     amount,
     currency,
     description: str(p.description) ?? '',
@@ -98,8 +101,14 @@ export function createInvoiceItem(s: FakeStripeState, p: Params) {
   return invoiceItemJson(item);
 }
 
-/** `GET /v1/invoiceitems?customer=…&pending=true`: every item here is pending. */
+/** `GET /v1/invoiceitems?customer=…&pending=true`: pending ones are on no invoice yet. */
 export function listInvoiceItems(s: FakeStripeState, p: Params) {
   const customer = str(p.customer);
-  return listJson(invoiceItemsOf(s).filter((i) => !customer || i.customer === customer).map(invoiceItemJson), '/v1/invoiceitems');
+  const pending = str(p.pending) === 'true';
+  return listJson(
+    invoiceItemsOf(s)
+      .filter((i) => (!customer || i.customer === customer) && (!pending || i.invoice === null))
+      .map(invoiceItemJson),
+    '/v1/invoiceitems',
+  );
 }

@@ -319,7 +319,7 @@ export class FakeStripeState {
         });
       }
     }
-    const items = invoiceItemsOf(this).filter((i) => i.subscription === sub.id);
+    const items = invoiceItemsOf(this).filter((i) => i.subscription === sub.id && i.invoice === null);
     const total = lines.reduce((sum, line) => sum + line.amount, 0) + items.reduce((sum, i) => sum + i.amount, 0);
     const first = sub.items[0] as FakeItem;
     const due = Math.max(0, total);

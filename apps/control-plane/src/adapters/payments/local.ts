@@ -431,6 +431,7 @@ export class LocalGateway implements PaymentGateway {
       dueDate: paid ? null : new Date(start.getTime() + 14 * 86_400_000),
       paidAt: paid ? now : null,
       created: now,
+      billingReason: 'subscription_cycle',
       lines,
     };
     await this.save(invoice.id, 'invoice', stored.customerId, invoice);

@@ -57,6 +57,8 @@ export interface UsageInvoiceItem {
   periodStart: Date;
   periodEnd: Date;
   idempotencyKey: string;
+  /** A draft invoice to put the line on (a renewal in Stripe's draft window); else the next invoice. */
+  invoiceId?: string;
 }
 
 export interface GatewayPaymentMethod {
@@ -135,6 +137,8 @@ export interface GatewayInvoice {
   dueDate: Date | null;
   paidAt: Date | null;
   created: Date;
+  /** Stripe's `billing_reason`: `subscription_cycle` for a renewal; null when unknown. */
+  billingReason: string | null;
   lines: GatewayInvoiceLine[];
 }
 

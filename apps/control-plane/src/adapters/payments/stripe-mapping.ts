@@ -172,6 +172,7 @@ export function invoiceFromStripe(inv: Stripe.Invoice): GatewayInvoice {
     dueDate: fromUnixOrNull(inv.due_date),
     paidAt: fromUnixOrNull(inv.status_transitions?.paid_at),
     created: fromUnix(inv.created),
+    billingReason: inv.billing_reason ?? null,
     lines: inv.lines.data.map(invoiceLineFromStripe),
   };
 }

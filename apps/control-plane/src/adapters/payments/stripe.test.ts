@@ -190,6 +190,13 @@ describe('StripeGateway against a Stripe-compatible server', () => {
     const posts = sent('POST', '/v1/invoiceitems').length;
     expect(await gateway.addInvoiceItem(input)).toEqual({ id });
     expect(sent('POST', '/v1/invoiceitems')).toHaveLength(posts);
+
+    // In a renewal's draft window the line goes on that draft instead of the next invoice.
+    const draft = await gateway.addInvoiceItem({ ...input, idempotencyKey: `cbp-usage-overage-${randomUUID()}`, invoiceId: 'in_draft_renewal' });
+    const onDraft = lastSent('POST', '/v1/invoiceitems')?.body;
+    expect(onDraft).toMatchObject({ invoice: 'in_draft_renewal' });
+    expect(onDraft).not.toHaveProperty('subscription');
+    expect(draft.id).not.toBe(id);
   });
 
   it('cancels at period end and resumes', async () => {

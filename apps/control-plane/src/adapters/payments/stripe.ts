@@ -312,7 +312,8 @@ export class StripeGateway implements PaymentGateway {
       this.stripe.invoiceItems.create(
         {
           customer: input.customerId,
-          subscription: input.subscriptionId,
+          // On the given draft (a renewal being drawn up), else on the subscription's next invoice.
+          ...(input.invoiceId ? { invoice: input.invoiceId } : { subscription: input.subscriptionId }),
           amount: input.amount,
           currency: input.currency.toLowerCase(),
           description: input.description,

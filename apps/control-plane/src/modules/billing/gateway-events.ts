@@ -14,7 +14,13 @@ import {
   upsertInvoice,
 } from './billing.repo.js';
 import { applyPaymentMethodEvent, tenantOfPaymentMethod, type PaymentMethodEvent } from '../payment-methods/payment-methods.events.js';
+import { closeUsagePeriods } from '../usage/usage-billing.js';
 import { mirrorOf } from './subscriptions.service.js';
+
+/** A renewal invoice Stripe has just created as a draft (about an hour before it finalizes it). */
+function opensRenewal(event: Extract<GatewayEvent, { type: 'invoice.updated' }>): boolean {
+  return event.stripeType === 'invoice.created' && event.invoice.status === 'draft' && event.invoice.billingReason === 'subscription_cycle';
+}
 
 export type EventOutcome = 'applied' | 'duplicate' | 'stale' | 'ignored' | 'unknown_object';
 
@@ -35,6 +41,12 @@ export async function applyGatewayEvent(
 ): Promise<EventOutcome> {
   // Payment-method payloads may be outdated by the time they arrive: apply what is true now.
   const event = await currentStateOf(gateway, received);
+  if (event.type === 'invoice.updated' && opensRenewal(event)) {
+    // Stripe's draft window of a renewal: the ended usage period is closed and its overage added
+    // to this draft, so it is billed on the invoice that ends the period. Idempotent, and made
+    // before the claim because it calls the gateway (a redelivery repeats it harmlessly).
+    await closeUsagePeriods(db, gateway, { customerId: event.invoice.customerId, now: event.created, invoiceId: event.invoice.id });
+  }
   return db.transaction(async (tx) => {
     const claimed = await queryRows<{ id: string }>(
       tx,

@@ -168,6 +168,37 @@ describe('POST /webhooks/stripe', () => {
     expect((await get('/invoices?status=open')).json().total).toBe(0);
   });
 
+  it("closes the ended usage period in a renewal's draft window and bills its overage once", async () => {
+    // Acme's storage period ended with 250 GB: 150 over the 100 included at 30 cents.
+    await get('/usage/quotas');
+    await t.database.execScript(
+      `UPDATE usage_quotas SET period_start = now() - interval '31 days', period_end = now() - interval '1 minute', current_usage = 250 WHERE tenant_id = '${acme.id}' AND metric_type = 'storage_gb'`,
+    );
+    const draft = (id: string) => {
+      const event = invoiceEvent(id, 'invoice.created', nowSeconds(), 'open', 'in_renewal_draft');
+      return { ...event, data: { object: { ...event.data.object, status: 'draft', number: null, billing_reason: 'subscription_cycle' } } };
+    };
+    expect((await send(draft('evt_draft_1'))).json().outcome).toBe('applied');
+    const summaries = (await get('/usage/summaries')).json() as { metricType: string; frozen: boolean; overageAmount: number; overageBilling: string }[];
+    expect(summaries.find((s) => s.frozen && s.metricType === 'storage_gb')).toMatchObject({ overageAmount: 4_500, overageBilling: 'invoiced' });
+    const billed = async () =>
+      (await queryRows<{ n: number }>(t.database.db, sql`SELECT count(*)::int AS n FROM audit_logs WHERE action = 'usage.overage_invoiced' AND tenant_id = ${acme.id}`))[0]?.n;
+    expect(await billed()).toBe(1);
+    // Stripe redelivers the event: nothing is closed or billed twice.
+    expect((await send(draft('evt_draft_1'))).json().outcome).toBe('duplicate');
+    expect(await billed()).toBe(1);
+    // Other invoice.created events (a one-off invoice) close nothing, even with a period ended.
+    await t.database.execScript(
+      `UPDATE usage_quotas SET period_start = now() - interval '31 days', period_end = now() - interval '1 minute' WHERE tenant_id = '${acme.id}' AND metric_type = 'storage_gb'`,
+    );
+    const [quota] = await queryRows<{ period_start: string }>(t.database.db, sql`SELECT period_start::text FROM usage_quotas WHERE tenant_id = ${acme.id} AND metric_type = 'storage_gb'`);
+    const oneOff = draft('evt_draft_2');
+    await send({ ...oneOff, data: { object: { ...oneOff.data.object, id: 'in_manual', billing_reason: 'manual' } } });
+    const [after] = await queryRows<{ period_start: string }>(t.database.db, sql`SELECT period_start::text FROM usage_quotas WHERE tenant_id = ${acme.id} AND metric_type = 'storage_gb'`);
+    expect(after).toEqual(quota);
+    expect(await billed()).toBe(1);
+  });
+
   it('records events it does not handle without failing the delivery', async () => {
     const res = await send({ id: 'evt_other', object: 'event', type: 'charge.refunded', created: nowSeconds(), data: { object: { id: 'ch_1', object: 'charge' } } });
     expect(res.json()).toEqual({ received: true, outcome: 'ignored' });

@@ -30,7 +30,13 @@ export interface OverageBillingRun {
  * its audit entry. A summary that cannot be billed now (no subscription, gateway down) stays
  * pending for the next run.
  */
-export async function invoiceClosedOverage(db: AppDb, gateway: PaymentGateway, tenantId: string, ctx: TenantContext = { ...systemContext(tenantId), tenantId }): Promise<OverageBillingRun> {
+export async function invoiceClosedOverage(
+  db: AppDb,
+  gateway: PaymentGateway,
+  tenantId: string,
+  ctx: TenantContext = { ...systemContext(tenantId), tenantId },
+  { invoiceId }: { invoiceId?: string } = {},
+): Promise<OverageBillingRun> {
   const found = await withTenant(db, tenantId, async (tx) => {
     const unbilled = await tx
       .select()
@@ -64,6 +70,7 @@ export async function invoiceClosedOverage(db: AppDb, gateway: PaymentGateway, t
         periodStart: summary.periodStart,
         periodEnd: summary.periodEnd,
         idempotencyKey: `cbp-usage-overage-${summary.id}`,
+        ...(invoiceId ? { invoiceId } : {}),
       }));
     } catch {
       run.pending.push(metric);
@@ -103,7 +110,8 @@ export interface PeriodCloseRun {
 const keyLifetimeMs = 36 * 86_400_000;
 
 /**
- * The billing-period close, for every tenant (or the tenants of one gateway customer): periods
+ * The billing-period close, for every tenant (or the tenants of one gateway customer, with
+ * `invoiceId` the renewal draft the overage goes on): periods
  * that have ended are closed (summaries frozen, next period started, as the system), their
  * overage goes onto the next invoice, pending overage of earlier runs is retried, and
  * idempotency keys older than any event still accepted are dropped. Safe to run in several
@@ -112,7 +120,7 @@ const keyLifetimeMs = 36 * 86_400_000;
 export async function closeUsagePeriods(
   db: AppDb,
   gateway: PaymentGateway,
-  { now = new Date(), customerId }: { now?: Date; customerId?: string } = {},
+  { now = new Date(), customerId, invoiceId }: { now?: Date; customerId?: string; invoiceId?: string } = {},
 ): Promise<PeriodCloseRun> {
   const tenants = customerId
     ? await queryRows<{ id: string }>(db, sql`SELECT tenant_id AS id FROM billing_customers WHERE customer_id = ${customerId}`)
@@ -122,7 +130,7 @@ export async function closeUsagePeriods(
     const ctx = { ...systemContext(id), tenantId: id };
     const closed = await resetQuotas(db, ctx, {}, now);
     run.closed += closed.reset.length;
-    const billed = await invoiceClosedOverage(db, gateway, id, ctx);
+    const billed = await invoiceClosedOverage(db, gateway, id, ctx, invoiceId ? { invoiceId } : {});
     run.invoiced += billed.invoiced.length;
     run.pending += billed.pending.length;
     if (!customerId) {
