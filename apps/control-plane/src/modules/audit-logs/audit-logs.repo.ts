@@ -22,7 +22,8 @@ function whereOf(tenantId: string, f: AuditLogFilters): SQL | undefined {
 
 /**
  * Free-text search (action, actor email, target name and id) with the other filters, through
- * the SECURITY DEFINER function of migration 0010 so the trigram index serves it under RLS.
+ * the SECURITY DEFINER function of migrations 0010/0016, which reads the word index (or the
+ * trigram index) as the owner: under RLS an index could not serve ILIKE (decision 005).
  * The function scopes to the transaction's tenant (`app.tenant_id`).
  */
 async function searchText(tx: Tx, f: AuditLogFilters & { q: string }, page: { limit: number; offset: number; beforeSeq?: number | null }): Promise<AuditLogRow[]> {
