@@ -110,7 +110,7 @@ export interface PeriodCloseRun {
 const keyLifetimeMs = 36 * 86_400_000;
 
 /**
- * The billing-period close, for every tenant (or the tenants of one gateway customer, with
+ * The billing-period close, for the tenants with work to do (or the tenants of one gateway customer, with
  * `invoiceId` the renewal draft the overage goes on): periods
  * that have ended are closed (summaries frozen, next period started, as the system), their
  * overage goes onto the next invoice, pending overage of earlier runs is retried, and
@@ -122,9 +122,16 @@ export async function closeUsagePeriods(
   gateway: PaymentGateway,
   { now = new Date(), customerId, invoiceId }: { now?: Date; customerId?: string; invoiceId?: string } = {},
 ): Promise<PeriodCloseRun> {
-  const tenants = customerId
-    ? await queryRows<{ id: string }>(db, sql`SELECT tenant_id AS id FROM billing_customers WHERE customer_id = ${customerId}`)
-    : await queryRows<{ id: string }>(db, sql`SELECT id FROM tenants ORDER BY id`);
+  // Platform code outside a tenant scope sees every tenant's rows (decision 003): only the
+  // tenants with an ended period or overage still to bill are visited.
+  const tenants = await queryRows<{ id: string }>(
+    db,
+    customerId
+      ? sql`SELECT tenant_id AS id FROM billing_customers WHERE customer_id = ${customerId}`
+      : sql`SELECT tenant_id AS id FROM usage_quotas WHERE period_end <= ${now.toISOString()}::timestamptz
+            UNION SELECT tenant_id FROM usage_summaries WHERE overage_amount > 0 AND invoice_item_id IS NULL
+            ORDER BY id`,
+  );
   const run: PeriodCloseRun = { tenants: tenants.length, closed: 0, invoiced: 0, pending: 0, keysExpired: 0 };
   for (const { id } of tenants) {
     const ctx = { ...systemContext(id), tenantId: id };
@@ -133,15 +140,22 @@ export async function closeUsagePeriods(
     const billed = await invoiceClosedOverage(db, gateway, id, ctx, invoiceId ? { invoiceId } : {});
     run.invoiced += billed.invoiced.length;
     run.pending += billed.pending.length;
-    if (!customerId) {
-      run.keysExpired += await withTenant(db, id, async (tx) => {
-        const gone = await queryRows<{ n: string | number }>(
-          tx,
-          sql`WITH gone AS (DELETE FROM usage_event_keys WHERE tenant_id = ${id} AND received_at < ${new Date(now.getTime() - keyLifetimeMs).toISOString()}::timestamptz RETURNING 1)
-              SELECT count(*) AS n FROM gone`,
-        );
-        return Number(gone[0]?.n ?? 0);
-      });
+  }
+  if (!customerId) {
+    // Idempotency keys no event still accepted could collide with, in batches (BRIN on received_at).
+    const cutoff = new Date(now.getTime() - keyLifetimeMs).toISOString();
+    for (;;) {
+      const [gone] = await queryRows<{ n: string | number }>(
+        db,
+        sql`WITH gone AS (
+              DELETE FROM usage_event_keys WHERE ctid = ANY (ARRAY(
+                SELECT ctid FROM usage_event_keys WHERE received_at < ${cutoff}::timestamptz LIMIT 10000))
+              RETURNING 1)
+            SELECT count(*) AS n FROM gone`,
+      );
+      const n = Number(gone?.n ?? 0);
+      run.keysExpired += n;
+      if (n < 10_000) break;
     }
   }
   return run;
