@@ -1,4 +1,4 @@
-import { useId, useState, type ChangeEvent } from 'react';
+import { useId, useState, type ChangeEvent, type ReactNode } from 'react';
 import { useMutation } from '@tanstack/react-query';
 import { CheckCircle2, FileUp, XCircle } from 'lucide-react';
 import { inviteHint, inviteLabel, InviteRefusal, MessageField, textareaControl } from '@/components/team/invite-fields';
@@ -12,56 +12,64 @@ import { roleName } from '@/lib/role-parser';
 import { bulkInvite } from '@/services/team.service';
 import type { BulkInviteResult, TenantRole } from '@/types/team';
 
+/** A short, scrolling table of the dialog: a hidden caption, a sticky header row and the rows. */
+function DialogTable({ caption, columns, className, testId, children }: { caption: string; columns: readonly string[]; className: string; testId?: string; children: ReactNode }) {
+  return (
+    <div className={cn('overflow-auto rounded-lg border', className)}>
+      <table className="w-full text-sm" data-testid={testId}>
+        <caption className="sr-only">{caption}</caption>
+        <thead className="sticky top-0 border-b bg-muted text-left text-xs text-muted-foreground">
+          <tr>
+            {columns.map((column) => (
+              <th key={column} scope="col" className="px-3 py-2 font-medium">
+                {column}
+              </th>
+            ))}
+          </tr>
+        </thead>
+        <tbody className="divide-y">{children}</tbody>
+      </table>
+    </div>
+  );
+}
+
+/** A row's fate: the problem in red, or a green badge when there is none. */
+function RowVerdict({ problem, okLabel }: { problem: string | null; okLabel: string }) {
+  return problem === null ? (
+    <Badge variant="success">
+      <CheckCircle2 className="size-3" aria-hidden="true" />
+      {okLabel}
+    </Badge>
+  ) : (
+    <span className="flex items-start gap-1.5 text-red-700 dark:text-red-300">
+      <XCircle className="mt-0.5 size-3.5 shrink-0" aria-hidden="true" />
+      {problem}
+    </span>
+  );
+}
+
 function PreviewTable({ checks }: { checks: readonly InviteRowCheck[] }) {
   const problems = checks.filter((check) => !check.ok).length;
   return (
-    <div className="max-h-64 overflow-auto rounded-lg border">
-      <table className="w-full text-sm" data-testid="invite-preview">
-        <caption className="sr-only">
-          Preview: {checks.length} {checks.length === 1 ? 'row' : 'rows'}, {problems} with a problem
-        </caption>
-        <thead className="sticky top-0 border-b bg-muted text-left text-xs text-muted-foreground">
-          <tr>
-            <th scope="col" className="px-3 py-2 font-medium">
-              Line
-            </th>
-            <th scope="col" className="px-3 py-2 font-medium">
-              Email
-            </th>
-            <th scope="col" className="px-3 py-2 font-medium">
-              Role
-            </th>
-            <th scope="col" className="px-3 py-2 font-medium">
-              Check
-            </th>
-          </tr>
-        </thead>
-        <tbody className="divide-y">
-          {checks.map((check) => (
-            <tr key={check.line} className={cn(!check.ok && 'bg-red-50/60 dark:bg-red-400/5')} data-testid="invite-preview-row">
-              <td className="px-3 py-2 text-muted-foreground tabular-nums">{check.line}</td>
-              <td className="max-w-56 truncate px-3 py-2" title={check.email}>
-                {check.email || <span className="text-muted-foreground italic">none</span>}
-              </td>
-              <td className="px-3 py-2">{check.ok ? roleName(check.role) : check.role}</td>
-              <td className="px-3 py-2">
-                {check.ok ? (
-                  <Badge variant="success">
-                    <CheckCircle2 className="size-3" aria-hidden="true" />
-                    Ready
-                  </Badge>
-                ) : (
-                  <span className="flex items-start gap-1.5 text-red-700 dark:text-red-300">
-                    <XCircle className="mt-0.5 size-3.5 shrink-0" aria-hidden="true" />
-                    {check.problem}
-                  </span>
-                )}
-              </td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
-    </div>
+    <DialogTable
+      caption={`Preview: ${checks.length} ${checks.length === 1 ? 'row' : 'rows'}, ${problems} with a problem`}
+      columns={['Line', 'Email', 'Role', 'Check']}
+      className="max-h-64"
+      testId="invite-preview"
+    >
+      {checks.map((check) => (
+        <tr key={check.line} className={cn(!check.ok && 'bg-red-50/60 dark:bg-red-400/5')} data-testid="invite-preview-row">
+          <td className="px-3 py-2 text-muted-foreground tabular-nums">{check.line}</td>
+          <td className="max-w-56 truncate px-3 py-2" title={check.email}>
+            {check.email || <span className="text-muted-foreground italic">none</span>}
+          </td>
+          <td className="px-3 py-2">{check.ok ? roleName(check.role) : check.role}</td>
+          <td className="px-3 py-2">
+            <RowVerdict problem={check.ok ? null : check.problem} okLabel="Ready" />
+          </td>
+        </tr>
+      ))}
+    </DialogTable>
   );
 }
 
@@ -80,55 +88,27 @@ function BulkResults({ batch, onMore, onDone }: { batch: SentBatch; onMore: () =
         {result.failed > 0 ? `, ${result.failed} refused` : ''}
         {skipped.length > 0 ? `, ${skipped.length} not sent` : ''}.
       </p>
-      <div className="max-h-72 overflow-auto rounded-lg border">
-        <table className="w-full text-sm">
-          <caption className="sr-only">Result per invitation</caption>
-          <thead className="sticky top-0 border-b bg-muted text-left text-xs text-muted-foreground">
-            <tr>
-              <th scope="col" className="px-3 py-2 font-medium">
-                Email
-              </th>
-              <th scope="col" className="px-3 py-2 font-medium">
-                Role
-              </th>
-              <th scope="col" className="px-3 py-2 font-medium">
-                Result
-              </th>
+      <DialogTable caption="Result per invitation" columns={['Email', 'Role', 'Result']} className="max-h-72">
+        {result.results.map((row) => {
+          const asSent = sent[row.index];
+          return (
+            <tr key={`sent-${row.index}`} data-testid="bulk-invite-result">
+              <td className="px-3 py-2">{asSent?.email ?? row.key}</td>
+              <td className="px-3 py-2">{asSent ? roleName(asSent.role) : ''}</td>
+              <td className="px-3 py-2">
+                <RowVerdict problem={row.ok ? null : (row.message ?? `Refused (HTTP ${row.status})`)} okLabel="Sent" />
+              </td>
             </tr>
-          </thead>
-          <tbody className="divide-y">
-            {result.results.map((row) => {
-              const asSent = sent[row.index];
-              return (
-                <tr key={`sent-${row.index}`} data-testid="bulk-invite-result">
-                  <td className="px-3 py-2">{asSent?.email ?? row.key}</td>
-                  <td className="px-3 py-2">{asSent ? roleName(asSent.role) : ''}</td>
-                  <td className="px-3 py-2">
-                    {row.ok ? (
-                      <Badge variant="success">
-                        <CheckCircle2 className="size-3" aria-hidden="true" />
-                        Sent
-                      </Badge>
-                    ) : (
-                      <span className="flex items-start gap-1.5 text-red-700 dark:text-red-300">
-                        <XCircle className="mt-0.5 size-3.5 shrink-0" aria-hidden="true" />
-                        {row.message ?? `Refused (HTTP ${row.status})`}
-                      </span>
-                    )}
-                  </td>
-                </tr>
-              );
-            })}
-            {skipped.map((check) => (
-              <tr key={`skipped-${check.line}`} data-testid="bulk-invite-result">
-                <td className="px-3 py-2">{check.email || `Line ${check.line}`}</td>
-                <td className="px-3 py-2">{check.role}</td>
-                <td className="px-3 py-2 text-muted-foreground">Not sent: {check.problem}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      </div>
+          );
+        })}
+        {skipped.map((check) => (
+          <tr key={`skipped-${check.line}`} data-testid="bulk-invite-result">
+            <td className="px-3 py-2">{check.email || `Line ${check.line}`}</td>
+            <td className="px-3 py-2">{check.role}</td>
+            <td className="px-3 py-2 text-muted-foreground">Not sent: {check.problem}</td>
+          </tr>
+        ))}
+      </DialogTable>
       <div className="flex justify-end gap-2">
         <Button variant="outline" onClick={onMore}>
           Invite more people

@@ -1,11 +1,9 @@
 import type { ComponentProps } from 'react';
 import { tenantRoles } from '@cbp/contracts';
+import { selectControl } from '@/components/ui/filter-select';
 import { cn } from '@/lib/cn';
 import { roleName } from '@/lib/role-parser';
 import type { TenantRole } from '@/types/team';
-
-export const selectControl =
-  'h-9 rounded-md border border-input bg-card px-3 text-sm shadow-xs focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-ring disabled:cursor-not-allowed disabled:opacity-60';
 
 interface RoleSelectProps extends Omit<ComponentProps<'select'>, 'value' | 'onChange'> {
   value: TenantRole | '';

@@ -1,20 +1,23 @@
 import type { LucideIcon } from 'lucide-react';
 import { Button } from '@/components/ui/button';
+import { cn } from '@/lib/cn';
 
 interface EmptyStateProps {
   icon: LucideIcon;
   title: string;
   body: string;
   /** Label of the button that widens the view (clear filters, first page), if any. */
-  action: string | null;
-  onAction: () => void;
+  action?: string | null;
+  onAction?: () => void;
   testId: string;
+  /** E.g. a border and background, where the state stands alone instead of inside a card. */
+  className?: string;
 }
 
 /** What a list shows when it has nothing to show, and how to get back to something. */
-export function EmptyState({ icon: Icon, title, body, action, onAction, testId }: EmptyStateProps) {
+export function EmptyState({ icon: Icon, title, body, action = null, onAction, testId, className }: EmptyStateProps) {
   return (
-    <div className="px-6 py-12 text-center" data-testid={testId}>
+    <div className={cn('px-6 py-12 text-center', className)} data-testid={testId}>
       <span className="mx-auto flex size-10 items-center justify-center rounded-full bg-muted">
         <Icon className="size-5 text-muted-foreground" aria-hidden="true" />
       </span>

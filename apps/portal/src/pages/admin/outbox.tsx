@@ -8,15 +8,14 @@ import { OutboxMessageSheet, OutboxStatusBadge, kindLabel } from '@/components/a
 import { QueryError } from '@/components/billing/query-error';
 import { PageHeader } from '@/components/layout/page-header';
 import { Card } from '@/components/ui/card';
+import { DataTable } from '@/components/ui/data-table';
 import { EmptyState } from '@/components/ui/empty-state';
 import { Pagination } from '@/components/ui/pagination';
-import { Skeleton } from '@/components/ui/skeleton';
 import { OUTBOX_PAGE_SIZE, useOutbox } from '@/hooks/use-team';
 import { cn } from '@/lib/cn';
 import type { OutboxMessage } from '@/types/team';
 
 const columns = ['Time', 'To', 'Subject', 'Kind', 'Status'] as const;
-const headerCell = 'px-4 py-2.5 text-left text-xs font-medium whitespace-nowrap text-muted-foreground';
 const cell = 'px-4 py-3 align-top';
 
 function OutboxRow({ message, onOpen }: { message: OutboxMessage; onOpen: () => void }) {
@@ -56,22 +55,6 @@ function OutboxRow({ message, onOpen }: { message: OutboxMessage; onOpen: () => 
   );
 }
 
-function SkeletonRows() {
-  return (
-    <>
-      {[0, 1, 2, 3].map((row) => (
-        <tr key={row}>
-          {columns.map((column) => (
-            <td key={column} className={cell}>
-              <Skeleton className="h-4 w-full min-w-16" />
-            </td>
-          ))}
-        </tr>
-      ))}
-    </>
-  );
-}
-
 function OutboxList() {
   const [searchParams, setSearchParams] = useSearchParams();
   const parsedPage = PageQuery.shape.page.safeParse(searchParams.get('page') ?? undefined);
@@ -89,11 +72,6 @@ function OutboxList() {
         <QueryError title="We couldn't load the outbox" error={outbox.error} onRetry={() => void outbox.refetch()} />
       ) : (
         <Card className="overflow-hidden">
-          {outbox.isPending ? (
-            <p role="status" className="sr-only">
-              Loading the outbox…
-            </p>
-          ) : null}
           {result && result.data.length === 0 ? (
             <EmptyState
               icon={Inbox}
@@ -104,25 +82,16 @@ function OutboxList() {
               testId="outbox-empty"
             />
           ) : (
-            <div className="overflow-x-auto">
-              <table className="w-full text-sm" aria-busy={outbox.isFetching}>
-                <caption className="sr-only">
-                  Emails, page {page} of {pageCount}
-                </caption>
-                <thead className="border-b bg-muted/40">
-                  <tr>
-                    {columns.map((column) => (
-                      <th key={column} scope="col" className={headerCell}>
-                        {column}
-                      </th>
-                    ))}
-                  </tr>
-                </thead>
-                <tbody className={cn('divide-y', outbox.isPlaceholderData && 'opacity-60')}>
-                  {result ? result.data.map((message) => <OutboxRow key={message.id} message={message} onOpen={() => setOpen(message)} />) : <SkeletonRows />}
-                </tbody>
-              </table>
-            </div>
+            <DataTable
+              caption={`Emails, page ${page} of ${pageCount}`}
+              columns={columns}
+              rows={result?.data}
+              renderRow={(message) => <OutboxRow key={message.id} message={message} onOpen={() => setOpen(message)} />}
+              loadingLabel="Loading the outbox…"
+              skeleton={{ rows: 4, className: 'min-w-16', cellClassName: cell }}
+              fetching={outbox.isFetching}
+              stale={outbox.isPlaceholderData}
+            />
           )}
           {result && result.total > OUTBOX_PAGE_SIZE ? <Pagination page={page} pageCount={pageCount} onPage={goTo} /> : null}
         </Card>

@@ -10,7 +10,8 @@ import { relativeTime } from '@/components/team/activity-format';
 import { ConfirmDialog } from '@/components/team/ConfirmDialog';
 import { Button } from '@/components/ui/button';
 import { Card } from '@/components/ui/card';
-import { Skeleton } from '@/components/ui/skeleton';
+import { DataTable, tableCell as cell } from '@/components/ui/data-table';
+import { EmptyState } from '@/components/ui/empty-state';
 import { StatusBadge } from '@/components/ui/status-badge';
 import { useSession } from '@/hooks/use-session';
 import { useApiKeys, usageKeys } from '@/hooks/use-usage';
@@ -20,8 +21,6 @@ import { revokeApiKey } from '@/services/usage.service';
 import type { ApiKey } from '@/types/usage';
 
 const columns = ['Name', 'Key', 'Created by', 'Created', 'Last used', 'Status'] as const;
-const headerCell = 'px-4 py-2.5 text-left text-xs font-medium whitespace-nowrap text-muted-foreground';
-const cell = 'px-4 py-3 whitespace-nowrap';
 
 function RevokeButton({ apiKey }: { apiKey: ApiKey }) {
   const [confirming, setConfirming] = useState(false);
@@ -94,22 +93,6 @@ function ApiKeyRow({ apiKey, now }: { apiKey: ApiKey; now: Date }) {
   );
 }
 
-function SkeletonRows() {
-  return (
-    <>
-      {[0, 1, 2].map((row) => (
-        <tr key={row}>
-          {[...columns, 'actions'].map((column) => (
-            <td key={column} className={cell}>
-              <Skeleton className="h-4 w-full min-w-12" />
-            </td>
-          ))}
-        </tr>
-      ))}
-    </>
-  );
-}
-
 function ApiKeyList() {
   const { membership } = useSession();
   const keys = useApiKeys({ enabled: true });
@@ -129,40 +112,25 @@ function ApiKeyList() {
       {keys.error ? (
         <QueryError title="We couldn't load your API keys" error={keys.error} onRetry={() => void keys.refetch()} />
       ) : list && list.length === 0 ? (
-        <div className="rounded-xl border bg-card px-6 py-12 text-center" data-testid="api-keys-empty">
-          <span className="mx-auto flex size-10 items-center justify-center rounded-full bg-muted">
-            <KeyRound className="size-5 text-muted-foreground" aria-hidden="true" />
-          </span>
-          <h2 className="mt-3 text-sm font-semibold">No API keys yet</h2>
-          <p className="mt-1 text-sm text-muted-foreground">Create one for each service that reports usage, so each can be revoked alone.</p>
-        </div>
+        <EmptyState
+          icon={KeyRound}
+          title="No API keys yet"
+          body="Create one for each service that reports usage, so each can be revoked alone."
+          testId="api-keys-empty"
+          className="rounded-xl border bg-card"
+        />
       ) : (
         <Card className="overflow-hidden">
-          {keys.isPending ? (
-            <p role="status" className="sr-only">
-              Loading API keys…
-            </p>
-          ) : null}
-          <div className="overflow-x-auto">
-            <table className="w-full text-sm" aria-busy={keys.isFetching}>
-              <caption className="sr-only">API keys</caption>
-              <thead className="border-b bg-muted/40">
-                <tr>
-                  {columns.map((column) => (
-                    <th key={column} scope="col" className={headerCell}>
-                      {column}
-                    </th>
-                  ))}
-                  <th scope="col" className={headerCell}>
-                    <span className="sr-only">Actions</span>
-                  </th>
-                </tr>
-              </thead>
-              <tbody className="divide-y">
-                {list ? list.map((apiKey) => <ApiKeyRow key={apiKey.id} apiKey={apiKey} now={now} />) : <SkeletonRows />}
-              </tbody>
-            </table>
-          </div>
+          <DataTable
+            caption="API keys"
+            columns={columns}
+            actions
+            rows={list}
+            renderRow={(apiKey) => <ApiKeyRow key={apiKey.id} apiKey={apiKey} now={now} />}
+            loadingLabel="Loading API keys…"
+            skeleton={{ rows: 3, className: 'min-w-12' }}
+            fetching={keys.isFetching}
+          />
         </Card>
       )}
     </>

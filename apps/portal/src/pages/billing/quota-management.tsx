@@ -8,7 +8,8 @@ import { byMetricOrder, formatQuantity, overagePriceText } from '@/components/bi
 import { PageHeader } from '@/components/layout/page-header';
 import { Badge } from '@/components/ui/badge';
 import { Card } from '@/components/ui/card';
-import { Skeleton } from '@/components/ui/skeleton';
+import { DataTable, tableCell as cell } from '@/components/ui/data-table';
+import { EmptyState } from '@/components/ui/empty-state';
 import { useSession } from '@/hooks/use-session';
 import { useUsageAccess, useUsageQuotas } from '@/hooks/use-usage';
 import { cn } from '@/lib/cn';
@@ -16,8 +17,6 @@ import { formatPeriod } from '@/lib/dates';
 import type { Quota } from '@/types/usage';
 
 const columns = ['Metric', 'Current usage', 'Included', 'Soft limit', 'Hard limit', 'Overage price', 'Period'] as const;
-const headerCell = 'px-4 py-2.5 text-left text-xs font-medium whitespace-nowrap text-muted-foreground';
-const cell = 'px-4 py-3 whitespace-nowrap';
 
 function QuotaRow({ quota, canEdit, now }: { quota: Quota; canEdit: boolean; now: Date }) {
   const ended = new Date(quota.periodEnd) <= now;
@@ -62,22 +61,6 @@ function QuotaRow({ quota, canEdit, now }: { quota: Quota; canEdit: boolean; now
   );
 }
 
-function SkeletonRows() {
-  return (
-    <>
-      {[0, 1, 2].map((row) => (
-        <tr key={row}>
-          {columns.map((column) => (
-            <td key={column} className={cell}>
-              <Skeleton className="h-4 w-full min-w-14" />
-            </td>
-          ))}
-        </tr>
-      ))}
-    </>
-  );
-}
-
 function QuotaManagement() {
   const { membership } = useSession();
   const access = useUsageAccess();
@@ -114,43 +97,24 @@ function QuotaManagement() {
       {quotas.error ? (
         <QueryError title="We couldn't load your quotas" error={quotas.error} onRetry={() => void quotas.refetch()} />
       ) : list && list.length === 0 ? (
-        <div className="rounded-xl border bg-card px-6 py-12 text-center" data-testid="quotas-empty">
-          <span className="mx-auto flex size-10 items-center justify-center rounded-full bg-muted">
-            <Gauge className="size-5 text-muted-foreground" aria-hidden="true" />
-          </span>
-          <h2 className="mt-3 text-sm font-semibold">No quotas yet</h2>
-          <p className="mt-1 text-sm text-muted-foreground">
-            {access.canEdit ? 'Initialize them from your plan to start tracking usage against its limits.' : 'An admin can initialize them from your plan.'}
-          </p>
-        </div>
+        <EmptyState
+          icon={Gauge}
+          title="No quotas yet"
+          body={access.canEdit ? 'Initialize them from your plan to start tracking usage against its limits.' : 'An admin can initialize them from your plan.'}
+          testId="quotas-empty"
+          className="rounded-xl border bg-card"
+        />
       ) : (
         <Card className="overflow-hidden">
-          {quotas.isPending ? (
-            <p role="status" className="sr-only">
-              Loading quotas…
-            </p>
-          ) : null}
-          <div className="overflow-x-auto">
-            <table className="w-full text-sm" aria-busy={quotas.isFetching}>
-              <caption className="sr-only">Quotas of the current billing period</caption>
-              <thead className="border-b bg-muted/40">
-                <tr>
-                  {columns.map((column) => (
-                    <th key={column} scope="col" className={headerCell}>
-                      {column}
-                    </th>
-                  ))}
-                </tr>
-              </thead>
-              <tbody className="divide-y">
-                {list ? (
-                  byMetricOrder(list).map((quota) => <QuotaRow key={quota.id} quota={quota} canEdit={access.canEdit} now={now} />)
-                ) : (
-                  <SkeletonRows />
-                )}
-              </tbody>
-            </table>
-          </div>
+          <DataTable
+            caption="Quotas of the current billing period"
+            columns={columns}
+            rows={list && byMetricOrder(list)}
+            renderRow={(quota) => <QuotaRow key={quota.id} quota={quota} canEdit={access.canEdit} now={now} />}
+            loadingLabel="Loading quotas…"
+            skeleton={{ rows: 3, className: 'min-w-14' }}
+            fetching={quotas.isFetching}
+          />
           <p className="border-t px-4 py-3 text-xs text-muted-foreground">
             The soft limit only raises an alert. The hard limit and the overage price come from your plan; usage past the included
             quantity is billed at the overage price when the period closes.

@@ -9,7 +9,7 @@ import { UsageMetricCard, type MetricUsage } from '@/components/billing/UsageMet
 import { byMetricOrder, formatBillingMonth, usageLevel } from '@/components/billing/usage-format';
 import { dashboardParams, readDashboardPeriod } from '@/components/billing/usage-search-params';
 import { PageHeader } from '@/components/layout/page-header';
-import { selectControl } from '@/components/team/RoleSelect';
+import { selectControl } from '@/components/ui/filter-select';
 import { useUrlView } from '@/components/team/use-url-view';
 import { Alert, AlertDescription, AlertTitle } from '@/components/ui/alert';
 import { Button } from '@/components/ui/button';

@@ -14,9 +14,9 @@ import {
 } from '@/components/billing/usage-search-params';
 import { trendDescription, trendRows, UsageTrendChart, type TrendLimits, type TrendRow } from '@/components/billing/UsageTrendChart';
 import { PageHeader } from '@/components/layout/page-header';
-import { selectControl } from '@/components/team/RoleSelect';
 import { useUrlView } from '@/components/team/use-url-view';
 import { Card } from '@/components/ui/card';
+import { FilterSelect } from '@/components/ui/filter-select';
 import { Skeleton } from '@/components/ui/skeleton';
 import { useUsageQuotas, useUsageTrend } from '@/hooks/use-usage';
 import { cn } from '@/lib/cn';
@@ -42,6 +42,7 @@ function metricChoices(quotas: readonly Quota[] | undefined): MetricChoice[] {
   }));
 }
 
+const rangeOptions = trendRanges.map((range) => ({ value: range, label: trendRangeLabels[range] }));
 const headerCell = 'px-4 py-2.5 text-left text-xs font-medium whitespace-nowrap text-muted-foreground';
 const cell = 'px-4 py-2.5 whitespace-nowrap tabular-nums';
 
@@ -191,40 +192,22 @@ function UsageTrends() {
         />
       ) : null}
       <div className="mb-6 flex flex-wrap items-end gap-4">
-        <div className="flex min-w-48 flex-col gap-1.5">
-          <label htmlFor="trend-metric" className="text-sm font-medium">
-            Metric
-          </label>
-          <select
-            id="trend-metric"
-            value={choice?.metricType ?? ''}
-            onChange={(event) => change({ metric: choices.find((c) => c.metricType === event.target.value)?.metricType })}
-            className={selectControl}
-          >
-            {choices.map((c) => (
-              <option key={c.metricType} value={c.metricType}>
-                {c.metricName}
-              </option>
-            ))}
-          </select>
-        </div>
-        <div className="flex min-w-48 flex-col gap-1.5">
-          <label htmlFor="trend-range" className="text-sm font-medium">
-            Range
-          </label>
-          <select
-            id="trend-range"
-            value={view.range}
-            onChange={(event) => change({ range: trendRanges.find((r) => r === event.target.value) ?? DEFAULT_TREND_RANGE })}
-            className={selectControl}
-          >
-            {trendRanges.map((range) => (
-              <option key={range} value={range}>
-                {trendRangeLabels[range]}
-              </option>
-            ))}
-          </select>
-        </div>
+        <FilterSelect
+          id="trend-metric"
+          label="Metric"
+          value={choice?.metricType}
+          options={choices.map((c) => ({ value: c.metricType, label: c.metricName }))}
+          onChange={(metric) => change({ metric })}
+          className="min-w-48"
+        />
+        <FilterSelect
+          id="trend-range"
+          label="Range"
+          value={view.range}
+          options={rangeOptions}
+          onChange={(range) => change({ range: range ?? DEFAULT_TREND_RANGE })}
+          className="min-w-48"
+        />
       </div>
       {quotas.isPending || !choice ? (
         <Skeleton className="h-96 w-full rounded-xl" />

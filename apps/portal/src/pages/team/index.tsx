@@ -8,7 +8,6 @@ import { relativeTime } from '@/components/team/activity-format';
 import { BulkRoleBar, BulkRoleResults, type BulkRoleOutcome } from '@/components/team/bulk-role';
 import { LeaveOrganizationDialog } from '@/components/team/LeaveOrganizationDialog';
 import { MemberActionsMenu, MemberRoleSelect } from '@/components/team/member-actions';
-import { selectControl } from '@/components/team/RoleSelect';
 import { SearchField } from '@/components/team/SearchField';
 import { memberStatusLooks, MemberStatusBadge } from '@/components/team/status-badges';
 import { TeamNav } from '@/components/team/team-nav';
@@ -23,9 +22,10 @@ import {
 import { useUrlView } from '@/components/team/use-url-view';
 import { Badge } from '@/components/ui/badge';
 import { Card, CardDescription, CardHeader, CardTitle } from '@/components/ui/card';
+import { DataTable, tableCell as cell, TableHeading } from '@/components/ui/data-table';
 import { EmptyState } from '@/components/ui/empty-state';
+import { FilterSelect } from '@/components/ui/filter-select';
 import { Pagination } from '@/components/ui/pagination';
-import { Skeleton } from '@/components/ui/skeleton';
 import { articled, useMembers, useTeamAccess, type TeamAccess } from '@/hooks/use-team';
 import { cn } from '@/lib/cn';
 import { formatShortDate } from '@/lib/dates';
@@ -35,8 +35,8 @@ import { TransferOwnershipDialog } from '@/pages/team/transfer-ownership-dialog'
 import type { Member } from '@/types/team';
 
 const columns = ['Name', 'Email', 'Role', 'Status', 'Joined', 'Last active'] as const;
-const headerCell = 'px-4 py-2.5 text-left text-xs font-medium whitespace-nowrap text-muted-foreground';
-const cell = 'px-4 py-3 whitespace-nowrap';
+const statusOptions = MemberStatusSchema.options.map((status) => ({ value: status, label: memberStatusLooks[status].label }));
+const roleOptions = tenantRoles.map((role) => ({ value: role, label: roleName(role) }));
 const checkbox = 'size-4 rounded border-input accent-primary disabled:cursor-not-allowed disabled:opacity-40';
 
 interface RowProps {
@@ -100,22 +100,6 @@ function MemberRow({ member, access, now, selectable, selected, onSelect }: RowP
   );
 }
 
-function SkeletonRows({ count }: { count: number }) {
-  return (
-    <>
-      {[0, 1, 2, 3, 4].map((row) => (
-        <tr key={row}>
-          {Array.from({ length: count }, (_, column) => (
-            <td key={column} className={cell}>
-              <Skeleton className="h-4 w-full min-w-10" />
-            </td>
-          ))}
-        </tr>
-      ))}
-    </>
-  );
-}
-
 function NoMembers({ view, onReset }: { view: MemberView; onReset: () => void }) {
   const [title, body, action] = hasMemberFilters(view)
     ? ['No members match', 'Try another name or email, or fewer filters.', 'Clear filters']
@@ -154,45 +138,24 @@ function Filters({ view, onChange }: { view: MemberView; onChange: (change: Part
         value={view.search ?? ''}
         onSearch={(search) => onChange({ search })}
       />
-      <div className="flex min-w-40 flex-1 flex-col gap-1.5">
-        <label htmlFor="member-status" className="text-sm font-medium">
-          Status
-        </label>
-        <select
-          id="member-status"
-          value={view.status ?? ''}
-          onChange={(event) => {
-            const parsed = MemberStatusSchema.safeParse(event.target.value);
-            onChange({ status: parsed.success ? parsed.data : undefined });
-          }}
-          className={cn(selectControl, 'w-full')}
-        >
-          <option value="">All statuses</option>
-          {MemberStatusSchema.options.map((status) => (
-            <option key={status} value={status}>
-              {memberStatusLooks[status].label}
-            </option>
-          ))}
-        </select>
-      </div>
-      <div className="flex min-w-40 flex-1 flex-col gap-1.5">
-        <label htmlFor="member-role" className="text-sm font-medium">
-          Role
-        </label>
-        <select
-          id="member-role"
-          value={view.role ?? ''}
-          onChange={(event) => onChange({ role: tenantRoles.find((role) => role === event.target.value) })}
-          className={cn(selectControl, 'w-full')}
-        >
-          <option value="">All roles</option>
-          {tenantRoles.map((role) => (
-            <option key={role} value={role}>
-              {roleName(role)}
-            </option>
-          ))}
-        </select>
-      </div>
+      <FilterSelect
+        id="member-status"
+        label="Status"
+        value={view.status}
+        options={statusOptions}
+        allLabel="All statuses"
+        onChange={(status) => onChange({ status })}
+        className="min-w-40 flex-1"
+      />
+      <FilterSelect
+        id="member-role"
+        label="Role"
+        value={view.role}
+        options={roleOptions}
+        allLabel="All roles"
+        onChange={(role) => onChange({ role })}
+        className="min-w-40 flex-1"
+      />
     </div>
   );
 }
@@ -261,15 +224,11 @@ export default function TeamPage() {
         <QueryError title="We couldn't load the members" error={members.error} onRetry={() => void members.refetch()} />
       ) : (
         <Card className="overflow-hidden">
-          <div className="flex items-center justify-between border-b px-4 py-2.5">
-            <h2 className="text-sm font-semibold">Members</h2>
-            {result ? (
-              <p className="text-sm text-muted-foreground" aria-live="polite" data-testid="member-count">
-                {result.total === 1 ? '1 member' : `${result.total} members`}
-                {hasMemberFilters(view) ? ' match' : ''}
-              </p>
-            ) : null}
-          </div>
+          <TableHeading
+            title="Members"
+            count={result ? (result.total === 1 ? '1 member' : `${result.total} members`) + (hasMemberFilters(view) ? ' match' : '') : undefined}
+            countTestId="member-count"
+          />
           {selected.size > 0 ? (
             <BulkRoleBar
               selected={[...selected.values()]}
@@ -281,60 +240,40 @@ export default function TeamPage() {
               onClear={() => setSelected(new Map())}
             />
           ) : null}
-          {members.isPending ? (
-            <p role="status" className="sr-only">
-              Loading members…
-            </p>
-          ) : null}
           {result && rows.length === 0 ? (
             <NoMembers view={view} onReset={() => changeView(() => emptyMemberView)} />
           ) : (
-            <div className="overflow-x-auto">
-              <table className="w-full text-sm" aria-busy={members.isFetching}>
-                <caption className="sr-only">
-                  Members, page {view.page} of {pageCount}
-                </caption>
-                <thead className="border-b bg-muted/40">
-                  <tr>
-                    {selectable ? (
-                      <th scope="col" className="w-10 px-4 py-2.5">
-                        <SelectAll
-                          checked={selectableRows.length > 0 && selectedOnPage.length === selectableRows.length}
-                          indeterminate={selectedOnPage.length > 0 && selectedOnPage.length < selectableRows.length}
-                          disabled={selectableRows.length === 0}
-                          onChange={(on) => select(selectableRows, on)}
-                        />
-                      </th>
-                    ) : null}
-                    {columns.map((column) => (
-                      <th key={column} scope="col" className={headerCell}>
-                        {column}
-                      </th>
-                    ))}
-                    <th scope="col" className={headerCell}>
-                      <span className="sr-only">Actions</span>
-                    </th>
-                  </tr>
-                </thead>
-                <tbody className={cn('divide-y', members.isPlaceholderData && 'opacity-60')}>
-                  {result ? (
-                    rows.map((member) => (
-                      <MemberRow
-                        key={member.id}
-                        member={member}
-                        access={access}
-                        now={now}
-                        selectable={selectable}
-                        selected={selected.has(member.id)}
-                        onSelect={(on) => select([member], on)}
-                      />
-                    ))
-                  ) : (
-                    <SkeletonRows count={columns.length + (selectable ? 2 : 1)} />
-                  )}
-                </tbody>
-              </table>
-            </div>
+            <DataTable
+              caption={`Members, page ${view.page} of ${pageCount}`}
+              columns={columns}
+              leading={
+                selectable ? (
+                  <SelectAll
+                    checked={selectableRows.length > 0 && selectedOnPage.length === selectableRows.length}
+                    indeterminate={selectedOnPage.length > 0 && selectedOnPage.length < selectableRows.length}
+                    disabled={selectableRows.length === 0}
+                    onChange={(on) => select(selectableRows, on)}
+                  />
+                ) : null
+              }
+              actions
+              rows={result?.data}
+              renderRow={(member) => (
+                <MemberRow
+                  key={member.id}
+                  member={member}
+                  access={access}
+                  now={now}
+                  selectable={selectable}
+                  selected={selected.has(member.id)}
+                  onSelect={(on) => select([member], on)}
+                />
+              )}
+              loadingLabel="Loading members…"
+              skeleton={{ rows: 5, className: 'min-w-10' }}
+              fetching={members.isFetching}
+              stale={members.isPlaceholderData}
+            />
           )}
           {result && result.total > TEAM_PAGE_SIZE ? (
             <Pagination page={view.page} pageCount={pageCount} onPage={(page) => changeView((current) => ({ ...current, page }))} />

@@ -7,7 +7,6 @@ import { RequireAccess } from '@/components/access/require-access';
 import { QueryError } from '@/components/billing/query-error';
 import { PageHeader } from '@/components/layout/page-header';
 import { ConfirmDialog } from '@/components/team/ConfirmDialog';
-import { selectControl } from '@/components/team/RoleSelect';
 import { SearchField } from '@/components/team/SearchField';
 import { InvitationStatusBadge, invitationStatusLooks } from '@/components/team/status-badges';
 import { TeamNav } from '@/components/team/team-nav';
@@ -21,9 +20,10 @@ import {
 import { useUrlView } from '@/components/team/use-url-view';
 import { Button } from '@/components/ui/button';
 import { Card } from '@/components/ui/card';
+import { DataTable, tableCell as cell, TableHeading } from '@/components/ui/data-table';
 import { EmptyState } from '@/components/ui/empty-state';
+import { FilterSelect } from '@/components/ui/filter-select';
 import { Pagination } from '@/components/ui/pagination';
-import { Skeleton } from '@/components/ui/skeleton';
 import { useInvalidateTeam, useInvitations, useTeamAccess, type TeamAccess } from '@/hooks/use-team';
 import { cn } from '@/lib/cn';
 import { formatShortDate } from '@/lib/dates';
@@ -33,8 +33,7 @@ import { cancelInvitation, resendInvitation } from '@/services/team.service';
 import type { Invitation } from '@/types/team';
 
 const columns = ['Email', 'Role', 'Status', 'Invited by', 'Sent', 'Expires'] as const;
-const headerCell = 'px-4 py-2.5 text-left text-xs font-medium whitespace-nowrap text-muted-foreground';
-const cell = 'px-4 py-3 whitespace-nowrap';
+const statusOptions = InvitationStatusSchema.options.map((status) => ({ value: status, label: invitationStatusLooks[status].label }));
 
 /** Resend (pending or expired: the link gets a new expiry) and Cancel (pending, after asking). */
 function InvitationActions({ invitation, refusal }: { invitation: Invitation; refusal: string | null }) {
@@ -145,22 +144,6 @@ function NoInvitations({ view, onReset }: { view: InvitationView; onReset: () =>
   return <EmptyState icon={MailX} title={title} body={body} action={action} onAction={onReset} testId="invitations-empty" />;
 }
 
-function SkeletonRows() {
-  return (
-    <>
-      {[0, 1, 2, 3].map((row) => (
-        <tr key={row}>
-          {[...columns, 'actions'].map((column) => (
-            <td key={column} className={cell}>
-              <Skeleton className="h-4 w-full min-w-12" />
-            </td>
-          ))}
-        </tr>
-      ))}
-    </>
-  );
-}
-
 function InvitationList() {
   const access = useTeamAccess();
   const [view, updateView] = useUrlView(readInvitationView, teamViewParams);
@@ -185,71 +168,40 @@ function InvitationList() {
           value={view.search ?? ''}
           onSearch={(search) => changeFilters({ search })}
         />
-        <div className="flex min-w-44 flex-1 flex-col gap-1.5">
-          <label htmlFor="invitation-status" className="text-sm font-medium">
-            Status
-          </label>
-          <select
-            id="invitation-status"
-            value={view.status ?? ''}
-            onChange={(event) => {
-              const parsed = InvitationStatusSchema.safeParse(event.target.value);
-              changeFilters({ status: parsed.success ? parsed.data : undefined });
-            }}
-            className={cn(selectControl, 'w-full')}
-          >
-            <option value="">All statuses</option>
-            {InvitationStatusSchema.options.map((status) => (
-              <option key={status} value={status}>
-                {invitationStatusLooks[status].label}
-              </option>
-            ))}
-          </select>
-        </div>
+        <FilterSelect
+          id="invitation-status"
+          label="Status"
+          value={view.status}
+          options={statusOptions}
+          allLabel="All statuses"
+          onChange={(status) => changeFilters({ status })}
+          className="min-w-44 flex-1"
+        />
       </div>
 
       {invitations.error && !result ? (
         <QueryError title="We couldn't load the invitations" error={invitations.error} onRetry={() => void invitations.refetch()} />
       ) : (
         <Card className="overflow-hidden">
-          <div className="flex items-center justify-between border-b px-4 py-2.5">
-            <h2 className="text-sm font-semibold">Invitations</h2>
-            {result ? (
-              <p className="text-sm text-muted-foreground" aria-live="polite" data-testid="invitation-count">
-                {result.total === 1 ? '1 invitation' : `${result.total} invitations`}
-              </p>
-            ) : null}
-          </div>
-          {invitations.isPending ? (
-            <p role="status" className="sr-only">
-              Loading invitations…
-            </p>
-          ) : null}
+          <TableHeading
+            title="Invitations"
+            count={result ? (result.total === 1 ? '1 invitation' : `${result.total} invitations`) : undefined}
+            countTestId="invitation-count"
+          />
           {result && result.data.length === 0 ? (
             <NoInvitations view={view} onReset={() => updateView(() => emptyInvitationView)} />
           ) : (
-            <div className="overflow-x-auto">
-              <table className="w-full text-sm" aria-busy={invitations.isFetching}>
-                <caption className="sr-only">
-                  Invitations, page {view.page} of {pageCount}
-                </caption>
-                <thead className="border-b bg-muted/40">
-                  <tr>
-                    {columns.map((column) => (
-                      <th key={column} scope="col" className={headerCell}>
-                        {column}
-                      </th>
-                    ))}
-                    <th scope="col" className={headerCell}>
-                      <span className="sr-only">Actions</span>
-                    </th>
-                  </tr>
-                </thead>
-                <tbody className={cn('divide-y', invitations.isPlaceholderData && 'opacity-60')}>
-                  {result ? result.data.map((invitation) => <InvitationRow key={invitation.id} invitation={invitation} access={access} />) : <SkeletonRows />}
-                </tbody>
-              </table>
-            </div>
+            <DataTable
+              caption={`Invitations, page ${view.page} of ${pageCount}`}
+              columns={columns}
+              actions
+              rows={result?.data}
+              renderRow={(invitation) => <InvitationRow key={invitation.id} invitation={invitation} access={access} />}
+              loadingLabel="Loading invitations…"
+              skeleton={{ rows: 4, className: 'min-w-12' }}
+              fetching={invitations.isFetching}
+              stale={invitations.isPlaceholderData}
+            />
           )}
           {result && result.total > TEAM_PAGE_SIZE ? (
             <Pagination page={view.page} pageCount={pageCount} onPage={(page) => updateView((current) => ({ ...current, page }))} />
