@@ -1,7 +1,7 @@
 import { and, eq } from 'drizzle-orm';
 import type { MetricLimit } from '@cbp/contracts';
 import type { PaymentGateway } from '../adapters/payments/port.js';
-import { shiftMonths } from '../adapters/payments/proration.js';
+import { shiftMonths, shortDate } from '../adapters/payments/proration.js';
 import { provisionBilling } from '../modules/billing/subscriptions.service.js';
 import { systemContext } from '../platform/context.js';
 import { withTenant, type AppDb } from '../platform/db.js';
@@ -17,7 +17,6 @@ interface DemoBilling {
   apiCalls: number[];
 }
 
-const shortDate = (d: Date) => d.toLocaleDateString('en-US', { month: 'short', day: 'numeric', year: 'numeric', timeZone: 'UTC' });
 const monthName = (d: Date) => d.toLocaleDateString('en-US', { month: 'long', year: 'numeric', timeZone: 'UTC' });
 
 function usageLine(limit: MetricLimit | undefined, used: number, start: Date, end: Date) {

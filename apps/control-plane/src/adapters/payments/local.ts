@@ -15,10 +15,9 @@ import {
   type QuoteLine,
   type UsageInvoiceItem,
 } from './port.js';
-import { addMonth, prorationLines } from './proration.js';
+import { addMonth, prorationLines, shortDate } from './proration.js';
 import { cardOf, declineMessages, testCardByNumber, testCardByPaymentMethodId, type CardBehaviour } from './test-cards.js';
 
-const shortDate = (d: Date) => d.toLocaleDateString('en-US', { month: 'short', day: 'numeric', year: 'numeric', timeZone: 'UTC' });
 
 const newId = (prefix: string) => `${prefix}_${randomBytes(12).toString('base64url').replace(/[-_]/g, 'x')}`;
 

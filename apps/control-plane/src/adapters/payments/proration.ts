@@ -5,6 +5,9 @@ export interface PricedPlan {
   priceMonthly: number;
 }
 
+/** A date as invoice lines print it, e.g. "Nov 25, 2026" (UTC). */
+export const shortDate = (d: Date) => d.toLocaleDateString('en-US', { month: 'short', day: 'numeric', year: 'numeric', timeZone: 'UTC' });
+
 const day = (d: Date) => d.toLocaleDateString('en-GB', { day: 'numeric', month: 'short', year: 'numeric', timeZone: 'UTC' });
 
 /**

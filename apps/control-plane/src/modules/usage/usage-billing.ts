@@ -1,6 +1,7 @@
 import { metricNames, type MetricType } from '@cbp/contracts';
 import { and, asc, eq, gt, isNull, sql } from 'drizzle-orm';
 import type { PaymentGateway } from '../../adapters/payments/port.js';
+import { shortDate } from '../../adapters/payments/proration.js';
 import { recordAuditEntry } from '../../platform/audit.js';
 import { systemContext, type TenantContext } from '../../platform/context.js';
 import { queryRows, withTenant, type AppDb } from '../../platform/db.js';
@@ -8,7 +9,6 @@ import { subscriptions, usageSummaries } from '../../platform/schema.js';
 import { customerOf } from '../billing/billing.repo.js';
 import { resetQuotas } from './quotas.service.js';
 
-const shortDate = (d: Date) => d.toLocaleDateString('en-US', { month: 'short', day: 'numeric', year: 'numeric', timeZone: 'UTC' });
 
 /** The invoice line of a closed period's overage, e.g. "API calls over the included 1,000,000: 12,000 calls (Oct 1 – Nov 1, 2026)". */
 export function overageLineDescription(s: { metricType: string; includedQuantity: number; overageQuantity: number; periodStart: Date; periodEnd: Date }): string {

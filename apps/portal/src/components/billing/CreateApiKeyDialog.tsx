@@ -5,10 +5,10 @@ import { AlertTriangle, Check, Copy, KeyRound, Plus } from 'lucide-react';
 import { Alert, AlertDescription, AlertTitle } from '@/components/ui/alert';
 import { Button } from '@/components/ui/button';
 import { Dialog, DialogClose, DialogContent, DialogDescription, DialogHeader, DialogTitle, DialogTrigger } from '@/components/ui/dialog';
+import { DialogFormActions, FormFailure } from '@/components/ui/dialog-form';
 import { Input } from '@/components/ui/input';
 import { useSession } from '@/hooks/use-session';
 import { usageKeys } from '@/hooks/use-usage';
-import { errorMessage } from '@/lib/axios';
 import { createApiKey } from '@/services/usage.service';
 import type { ApiKey, CreatedApiKey } from '@/types/usage';
 
@@ -61,23 +61,8 @@ function NameForm({ onCreated }: { onCreated: (created: CreatedApiKey) => void }
           </p>
         ) : null}
       </div>
-      {create.error ? (
-        <Alert variant="destructive" role="alert">
-          <AlertTriangle aria-hidden="true" />
-          <div>
-            <AlertTitle>The key was not created</AlertTitle>
-            <AlertDescription>{errorMessage(create.error)}</AlertDescription>
-          </div>
-        </Alert>
-      ) : null}
-      <div className="flex flex-col-reverse gap-2 sm:flex-row sm:justify-end">
-        <DialogClose asChild>
-          <Button variant="outline">Cancel</Button>
-        </DialogClose>
-        <Button type="submit" disabled={create.isPending} aria-busy={create.isPending}>
-          {create.isPending ? 'Creating…' : 'Create key'}
-        </Button>
-      </div>
+      <FormFailure title="The key was not created" error={create.error} />
+      <DialogFormActions submitLabel="Create key" pendingLabel="Creating…" pending={create.isPending} />
     </form>
   );
 }

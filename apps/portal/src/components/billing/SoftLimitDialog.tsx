@@ -1,14 +1,13 @@
 import { useId, useState, type FormEvent } from 'react';
 import { useMutation } from '@tanstack/react-query';
-import { AlertTriangle, Pencil } from 'lucide-react';
+import { Pencil } from 'lucide-react';
 import { toast } from 'sonner';
 import { formatQuantity } from '@/components/billing/usage-format';
-import { Alert, AlertDescription, AlertTitle } from '@/components/ui/alert';
 import { Button } from '@/components/ui/button';
-import { Dialog, DialogClose, DialogContent, DialogDescription, DialogHeader, DialogTitle, DialogTrigger } from '@/components/ui/dialog';
+import { Dialog, DialogContent, DialogDescription, DialogHeader, DialogTitle, DialogTrigger } from '@/components/ui/dialog';
+import { DialogFormActions, FormFailure } from '@/components/ui/dialog-form';
 import { Input } from '@/components/ui/input';
 import { useInvalidateUsage } from '@/hooks/use-usage';
-import { errorMessage } from '@/lib/axios';
 import { updateSoftLimit } from '@/services/usage.service';
 import type { Quota } from '@/types/usage';
 
@@ -83,23 +82,8 @@ function SoftLimitForm({ quota, onDone }: { quota: Quota; onDone: () => void }) 
           </p>
         ) : null}
       </div>
-      {save.error ? (
-        <Alert variant="destructive" role="alert">
-          <AlertTriangle aria-hidden="true" />
-          <div>
-            <AlertTitle>The soft limit was not changed</AlertTitle>
-            <AlertDescription>{errorMessage(save.error)}</AlertDescription>
-          </div>
-        </Alert>
-      ) : null}
-      <div className="flex flex-col-reverse gap-2 sm:flex-row sm:justify-end">
-        <DialogClose asChild>
-          <Button variant="outline">Cancel</Button>
-        </DialogClose>
-        <Button type="submit" disabled={save.isPending} aria-busy={save.isPending}>
-          {save.isPending ? 'Saving…' : 'Save soft limit'}
-        </Button>
-      </div>
+      <FormFailure title="The soft limit was not changed" error={save.error} />
+      <DialogFormActions submitLabel="Save soft limit" pendingLabel="Saving…" pending={save.isPending} />
     </form>
   );
 }
