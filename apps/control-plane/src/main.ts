@@ -18,8 +18,18 @@ function canResolve(name: string): boolean {
 
 // boot: config -> database -> migrations -> app (adapters) -> seed -> listen
 const config = loadConfig();
+// Lost connections are logged through the app's logger once it exists; they never end the process.
+let logConnectionError: (err: Error) => void = (err) => process.stderr.write(`[db] connection error: ${err.message}\n`);
+let lastConnectionError = 0;
 const database = await openDatabase(
   config.DATABASE_URL ? { url: config.DATABASE_URL } : { dataDir: path.join(config.CBP_DATA_DIR, 'pglite') },
+  {
+    onConnectionError: (err) => {
+      if (Date.now() - lastConnectionError < 1_000) return;
+      lastConnectionError = Date.now();
+      logConnectionError(err);
+    },
+  },
 );
 if (config.DATABASE_URL && config.DATABASE_MIGRATION_URL) {
   // Migrate as the owner role, then grant the API's role what it may do (audit: insert-only).
@@ -45,6 +55,8 @@ const app = await buildApp({
       : {}),
   },
 });
+
+logConnectionError = (err) => app.log.warn({ err }, 'database connection lost; requests answer 503 until it is back');
 
 // Demo billing goes through the configured gateway, so its customers exist where payments happen.
 const seeded = config.demo

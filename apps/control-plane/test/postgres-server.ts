@@ -1,3 +1,4 @@
+import type { ChildProcess } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { chmod, mkdtemp, rm, stat } from 'node:fs/promises';
 import { createServer } from 'node:net';
@@ -44,6 +45,13 @@ export interface PostgresServer {
   appUrl: string;
   appRole: string;
   createDatabase(name: string, template?: string): Promise<void>;
+  /**
+   * Takes the server down as a crash or `pg_ctl stop -m immediate` would (SIGQUIT to the
+   * postmaster: every connection is cut, no clean shutdown), keeping its data for `restart()`.
+   */
+  crash(): Promise<void>;
+  /** Starts the server again on the same data and port after `crash()` (crash recovery runs). */
+  restart(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -73,6 +81,10 @@ export async function startPostgres(): Promise<PostgresServer> {
   // DROP DATABASE ... WITH (FORCE) by the owner may end the API role's leftover connections.
   await admin.query(`GRANT pg_signal_backend TO ${ownerRole.user}`);
   await admin.end();
+  const running = () => {
+    const postmaster = (server as unknown as { process?: ChildProcess }).process;
+    return postmaster && postmaster.exitCode === null && postmaster.signalCode === null ? postmaster : undefined;
+  };
   const ownerUrl = `postgres://${ownerRole.user}:${ownerRole.password}@127.0.0.1:${port}`;
   return {
     ownerUrl,
@@ -84,8 +96,20 @@ export async function startPostgres(): Promise<PostgresServer> {
       await c.query(`CREATE DATABASE ${name}${template ? ` TEMPLATE ${template}` : ''}`);
       await c.end();
     },
+    async crash() {
+      const postmaster = running();
+      if (!postmaster) return;
+      await new Promise<void>((resolve) => {
+        postmaster.once('exit', () => resolve());
+        postmaster.kill('SIGQUIT');
+      });
+    },
+    async restart() {
+      await server.start();
+    },
     async stop() {
-      await server.stop();
+      // After crash() without restart() there is no server left to stop (and waiting for its exit would hang).
+      if (running()) await server.stop();
       await rm(dir, { recursive: true, force: true });
     },
   };

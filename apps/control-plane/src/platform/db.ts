@@ -31,9 +31,38 @@ export type DatabaseTarget = { url: string } | { dataDir: string } | { inMemory:
 /** The extensions the migrations use where available (trigram search of the audit trail). */
 const pgliteExtensions = { pg_trgm, btree_gin };
 
-export async function openDatabase(target: DatabaseTarget): Promise<Database> {
+/** How long a request waits for a connection before it answers 503 (the server may be gone). */
+const connectTimeoutMs = 3_000;
+
+export interface OpenOptions {
+  /** Where connection errors are reported (they never crash the process). Default: stderr, once per burst. */
+  onConnectionError?: (err: Error) => void;
+}
+
+function defaultConnectionErrorReporter(): (err: Error) => void {
+  let last = 0;
+  return (err) => {
+    // A lost server ends every pooled connection at once: one line per second is enough.
+    if (Date.now() - last < 1_000) return;
+    last = Date.now();
+    process.stderr.write(`[db] connection error: ${err.message}\n`);
+  };
+}
+
+export async function openDatabase(target: DatabaseTarget, options: OpenOptions = {}): Promise<Database> {
   if ('url' in target) {
-    const pool = new pg.Pool({ connectionString: target.url, max: 10 });
+    const onError = options.onConnectionError ?? defaultConnectionErrorReporter();
+    const pool = new pg.Pool({
+      connectionString: target.url,
+      max: 10,
+      connectionTimeoutMillis: connectTimeoutMs,
+      keepAlive: true,
+    });
+    // pg emits `error` on the pool for idle connections and on a checked-out client whose
+    // server went away between queries; without listeners either one crashes the process.
+    // The broken client is dropped from the pool and the next checkout connects anew.
+    pool.on('error', onError);
+    pool.on('connect', (client) => client.on('error', onError));
     return {
       kind: 'postgres',
       db: drizzlePg({ client: pool, schema }) as unknown as AppDb,
@@ -137,11 +166,38 @@ export async function queryRows<T = Record<string, unknown>>(q: Queryable, query
   return result.rows;
 }
 
-export async function databaseIsUp(db: AppDb): Promise<boolean> {
+export async function databaseIsUp(db: AppDb, timeoutMs = connectTimeoutMs): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
   try {
-    await db.execute(sql`SELECT 1`);
-    return true;
+    const timeout = new Promise<false>((resolve) => {
+      timer = setTimeout(() => resolve(false), timeoutMs);
+    });
+    return await Promise.race([db.execute(sql`SELECT 1`).then(() => true), timeout]);
   } catch {
     return false;
+  } finally {
+    clearTimeout(timer);
   }
+}
+
+const unreachableCodes = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN']);
+/** SQLSTATEs of a server that is going away, starting, or out of connections (class 08: connection exception). */
+const unavailableStates = new Set(['57P01', '57P02', '57P03', '53300', '53400']);
+const unavailableMessages =
+  /Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error|Cannot use a pool after calling end|not queryable/i;
+
+/**
+ * Whether an error means the database cannot be reached right now (server stopped, restarting,
+ * network gone, pool timed out) rather than a bad query: the request answers 503, jobs back off.
+ * Follows `cause` (Drizzle wraps driver errors) and AggregateError (one error per address).
+ */
+export function isDatabaseUnavailable(err: unknown, depth = 0): boolean {
+  if (!(err instanceof Error) || depth > 5) return false;
+  const code = (err as { code?: unknown }).code;
+  if (typeof code === 'string' && (unreachableCodes.has(code) || unavailableStates.has(code) || /^08[0-9A-Z]{3}$/.test(code))) {
+    return true;
+  }
+  if (unavailableMessages.test(err.message)) return true;
+  if (err instanceof AggregateError && err.errors.some((e) => isDatabaseUnavailable(e, depth + 1))) return true;
+  return isDatabaseUnavailable(err.cause, depth + 1);
 }

@@ -1,6 +1,7 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { hasZodFastifySchemaValidationErrors, isResponseSerializationError } from 'fastify-type-provider-zod';
 import type { ErrorCode, FieldError, Problem } from '@cbp/contracts';
+import { isDatabaseUnavailable } from './db.js';
 
 const titles: Record<number, string> = {
   400: 'Invalid request',
@@ -72,6 +73,12 @@ export function registerErrorHandling(app: FastifyInstance) {
     if (isResponseSerializationError(error)) {
       request.log.error({ err: error }, 'response did not match its schema');
       return sendProblem(request, reply, 500, 'INTERNAL', 'The server produced an invalid response.');
+    }
+    if (isDatabaseUnavailable(error)) {
+      // An outage, not a bug: answer at once so clients and load balancers retry elsewhere or later.
+      request.log.warn({ err: error }, 'database unavailable');
+      reply.header('retry-after', '5');
+      return sendProblem(request, reply, 503, 'DATABASE_UNAVAILABLE', 'The database is unavailable right now; retry in a few seconds.');
     }
     const status = error.statusCode ?? 500;
     if (status === 429) return sendProblem(request, reply, 429, 'RATE_LIMITED', 'Too many requests; slow down and retry later.');
