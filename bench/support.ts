@@ -34,7 +34,17 @@ export async function startBenchApi(): Promise<BenchApi> {
   await owner.close();
   const database = await openDatabase({ url: `${server.appUrl}/bench` });
   await seedDemo(database.db);
-  const config = loadConfig({ NODE_ENV: 'production', CBP_DATA_DIR: '/nonexistent', LOG_LEVEL: 'silent', AUDIT_RETENTION_INTERVAL_MS: '0' });
+  const config = loadConfig({
+    NODE_ENV: 'production',
+    CBP_DATA_DIR: '/nonexistent',
+    LOG_LEVEL: 'silent',
+    AUDIT_RETENTION_INTERVAL_MS: '0',
+    // The benches measure the API at full speed: rate limits off (docs/benchmarks.md).
+    RATE_LIMIT_READS_PER_SECOND: '0',
+    RATE_LIMIT_WRITES_PER_SECOND: '0',
+    RATE_LIMIT_EVENTS_PER_SECOND: '0',
+    RATE_LIMIT_ANON_PER_MINUTE: '0',
+  });
   const keys = await generateSigningKeys();
   const app = await buildApp({ config, db: database.db, signingKeys: keys, cookieSecret: randomBytes(32).toString('hex'), localEventIntervalMs: 0 });
   const address = await app.listen({ host: '127.0.0.1', port: 0 });

@@ -1,6 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { sql } from 'drizzle-orm';
-import { queryRows } from '../../apps/control-plane/src/platform/db.js';
+import { inPlatformScope, queryRows } from '../../apps/control-plane/src/platform/db.js';
 import { demoTenants } from '../../apps/control-plane/src/seed/demo.js';
 import { latencies, startBenchApi } from '../support.js';
 
@@ -20,7 +20,7 @@ export async function auditSuite(): Promise<void> {
   const batch = 100_000;
   for (let from = 1; from <= entries; from += batch) {
     const to = Math.min(entries, from + batch - 1);
-    await api.database.execScript(`
+    await api.database.execScript(inPlatformScope(`
       INSERT INTO audit_logs (tenant_id, actor_type, actor_id, actor_email, action, target_type, target_id, target_name, after, metadata, ip_address, user_agent, created_at)
       SELECT '${acme}', 'user', overlay(overlay(md5('actor' || (g % 40)) placing '4' from 13) placing '8' from 17)::uuid, 'user' || (g % 40) || '@acme.test',
              (ARRAY['member.role_changed','payment_method.added','subscription.plan_changed','organization.updated','quota.reset',
@@ -28,7 +28,7 @@ export async function auditSuite(): Promise<void> {
              (ARRAY['user','payment_method','subscription','organization','quota','invitation'])[1 + g % 6],
              'obj-' || (g % 5000), 'Object ' || (g % 5000), jsonb_build_object('n', g), '{}', '10.0.0.' || (g % 250), 'bench',
              now() - ((${entries} - g) * interval '30 seconds')
-      FROM generate_series(${from}, ${to}) AS g`);
+      FROM generate_series(${from}, ${to}) AS g`));
     process.stdout.write(`\r  seeded ${to.toLocaleString('en-US')} entries`);
   }
   const seedSeconds = (performance.now() - started) / 1000;
@@ -99,8 +99,8 @@ export async function auditSuite(): Promise<void> {
     const n = 500;
     const started = performance.now();
     for (let i = 0; i < n; i++) {
-      await api.database.execScript(`INSERT INTO audit_logs (tenant_id, actor_type, actor_id, actor_email, action, target_type, target_id, target_name, metadata)
-        VALUES ('${other}', 'user', '${randomUUID()}', 'person${i % 30}@globex.test', 'member.role_changed', 'user', '${randomUUID()}', 'Person ${i}', '{}')`);
+      await api.database.execScript(inPlatformScope(`INSERT INTO audit_logs (tenant_id, actor_type, actor_id, actor_email, action, target_type, target_id, target_name, metadata)
+        VALUES ('${other}', 'user', '${randomUUID()}', 'person${i % 30}@globex.test', 'member.role_changed', 'user', '${randomUUID()}', 'Person ${i}', '{}')`));
     }
     return (performance.now() - started) / n;
   };

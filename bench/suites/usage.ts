@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
+import { inPlatformScope } from '../../apps/control-plane/src/platform/db.js';
 import { latencies, startBenchApi, type BenchApi } from '../support.js';
 
 const bigEvents = Number(process.env.BENCH_USAGE_EVENTS ?? 10_000_000);
@@ -43,13 +44,13 @@ async function loadEvents(api: BenchApi, tenantId: string, count: number, tag: s
   const chunk = 1_000_000;
   for (let from = 0; from < count; from += chunk) {
     const n = Math.min(chunk, count - from);
-    await api.ownerQuery(`
+    await api.ownerQuery(inPlatformScope(`
       INSERT INTO usage_events (tenant_id, metric_type, quantity, occurred_at, idempotency_key, source_type)
       SELECT '${tenantId}', (ARRAY['api_calls','storage_gb','users','workflows','integrations'])[1 + g % 5], 1 + g % 7,
              now() - ((g::bigint * 1297) % (150 * 86400)) * interval '1 second', '${tag}-' || g, 'user'
-      FROM generate_series(${from}, ${from + n - 1}) AS g`);
+      FROM generate_series(${from}, ${from + n - 1}) AS g`));
   }
-  await api.ownerQuery(`
+  await api.ownerQuery(inPlatformScope(`
     DELETE FROM usage_daily WHERE tenant_id = '${tenantId}';
     INSERT INTO usage_daily (tenant_id, metric_type, day, quantity, event_count)
     SELECT tenant_id, metric_type, (occurred_at AT TIME ZONE 'UTC')::date, sum(quantity), count(*)
@@ -57,7 +58,7 @@ async function loadEvents(api: BenchApi, tenantId: string, count: number, tag: s
     UPDATE usage_quotas q SET (current_usage, current_events) = (SELECT coalesce(sum(quantity), 0), count(*) FROM usage_events e
       WHERE e.tenant_id = q.tenant_id AND e.metric_type = q.metric_type AND e.occurred_at >= q.period_start AND e.occurred_at < q.period_end)
     WHERE q.tenant_id = '${tenantId}';
-    ANALYZE usage_events; ANALYZE usage_daily; ANALYZE usage_quotas;`);
+    ANALYZE usage_events; ANALYZE usage_daily; ANALYZE usage_quotas;`));
 }
 
 /**
@@ -69,14 +70,14 @@ export async function usageSuite(): Promise<void> {
   const api = await startBenchApi();
   const ids = Array.from({ length: tenants }, () => randomUUID());
   // 100 Pro tenants with a subscription period like a real one (started 10 days ago).
-  await api.ownerQuery(`
+  await api.ownerQuery(inPlatformScope(`
     SELECT ensure_usage_partitions((date_trunc('month', now()) - interval '6 months')::date, 10);
     INSERT INTO tenants (id, name, slug, plan_id)
       SELECT id::uuid, 'Bench ' || n, 'bench-' || n, (SELECT id FROM plans WHERE key = 'pro')
       FROM unnest(ARRAY['${ids.join("','")}']) WITH ORDINALITY AS t(id, n);
     INSERT INTO subscriptions (tenant_id, plan_id, status, current_period_start, current_period_end)
       SELECT t.id, t.plan_id, 'active', now() - interval '10 days', now() + interval '20 days'
-      FROM tenants t WHERE t.slug LIKE 'bench-%';`);
+      FROM tenants t WHERE t.slug LIKE 'bench-%';`));
   const staff = async (tenantId: string) => api.headersFor('staff@cbp.test', tenantId);
   for (const id of ids) {
     const res = await fetch(`${api.address}/usage/quotas`, { headers: await staff(id) });
@@ -109,7 +110,16 @@ async function ingestion(api: BenchApi, ids: string[], staff: (tenantId: string)
         const o = i * 6;
         return `($${o + 1}, $${o + 2}, $${o + 3}, $${o + 4}, $${o + 5}, $${o + 6})`;
       });
-      await pool.query(`INSERT INTO usage_events (tenant_id, metric_type, quantity, occurred_at, idempotency_key, source_type) VALUES ${tuples.join(', ')}`, values);
+      // In the tenant's scope, as the API writes (row-level security fails closed without one).
+      const client = await pool.connect();
+      try {
+        await client.query('BEGIN');
+        await client.query(`SELECT set_config('app.tenant_id', $1, true)`, [ids[2]]);
+        await client.query(`INSERT INTO usage_events (tenant_id, metric_type, quantity, occurred_at, idempotency_key, source_type) VALUES ${tuples.join(', ')}`, values);
+        await client.query('COMMIT');
+      } finally {
+        client.release();
+      }
     }),
   );
   await pool.end();

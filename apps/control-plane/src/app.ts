@@ -31,8 +31,10 @@ import { closeUsagePeriods } from './modules/usage/usage-billing.js';
 import { usageRoutes } from './modules/usage/usage.routes.js';
 import { createAuthenticator } from './platform/auth.js';
 import type { AppDb } from './platform/db.js';
-import { registerErrorHandling } from './platform/errors.js';
+import { registerErrorHandling, sendProblem } from './platform/errors.js';
 import { registerGuard } from './platform/guard.js';
+import { registerHostileInputGuard } from './platform/hostile-input.js';
+import { rateLimitSettings, registerRateLimits } from './platform/rate-limit.js';
 import { scheduleJob } from './platform/jobs.js';
 import { demoPassword, demoUsers } from './seed/demo.js';
 
@@ -71,7 +73,12 @@ export async function buildApp({
       const given = req.headers['x-request-id'];
       return typeof given === 'string' && /^[\w.-]{8,128}$/.test(given) ? given : randomUUID();
     },
-    trustProxy: config.NODE_ENV === 'production',
+    // X-Forwarded-For is believed only from the proxies in TRUST_PROXY (default: none).
+    trustProxy: config.TRUST_PROXY,
+    // A URL the router cannot take (bad percent-encoding, a parameter over 100 characters) is
+    // answered before any route: as problem+json like every other refusal.
+    frameworkErrors: (error, request, reply) =>
+      sendProblem(request, reply, 400, 'VALIDATION_FAILED', error.message, [{ path: 'url', message: error.message }]),
   }).withTypeProvider<ZodTypeProvider>();
 
   app.setValidatorCompiler(validatorCompiler);
@@ -102,7 +109,7 @@ export async function buildApp({
   await app.register(cors, {
     origin: portals,
     allowedHeaders: ['Authorization', 'Content-Type', 'X-Tenant-Id', 'Idempotency-Key', 'X-Request-Id'],
-    exposedHeaders: ['X-Request-Id', 'Content-Disposition'],
+    exposedHeaders: ['X-Request-Id', 'Content-Disposition', 'Retry-After', 'RateLimit-Limit', 'RateLimit-Remaining', 'RateLimit-Reset'],
     methods: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'],
     maxAge: 600,
   });
@@ -133,6 +140,9 @@ export async function buildApp({
   }
   const authenticator = createAuthenticator({ db, issuer: config.issuer, audience: config.audience, localJwks: authenticatorKeys });
   registerGuard(app, { db, authenticator, authenticateApiKey: (secret) => authenticateApiKey(db, secret) });
+  registerHostileInputGuard(app); // U+0000 / lone surrogates: 400 before the guard's lookups or any handler
+  // Rate limits per user / API key (shared through the database) and per address (in process).
+  await registerRateLimits(app, { db, settings: rateLimitSettings(config) });
 
   app.get('/docs', { schema: { tags: ['platform'], summary: 'This OpenAPI document' } }, () => app.swagger());
   await app.register(healthRoutes, { db, version });
@@ -172,6 +182,7 @@ export async function buildApp({
     gateway: payments.gateway,
     local: payments.local,
     publishableKey: config.STRIPE_PUBLISHABLE_KEY ?? null,
+    idempotencyLeaseMs: config.IDEMPOTENCY_LEASE_MS,
   });
   const { local } = payments;
   if (local) {

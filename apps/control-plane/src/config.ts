@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
@@ -9,6 +10,37 @@ const flag = z
   .enum(['0', '1', 'true', 'false'])
   .transform((v) => v === '1' || v === 'true');
 
+/** One TRUST_PROXY entry: an IP, a CIDR, or one of proxy-addr's names (loopback, linklocal, uniquelocal). */
+function isProxyAddress(entry: string): boolean {
+  if (['loopback', 'linklocal', 'uniquelocal'].includes(entry)) return true;
+  const [address = '', bits, ...rest] = entry.split('/');
+  const version = isIP(address);
+  if (rest.length > 0 || version === 0) return false;
+  return bits === undefined || (/^\d{1,3}$/.test(bits) && Number(bits) <= (version === 4 ? 32 : 128));
+}
+
+/**
+ * Which proxies' X-Forwarded-For is believed (Fastify's `trustProxy`): none (unset), IPs/CIDRs,
+ * or a hop count: the nearest `n` hops are trusted whatever their address (only when nothing
+ * but the load balancer can reach the API; Fastify itself refuses numbers, hence the function).
+ */
+const trustProxy = z
+  .string()
+  .optional()
+  .refine(
+    (v) => !v?.trim() || /^\d+$/.test(v.trim()) || v.split(',').every((e) => isProxyAddress(e.trim())),
+    'expected a hop count (e.g. 1) or comma-separated IP addresses / CIDRs of your proxies',
+  )
+  .transform((v): false | string[] | ((address: string, hop: number) => boolean) => {
+    const value = v?.trim() ?? '';
+    if (!value) return false;
+    if (/^\d+$/.test(value)) {
+      const hops = Number(value);
+      return (_address, hop) => hop < hops;
+    }
+    return value.split(',').map((e) => e.trim());
+  });
+
 const ConfigSchema = z.object({
   NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
   HOST: z.string().default('0.0.0.0'),
@@ -18,6 +50,11 @@ const ConfigSchema = z.object({
   PUBLIC_URL: z.url().default('http://localhost:14000'),
   /** Origin(s) of the portal, comma separated: CORS and OIDC redirect URIs. */
   PORTAL_URL: z.string().default('http://localhost:27100'),
+  /**
+   * Client addresses come from X-Forwarded-For only through these proxies (load balancer):
+   * unset = trust no proxy (the socket's peer is the client), a hop count, or IPs/CIDRs.
+   */
+  TRUST_PROXY: trustProxy,
   /** PostgreSQL server; when unset the embedded PGlite database in CBP_DATA_DIR is used. */
   DATABASE_URL: z.string().optional(),
   /**
@@ -29,6 +66,8 @@ const ConfigSchema = z.object({
   AUDIT_RETENTION_INTERVAL_MS: z.coerce.number().int().min(0).default(3_600_000),
   /** How often ended usage periods are closed and their overage put on the invoice (ms); 0 turns it off. */
   USAGE_PERIOD_CLOSE_INTERVAL_MS: z.coerce.number().int().min(0).default(300_000),
+  /** How long an Idempotency-Key claim holds before a retry may take it over (ms, at most 60 s; tests shorten it). */
+  IDEMPOTENCY_LEASE_MS: z.coerce.number().int().min(100).max(60_000).default(60_000),
   CBP_DATA_DIR: z.string().default(path.join(repoRoot, '.data')),
   /** Seed the demo tenants and users into an empty database (default: on for the embedded database only). */
   CBP_DEMO: flag.optional(),
@@ -51,6 +90,16 @@ const ConfigSchema = z.object({
   MAIL_FROM: z.string().default('CBP <no-reply@cbp.localhost>'),
   /** How often queued mail is sent when SMTP_URL is set (ms). */
   MAIL_DELIVERY_INTERVAL_MS: z.coerce.number().int().min(0).default(2_000),
+  /** Rate limits (platform/rate-limit.ts), 0 = off: reads (GET) per second per user. */
+  RATE_LIMIT_READS_PER_SECOND: z.coerce.number().min(0).default(100),
+  /** Mutations (POST, PUT, PATCH, DELETE) per second per user. */
+  RATE_LIMIT_WRITES_PER_SECOND: z.coerce.number().min(0).default(20),
+  /** Usage events per second per API key (keep it at least the batch size, 1,000). */
+  RATE_LIMIT_EVENTS_PER_SECOND: z.coerce.number().min(0).default(5_000),
+  /** Unauthenticated requests (and failed authentications) per minute per client address, per API copy. */
+  RATE_LIMIT_ANON_PER_MINUTE: z.coerce.number().int().min(0).default(600),
+  /** Length of the counting window (ms); the per-second budgets are scaled to it. */
+  RATE_LIMIT_WINDOW_MS: z.coerce.number().int().min(100).max(3_600_000).default(1_000),
 });
 
 export type Config = z.infer<typeof ConfigSchema> & {

@@ -1,13 +1,13 @@
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
-import { importJWK, SignJWT } from 'jose';
 import pg from 'pg';
 import { inject } from 'vitest';
 import { buildApp } from '../src/app.js';
 import { generateSigningKeys, type SigningKeys } from '../src/adapters/identity/builtin/keys.js';
 import { loadConfig, type Config } from '../src/config.js';
-import { migrate, openDatabase, type Database } from '../src/platform/db.js';
-import { demoTenants, demoUsers, seedDemo } from '../src/seed/demo.js';
+import { inPlatformScope, migrate, openDatabase, type Database } from '../src/platform/db.js';
+import { demoTenants, seedDemo } from '../src/seed/demo.js';
+import { accessTokenSigner } from './tokens.js';
 
 export const acme = demoTenants[0];
 export const globex = demoTenants[1];
@@ -65,7 +65,19 @@ async function freshDatabase(): Promise<{ database: Database; ownerScript: (scri
 
 export async function createTestContext(env: Record<string, string> = {}): Promise<TestContext> {
   const { database, ownerScript, drop } = await freshDatabase();
-  const config = loadConfig({ NODE_ENV: 'test', CBP_DATA_DIR: '/nonexistent', AUDIT_RETENTION_INTERVAL_MS: '0', USAGE_PERIOD_CLOSE_INTERVAL_MS: '0', ...env });
+  const config = loadConfig({
+    NODE_ENV: 'test',
+    CBP_DATA_DIR: '/nonexistent',
+    AUDIT_RETENTION_INTERVAL_MS: '0',
+    USAGE_PERIOD_CLOSE_INTERVAL_MS: '0',
+    // Suites fire requests as fast as they can: limits stay on (same code path) but out of reach;
+    // platform/rate-limit.test.ts sets low ones.
+    RATE_LIMIT_READS_PER_SECOND: '100000',
+    RATE_LIMIT_WRITES_PER_SECOND: '100000',
+    RATE_LIMIT_EVENTS_PER_SECOND: '100000000',
+    RATE_LIMIT_ANON_PER_MINUTE: '1000000',
+    ...env,
+  });
   const keys = await generateSigningKeys();
   const app = await buildApp({
     config,
@@ -75,28 +87,16 @@ export async function createTestContext(env: Record<string, string> = {}): Promi
     localEventIntervalMs: 0,
   });
   await app.ready();
-  const jwk = keys.keys[0];
-  if (!jwk) throw new Error('no key');
-  const key = await importJWK(jwk, 'RS256');
+  const tokens = accessTokenSigner({ keys, issuer: config.issuer, audience: config.audience });
   return {
     app,
-    database,
-    ownerScript,
+    // Fixture scripts span tenants: they run in the platform scope, as the API's role or the
+    // owner (row-level security fails closed without a scope, migration 0019).
+    database: { ...database, execScript: (script) => database.execScript(inPlatformScope(script)) },
+    ownerScript: (script) => ownerScript(inPlatformScope(script)),
     config,
     keys,
-    async tokenFor(email, { expiresIn = '1h' } = {}) {
-      const user = demoUsers.find((u) => u.email === email);
-      if (!user) throw new Error(`no demo user ${email}`);
-      return new SignJWT({ client_id: 'cbp-portal', scope: 'api' })
-        .setProtectedHeader({ alg: 'RS256', typ: 'at+jwt', kid: jwk.kid ?? '' })
-        .setIssuer(config.issuer)
-        .setAudience(config.audience)
-        .setSubject(user.id)
-        .setIssuedAt()
-        .setExpirationTime(expiresIn)
-        .setJti(randomUUID())
-        .sign(key);
-    },
+    tokenFor: (email, { expiresIn = '1h' } = {}) => tokens.forEmail(email, { expiresAt: expiresIn }),
     async close() {
       await app.close();
       await database.close();

@@ -105,6 +105,7 @@ export const routePolicies: Record<string, RoutePolicy> = {
   'GET /mail/outbox': { access: 'tenant', resource: 'outbox', action: 'list' },
   'POST /usage/events': { access: 'tenant', resource: 'usage', action: 'create' },
   'GET /usage/status': { access: 'tenant', resource: 'usage', action: 'list' },
+  'GET /billing/usage': { access: 'tenant', resource: 'usage', action: 'list' },
   'GET /usage/quotas': { access: 'tenant', resource: 'usage', action: 'list' },
   'GET /usage/quotas/:metricType/check': { access: 'tenant', resource: 'usage', action: 'show' },
   'PATCH /usage/quotas/:metricType': { access: 'tenant', resource: 'usage', action: 'edit' },

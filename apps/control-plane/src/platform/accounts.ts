@@ -1,6 +1,6 @@
 import { and, asc, eq, sql } from 'drizzle-orm';
 import type { MembershipSummary, TenantRole } from '@cbp/contracts';
-import type { Queryable } from './db.js';
+import { withPlatformScope, withTenant, type AppDb, type Queryable } from './db.js';
 import { tenantMemberships, tenants, users } from './schema.js';
 
 export type UserRow = typeof users.$inferSelect;
@@ -31,14 +31,19 @@ export async function linkExternalSubject(db: Queryable, userId: string, subject
   await db.update(users).set({ externalSubject: subject }).where(eq(users.id, userId));
 }
 
-/** Tenants the user belongs to (active memberships of active or suspended tenants), by name. */
-export async function membershipsOf(db: Queryable, userId: string): Promise<MembershipSummary[]> {
-  return db
-    .select({ id: tenants.id, name: tenants.name, slug: tenants.slug, role: tenantMemberships.role })
-    .from(tenantMemberships)
-    .innerJoin(tenants, eq(tenants.id, tenantMemberships.tenantId))
-    .where(and(eq(tenantMemberships.userId, userId), eq(tenantMemberships.status, 'active')))
-    .orderBy(asc(tenants.name));
+/**
+ * Tenants the user belongs to (active memberships of active or suspended tenants), by name.
+ * One user's memberships span tenants: read in the platform scope (decision 003).
+ */
+export async function membershipsOf(db: AppDb, userId: string): Promise<MembershipSummary[]> {
+  return withPlatformScope(db, (tx) =>
+    tx
+      .select({ id: tenants.id, name: tenants.name, slug: tenants.slug, role: tenantMemberships.role })
+      .from(tenantMemberships)
+      .innerJoin(tenants, eq(tenants.id, tenantMemberships.tenantId))
+      .where(and(eq(tenantMemberships.userId, userId), eq(tenantMemberships.status, 'active')))
+      .orderBy(asc(tenants.name)),
+  );
 }
 
 /** Every tenant, for platform staff. */
@@ -47,18 +52,21 @@ export async function allTenantsAs(db: Queryable, role: 'super_admin'): Promise<
   return rows.map((r) => ({ ...r, role }));
 }
 
-export async function roleInTenant(db: Queryable, userId: string, tenantId: string): Promise<TenantRole | null> {
-  const [row] = await db
-    .select({ role: tenantMemberships.role })
-    .from(tenantMemberships)
-    .where(
-      and(
-        eq(tenantMemberships.userId, userId),
-        eq(tenantMemberships.tenantId, tenantId),
-        eq(tenantMemberships.status, 'active'),
-      ),
-    )
-    .limit(1);
+/** The user's active role in one tenant, read within that tenant's scope. */
+export async function roleInTenant(db: AppDb, userId: string, tenantId: string): Promise<TenantRole | null> {
+  const [row] = await withTenant(db, tenantId, (tx) =>
+    tx
+      .select({ role: tenantMemberships.role })
+      .from(tenantMemberships)
+      .where(
+        and(
+          eq(tenantMemberships.userId, userId),
+          eq(tenantMemberships.tenantId, tenantId),
+          eq(tenantMemberships.status, 'active'),
+        ),
+      )
+      .limit(1),
+  );
   return row?.role ?? null;
 }
 

@@ -1,5 +1,5 @@
 import { auditLogs } from './schema.js';
-import type { Tx } from './db.js';
+import type { ScopedTx } from './db.js';
 import type { RequestContext } from './context.js';
 
 export interface AuditEntry {
@@ -24,9 +24,10 @@ function redact(value: Record<string, unknown> | null | undefined): Record<strin
 
 /**
  * Records an audit entry inside the transaction of the change it describes, so the entry
- * exists if and only if the change was committed.
+ * exists if and only if the change was committed. Only a scoped transaction (withTenant or
+ * withPlatformScope) is accepted: row-level security needs the scope to let the entry in.
  */
-export async function recordAuditEntry(tx: Tx, ctx: RequestContext, entry: AuditEntry): Promise<void> {
+export async function recordAuditEntry(tx: ScopedTx, ctx: RequestContext, entry: AuditEntry): Promise<void> {
   await tx.insert(auditLogs).values({
     tenantId: ctx.tenantId,
     actorType: ctx.actor.type,

@@ -1,13 +1,13 @@
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
-import { importJWK, SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { acme } from '../../test/harness.js';
 import { startPostgres, type PostgresServer } from '../../test/postgres-server.js';
+import { accessTokenSigner } from '../../test/tokens.js';
 import { generateSigningKeys } from '../adapters/identity/builtin/keys.js';
 import { buildApp } from '../app.js';
 import { loadConfig } from '../config.js';
-import { demoUsers, seedDemo } from '../seed/demo.js';
+import { seedDemo } from '../seed/demo.js';
 import { migrate, openDatabase, type Database } from './db.js';
 
 /**
@@ -37,22 +37,8 @@ beforeAll(async () => {
   // The local gateway's clock runs every 200 ms, so a background job also meets the outage.
   app = await buildApp({ config, db: database.db, signingKeys: keys, cookieSecret: randomBytes(32).toString('hex'), localEventIntervalMs: 200 });
   await app.ready();
-  const jwk = keys.keys[0];
-  if (!jwk) throw new Error('no key');
-  const key = await importJWK(jwk, 'RS256');
-  const tokenFor = (email: string) => {
-    const user = demoUsers.find((u) => u.email === email);
-    if (!user) throw new Error(`no demo user ${email}`);
-    return new SignJWT({ client_id: 'cbp-portal', scope: 'api' })
-      .setProtectedHeader({ alg: 'RS256', typ: 'at+jwt', kid: jwk.kid ?? '' })
-      .setIssuer(config.issuer)
-      .setAudience(config.audience)
-      .setSubject(user.id)
-      .setIssuedAt()
-      .setExpirationTime('1h')
-      .setJti(randomUUID())
-      .sign(key);
-  };
+  const tokens = accessTokenSigner({ keys, issuer: config.issuer, audience: config.audience });
+  const tokenFor = (email: string) => tokens.forEmail(email);
   owner = await tokenFor('owner@acme.test');
   admin = await tokenFor('admin@acme.test');
 }, 120_000);

@@ -24,7 +24,9 @@ export interface Database {
   close(): Promise<void>;
 }
 
-const migrationsDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../migrations');
+// From src/platform/db.ts (tsx, tests) or from the compiled bundle dist/main.js (production).
+const moduleDir = path.dirname(fileURLToPath(import.meta.url));
+const migrationsDir = path.resolve(moduleDir, path.basename(moduleDir) === 'dist' ? '../migrations' : '../../migrations');
 
 export type DatabaseTarget = { url: string } | { dataDir: string } | { inMemory: true };
 
@@ -102,6 +104,8 @@ export function appRoleGrants(role: string): string {
     `GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO ${r}`,
     `REVOKE UPDATE, DELETE, TRUNCATE ON audit_logs FROM ${r}`,
     `REVOKE INSERT, UPDATE, DELETE, TRUNCATE ON audit_log_anchors, schema_migrations FROM ${r}`,
+    // Tenants are never deleted by the API (a later workflow archives the trail first).
+    `REVOKE DELETE, TRUNCATE ON tenants FROM ${r}`,
   ].join(';\n');
 }
 
@@ -131,7 +135,7 @@ export async function migrate(database: Database, { appRole }: { appRole?: strin
     });
     if (ran) continue;
     await database.execScript(
-      `BEGIN;\nSELECT pg_advisory_xact_lock(727271);\n` +
+      `BEGIN;\nSELECT pg_advisory_xact_lock(727271);\nSELECT set_config('app.scope', 'platform', true);\n` +
         `DO $$ BEGIN IF EXISTS (SELECT 1 FROM schema_migrations WHERE name = '${quoted}') THEN RAISE EXCEPTION 'migration ${quoted} already applied'; END IF; END $$;\n` +
         `${script}\nINSERT INTO schema_migrations (name) VALUES ('${quoted}');\nCOMMIT;`,
     );
@@ -145,16 +149,17 @@ export async function migrate(database: Database, { appRole }: { appRole?: strin
  * Runs `fn` in one transaction scoped to a tenant: `app.tenant_id` is set for the row-level
  * security policies, so a query that forgets its tenant filter still sees only this tenant.
  */
-export function withTenant<T>(db: AppDb, tenantId: string, fn: (tx: Tx) => Promise<T>): Promise<T> {
-  return db.transaction(async (tx) => {
-    await scopeToTenant(tx, tenantId);
-    return fn(tx);
-  });
+export function withTenant<T>(db: AppDb, tenantId: string, fn: (tx: TenantTx) => Promise<T>): Promise<T> {
+  return db.transaction(async (tx) => fn(await scopeToTenant(tx, tenantId)));
 }
 
-/** Scopes the rest of an open transaction to one tenant (for work that finds its tenant first). */
-export async function scopeToTenant(tx: Tx, tenantId: string): Promise<void> {
-  await tx.execute(sql`SELECT set_config('app.tenant_id', ${tenantId}, true)`);
+/**
+ * Scopes the rest of an open transaction to one tenant (for work that finds its tenant first,
+ * e.g. under withPlatformScope): ends a platform scope, and returns the transaction as scoped.
+ */
+export async function scopeToTenant(tx: Tx, tenantId: string): Promise<TenantTx> {
+  await tx.execute(sql`SELECT set_config('app.tenant_id', ${tenantId}, true), set_config('app.scope', '', true)`);
+  return tx as TenantTx;
 }
 
 /** Escapes LIKE/ILIKE wildcards so typed text matches literally. */
@@ -200,4 +205,42 @@ export function isDatabaseUnavailable(err: unknown, depth = 0): boolean {
   if (unavailableMessages.test(err.message)) return true;
   if (err instanceof AggregateError && err.errors.some((e) => isDatabaseUnavailable(e, depth + 1))) return true;
   return isDatabaseUnavailable(err.cause, depth + 1);
+}
+
+// Row-level security fails closed (migration 0019): a transaction without `app.tenant_id`
+// sees no tenant rows. Work that spans tenants says so with `app.scope = 'platform'`.
+// The scope is carried in the type, so a repository that asks for a ScopedTx cannot be
+// handed the bare database or an unscoped transaction by accident (docs/decisions/003).
+
+declare const scopeBrand: unique symbol;
+/** A transaction scoped to one tenant: only withTenant() and scopeToTenant() make one. */
+export type TenantTx = Tx & { readonly [scopeBrand]: 'tenant' };
+/** A transaction that spans tenants on purpose: only withPlatformScope() makes one. */
+export type PlatformTx = Tx & { readonly [scopeBrand]: 'platform' };
+/** A transaction with a row-level security scope: what repositories accept. */
+export type ScopedTx = TenantTx | PlatformTx;
+
+/**
+ * Runs `fn` in one transaction that may read and write every tenant's rows: background jobs,
+ * platform staff views, authentication lookups, webhooks that find their tenant, seeding.
+ * Narrow it with scopeToTenant() once the tenant is known.
+ */
+export function withPlatformScope<T>(db: AppDb, fn: (tx: PlatformTx) => Promise<T>): Promise<T> {
+  return db.transaction(async (tx) => {
+    await tx.execute(sql`SELECT set_config('app.scope', 'platform', true), set_config('app.tenant_id', '', true)`);
+    return fn(tx as PlatformTx);
+  });
+}
+
+/**
+ * A SQL script (fixtures, one-off maintenance) run in the platform scope: the setting is local
+ * to the script's implicit transaction, so it does not stay on a pooled connection.
+ */
+export function inPlatformScope(script: string): string {
+  return `SELECT set_config('app.scope', 'platform', true);\n${script}`;
+}
+
+/** Rows of a raw SQL query that spans tenants, in its own platform-scoped transaction (jobs, tests). */
+export function platformRows<T = Record<string, unknown>>(db: AppDb, query: SQL): Promise<T[]> {
+  return withPlatformScope(db, (tx) => queryRows<T>(tx, query));
 }

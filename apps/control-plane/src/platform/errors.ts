@@ -1,6 +1,7 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { hasZodFastifySchemaValidationErrors, isResponseSerializationError } from 'fastify-type-provider-zod';
-import type { ErrorCode, FieldError, Problem } from '@cbp/contracts';
+import { errorCatalogue, type ErrorCode, type FieldError, type Problem } from '@cbp/contracts';
+import { GatewayError } from '../adapters/payments/port.js';
 import { isDatabaseUnavailable } from './db.js';
 
 const titles: Record<number, string> = {
@@ -14,16 +15,26 @@ const titles: Record<number, string> = {
   422: 'Request refused',
   429: 'Too many requests',
   500: 'Internal error',
+  502: 'Bad gateway',
   503: 'Service unavailable',
 };
 
-/** An error the API answers with as problem+json: a status, a stable code and a human sentence. */
+/** Fields a problem carries beyond RFC 9457's: the gateway's reason of a CARD_DECLINED. */
+export interface ProblemExtras {
+  declineCode?: string;
+}
+
+/**
+ * An error the API answers with as problem+json: a status, a stable code from the error
+ * catalogue (`errorCatalogue` in @cbp/contracts, nothing else compiles) and a human sentence.
+ */
 export class AppError extends Error {
   constructor(
     readonly status: number,
-    readonly code: ErrorCode | (string & {}),
+    readonly code: ErrorCode,
     message: string,
     readonly errors?: FieldError[],
+    readonly extras?: ProblemExtras,
   ) {
     super(message);
     this.name = 'AppError';
@@ -35,7 +46,49 @@ export const unauthenticated = (detail = 'A valid bearer token is required.') =>
 export const forbidden = (detail: string) => new AppError(403, 'FORBIDDEN', detail);
 export const notFound = (what = 'Resource') => new AppError(404, 'NOT_FOUND', `${what} not found.`);
 
-function problemFor(request: FastifyRequest, status: number, code: string, detail: string, errors?: FieldError[]): Problem {
+const isErrorCode = (code: string): code is ErrorCode => Object.hasOwn(errorCatalogue, code);
+
+/** A code from elsewhere (a stored answer, a gateway) as a catalogue code: itself if catalogued, else by status. */
+export function catalogueCode(code: string, status: number): ErrorCode {
+  if (isErrorCode(code)) return code;
+  if (status === 402) return 'CARD_DECLINED';
+  if (status === 404) return 'NOT_FOUND';
+  if (status === 409) return 'CONFLICT';
+  if (status >= 500) return 'INTERNAL';
+  return 'BUSINESS_RULE';
+}
+
+/** Gateway refusals CBP names with a code of its own (the rest go by status, see `catalogueCode`). */
+const gatewayCodes: Record<string, ErrorCode> = {
+  resource_missing: 'NOT_FOUND',
+  no_upcoming_invoice: 'NOT_FOUND',
+  subscription_canceled: 'SUBSCRIPTION_CANCELED',
+  payment_method_in_use: 'PAYMENT_METHOD_IN_USE',
+  payment_method_unattached: 'INVALID_PAYMENT_METHOD',
+  invalid_payment_method: 'INVALID_PAYMENT_METHOD',
+  idempotency_conflict: 'CONFLICT',
+  incorrect_number: 'INCORRECT_NUMBER',
+  not_a_test_card: 'NOT_A_TEST_CARD',
+  invalid_expiry: 'INVALID_EXPIRY',
+};
+
+/**
+ * A payment gateway's error as the API answers it, wherever it is thrown: a failing or
+ * unreachable gateway is 502/503 PAYMENT_GATEWAY_UNAVAILABLE (503 when retrying later may
+ * help); a declined card is 402 CARD_DECLINED with the gateway's reason as `declineCode`;
+ * other refusals keep their status with a catalogue code.
+ */
+export function gatewayProblem(err: GatewayError): AppError {
+  if (err.status >= 500) {
+    return new AppError(err.status === 503 ? 503 : 502, 'PAYMENT_GATEWAY_UNAVAILABLE', err.message);
+  }
+  if (err.status === 402) return new AppError(402, 'CARD_DECLINED', err.message, undefined, { declineCode: err.code });
+  const code = gatewayCodes[err.code] ?? catalogueCode(err.code.toUpperCase(), err.status);
+  const statuses: readonly number[] = errorCatalogue[code].statuses;
+  return new AppError(statuses.includes(err.status) ? err.status : (statuses[0] ?? 422), code, err.message);
+}
+
+function problemFor(request: FastifyRequest, status: number, code: ErrorCode, detail: string, errors?: FieldError[], extras?: ProblemExtras): Problem {
   return {
     type: `https://cbp.dev/problems/${code.toLowerCase().replaceAll('_', '-')}`,
     title: titles[status] ?? 'Error',
@@ -45,21 +98,39 @@ function problemFor(request: FastifyRequest, status: number, code: string, detai
     instance: request.url.split('?')[0],
     requestId: request.id,
     ...(errors ? { errors } : {}),
+    ...(extras?.declineCode ? { declineCode: extras.declineCode } : {}),
   };
 }
 
-export function sendProblem(request: FastifyRequest, reply: FastifyReply, status: number, code: string, detail: string, errors?: FieldError[]) {
+export function sendProblem(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  status: number,
+  code: ErrorCode,
+  detail: string,
+  errors?: FieldError[],
+  extras?: ProblemExtras,
+) {
   return reply
     .status(status)
     .type('application/problem+json; charset=utf-8')
-    .send(problemFor(request, status, code, detail, errors));
+    .send(problemFor(request, status, code, detail, errors, extras));
 }
 
 /** Every error leaves the API as RFC 9457 problem+json with a stable `code`. */
 export function registerErrorHandling(app: FastifyInstance) {
-  app.setErrorHandler((error: FastifyError | AppError, request, reply) => {
+  app.setErrorHandler((error: FastifyError | AppError | GatewayError, request, reply) => {
+    if (error instanceof GatewayError) {
+      const problem = gatewayProblem(error);
+      if (problem.status >= 500) {
+        request.log.error({ err: error }, 'payment gateway failed');
+        if (problem.status === 503) reply.header('retry-after', '5');
+      }
+      return sendProblem(request, reply, problem.status, problem.code, problem.message, undefined, problem.extras);
+    }
     if (error instanceof AppError) {
-      return sendProblem(request, reply, error.status, error.code, error.message, error.errors);
+      if (error.code === 'PAYMENT_GATEWAY_UNAVAILABLE' && error.status === 503) reply.header('retry-after', '5');
+      return sendProblem(request, reply, error.status, error.code, error.message, error.errors, error.extras);
     }
     if (hasZodFastifySchemaValidationErrors(error)) {
       const context = error.validationContext ?? 'body';

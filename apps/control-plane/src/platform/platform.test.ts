@@ -8,7 +8,7 @@ import { acme, createTestContext, globex, type TestContext } from '../../test/ha
 import { buildApp } from '../app.js';
 import { recordAuditEntry } from './audit.js';
 import type { RequestContext } from './context.js';
-import { migrate, queryRows, withTenant, type Tx } from './db.js';
+import { migrate, platformRows, queryRows, withTenant, type Tx } from './db.js';
 import { registerErrorHandling } from './errors.js';
 
 let t: TestContext;
@@ -120,7 +120,7 @@ describe('database', () => {
       return queryRows<{ tenant_id: string }>(tx, sql`SELECT DISTINCT tenant_id FROM tenant_memberships`);
     });
     expect(slugs.map((r) => r.tenant_id)).toEqual([acme.id]);
-    const all = await queryRows<{ n: number }>(t.database.db, sql`SELECT count(DISTINCT tenant_id)::int AS n FROM tenant_memberships`);
+    const all = await platformRows<{ n: number }>(t.database.db, sql`SELECT count(DISTINCT tenant_id)::int AS n FROM tenant_memberships`);
     expect(all[0]?.n).toBe(2);
   });
 });
@@ -134,7 +134,7 @@ describe('audit trail helper', () => {
     userAgent: 'vitest',
   };
   const countOf = async (action: string) =>
-    (await queryRows<{ n: number }>(t.database.db, sql`SELECT count(*)::int AS n FROM audit_logs WHERE action = ${action}`))[0]?.n;
+    (await platformRows<{ n: number }>(t.database.db, sql`SELECT count(*)::int AS n FROM audit_logs WHERE action = ${action}`))[0]?.n;
 
   it('writes the entry with the change and loses it when the change rolls back', async () => {
     await withTenant(t.database.db, acme.id, (tx) =>
@@ -161,7 +161,7 @@ describe('audit trail helper', () => {
         after: { role: 'admin', password: 'hunter2', cardNumber: '4242424242424242' },
       }),
     );
-    const [row] = await queryRows<Record<string, unknown>>(t.database.db, sql`SELECT * FROM audit_logs WHERE action = 'test.redacted'`);
+    const [row] = await platformRows<Record<string, unknown>>(t.database.db, sql`SELECT * FROM audit_logs WHERE action = 'test.redacted'`);
     expect(row).toMatchObject({
       tenant_id: acme.id,
       actor_type: 'user',

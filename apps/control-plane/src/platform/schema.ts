@@ -1,4 +1,4 @@
-import { bigint, boolean, integer, jsonb, pgTable, text, timestamp, uuid } from 'drizzle-orm/pg-core';
+import { bigint, boolean, integer, jsonb, pgTable, primaryKey, text, timestamp, uuid } from 'drizzle-orm/pg-core';
 import type { MetricLimit } from '@cbp/contracts';
 
 // Mirrors migrations/*.sql (the SQL files are the source of truth for the database).
@@ -99,11 +99,24 @@ export const oidcPayloads = pgTable('oidc_payloads', {
   consumedAt: timestamp('consumed_at', { withTimezone: true }),
 });
 
-export const loginFailures = pgTable('login_failures', {
-  id: bigint('id', { mode: 'number' }).primaryKey().generatedAlwaysAsIdentity(),
-  email: text('email').notNull(),
-  ipAddress: text('ip_address'),
-  failedAt: timestamp('failed_at', { withTimezone: true }).notNull().defaultNow(),
+/** Sign-in throttling per (account email, client address): migration 0018. */
+export const loginThrottle = pgTable(
+  'login_throttle',
+  {
+    email: text('email').notNull(),
+    ipAddress: text('ip_address').notNull(),
+    attempts: integer('attempts').notNull().default(0),
+    nextAllowedAt: timestamp('next_allowed_at', { withTimezone: true }).notNull().defaultNow(),
+    lastAttemptAt: timestamp('last_attempt_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ columns: [t.email, t.ipAddress] })],
+);
+
+/** Coarse per-address sign-in limit against password spraying: migration 0018. */
+export const loginAddressThrottle = pgTable('login_address_throttle', {
+  ipAddress: text('ip_address').primaryKey(),
+  windowStartedAt: timestamp('window_started_at', { withTimezone: true }).notNull().defaultNow(),
+  attempts: integer('attempts').notNull().default(0),
 });
 
 export const billingCustomers = pgTable('billing_customers', {
@@ -189,6 +202,10 @@ export const idempotencyKeys = pgTable('idempotency_keys', {
   requestHash: text('request_hash').notNull(),
   statusCode: integer('status_code'),
   response: jsonb('response').$type<unknown>(),
+  /** While `status_code` is null: the claim's lease; an expired claim is taken over by a retry. */
+  lockedUntil: timestamp('locked_until', { withTimezone: true }),
+  /** Counts takeovers; completions are fenced by it. */
+  attempt: integer('attempt').notNull().default(1),
   createdAt,
 });
 
@@ -301,7 +318,8 @@ export const schema = {
   subscriptions,
   auditLogs,
   oidcPayloads,
-  loginFailures,
+  loginThrottle,
+  loginAddressThrottle,
   billingCustomers,
   invoices,
   invoiceLines,

@@ -3,7 +3,7 @@ import type { TenantRole } from '@cbp/contracts';
 import { hashPassword } from '../adapters/identity/builtin/passwords.js';
 import { systemContext } from '../platform/context.js';
 import { recordAuditEntry } from '../platform/audit.js';
-import { queryRows, type AppDb } from '../platform/db.js';
+import { queryRows, withPlatformScope, type AppDb } from '../platform/db.js';
 import { plans, tenantMemberships, tenants, users } from '../platform/schema.js';
 import { LocalGateway } from '../adapters/payments/local.js';
 import type { PaymentGateway } from '../adapters/payments/port.js';
@@ -50,7 +50,8 @@ export async function seedDemo(
 ): Promise<boolean> {
   await seedPlanCatalog(db);
   const passwordHash = await hashPassword(demoPassword);
-  const created = await db.transaction(async (tx) => {
+  // Seeding writes several tenants at once: the platform scope (decision 003).
+  const created = await withPlatformScope(db, async (tx) => {
     await tx.execute(sql`SELECT pg_advisory_xact_lock(727272)`);
     const existing = await queryRows(tx, sql`SELECT 1 FROM tenants LIMIT 1`);
     if (existing.length > 0) return false;

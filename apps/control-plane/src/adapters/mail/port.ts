@@ -1,4 +1,4 @@
-import type { Tx } from '../../platform/db.js';
+import type { ScopedTx } from '../../platform/db.js';
 import { mailOutbox } from '../../platform/schema.js';
 
 export interface MailMessage {
@@ -18,7 +18,7 @@ export interface MailMessage {
  */
 export interface Mailer {
   mode: 'outbox' | 'smtp';
-  send(tx: Tx, message: MailMessage): Promise<void>;
+  send(tx: ScopedTx, message: MailMessage): Promise<void>;
 }
 
 export function createMailer(mode: Mailer['mode']): Mailer {

@@ -1,6 +1,6 @@
 import { sql } from 'drizzle-orm';
 import nodemailer from 'nodemailer';
-import { queryRows, type AppDb } from '../../platform/db.js';
+import { queryRows, withPlatformScope, type AppDb } from '../../platform/db.js';
 
 const maxAttempts = 5;
 
@@ -29,7 +29,8 @@ export function createSmtpDelivery(db: AppDb, smtpUrl: string, from: string): Sm
       let sent = 0;
       let failed = 0;
       for (let i = 0; i < batch; i++) {
-        const done = await db.transaction(async (tx) => {
+        // The queue spans tenants: claimed in the platform scope (decision 003).
+        const done = await withPlatformScope(db, async (tx) => {
           const [message] = await queryRows<{ id: string; to_address: string; subject: string; body_text: string; attempts: number }>(
             tx,
             sql`SELECT id, to_address, subject, body_text, attempts FROM mail_outbox

@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { passesLuhn } from '@cbp/contracts';
 import { and, eq, sql } from 'drizzle-orm';
-import type { AppDb } from '../../platform/db.js';
+import type { AppDb, Queryable } from '../../platform/db.js';
 import { localGatewayObjects, plans } from '../../platform/schema.js';
 import {
   GatewayError,
@@ -95,8 +95,8 @@ export class LocalGateway implements PaymentGateway {
     return row.data as T;
   }
 
-  private async save(id: string, object: string, customerId: string | null, data: object): Promise<void> {
-    await this.db
+  private async save(id: string, object: string, customerId: string | null, data: object, q: Queryable = this.db): Promise<void> {
+    await q
       .insert(localGatewayObjects)
       .values({ id, object, customerId, data: data as Record<string, unknown> })
       .onConflictDoUpdate({ target: localGatewayObjects.id, set: { data: data as Record<string, unknown>, updatedAt: sql`now()` } });
@@ -118,10 +118,10 @@ export class LocalGateway implements PaymentGateway {
   }
 
   /** Queues the event Stripe would send; `deliverEvents` hands queued events to the listener, like webhooks. */
-  private async emit(event: DistributiveOmit<GatewayEvent, 'id' | 'created'>, customerId: string | null) {
+  private async emit(event: DistributiveOmit<GatewayEvent, 'id' | 'created'>, customerId: string | null, q: Queryable = this.db) {
     const id = newId('evt');
     const stored: StoredEvent = { id, delivered: false, event: JSON.stringify({ ...event, id, created: this.now() }) };
-    await this.save(id, 'event', customerId, stored);
+    await this.save(id, 'event', customerId, stored, q);
   }
 
   /** Delivers queued events in order to the listener; an event whose delivery fails stays queued. */
@@ -303,14 +303,21 @@ export class LocalGateway implements PaymentGateway {
     return { id, earlier: earlier ? (earlier.data as T) : null };
   }
 
+  /**
+   * Like Stripe, one atomic operation: the attached method, the idempotency record and the
+   * `payment_method.attached` event commit together, so a caller that dies mid-call and retries
+   * with the same key gets the method attached the first time, never a second copy (Stripe's test
+   * ids such as `pm_card_visa` are cloned into a new method on every attach without a key).
+   */
   async attachPaymentMethod({ customerId, paymentMethodId, idempotencyKey }: { customerId: string; paymentMethodId: string; idempotencyKey: string }) {
     await this.load(customerId, 'customer');
-    const { id: idemId, earlier } = await this.idempotent<{ paymentMethodId?: string; error?: { code: string; message: string } }>(customerId, idempotencyKey);
-    if (earlier) {
-      const replay = earlier;
-      if (replay.error) throw new GatewayError(replay.error.code, replay.error.message, 402);
-      return toPaymentMethod(await this.load<StoredPaymentMethod>(replay.paymentMethodId ?? '', 'payment_method'));
-    }
+    type Replay = { paymentMethodId?: string; error?: { code: string; message: string } };
+    const replay = async (earlier: Replay) => {
+      if (earlier.error) throw new GatewayError(earlier.error.code, earlier.error.message, 402);
+      return toPaymentMethod(await this.load<StoredPaymentMethod>(earlier.paymentMethodId ?? '', 'payment_method'));
+    };
+    const { id: idemId, earlier } = await this.idempotent<Replay>(customerId, idempotencyKey);
+    if (earlier) return replay(earlier);
     const pm = await this.resolvePaymentMethod(paymentMethodId);
     if (pm.customerId === customerId) return toPaymentMethod(pm);
     if (pm.customerId) throw new GatewayError('payment_method_in_use', 'This payment method belongs to another customer.', 409);
@@ -320,10 +327,24 @@ export class LocalGateway implements PaymentGateway {
       throw new GatewayError(error.code, error.message, 402);
     }
     const attached = { ...pm, customerId };
-    await this.save(attached.id, 'payment_method', customerId, attached);
-    await this.save(idemId, 'idempotency', customerId, { paymentMethodId: attached.id });
     const paymentMethod = toPaymentMethod(attached);
-    await this.emit({ type: 'payment_method.attached', stripeType: 'payment_method.attached', paymentMethod }, customerId);
+    const won = await this.db.transaction(async (tx) => {
+      // The key first: of two concurrent calls with one key, the second waits here and attaches nothing.
+      const [claimed] = await tx
+        .insert(localGatewayObjects)
+        .values({ id: idemId, object: 'idempotency', customerId, data: { paymentMethodId: attached.id } })
+        .onConflictDoNothing({ target: localGatewayObjects.id })
+        .returning({ id: localGatewayObjects.id });
+      if (!claimed) return false;
+      await this.save(attached.id, 'payment_method', customerId, attached, tx);
+      await this.emit({ type: 'payment_method.attached', stripeType: 'payment_method.attached', paymentMethod }, customerId, tx);
+      return true;
+    });
+    if (!won) {
+      const { earlier: first } = await this.idempotent<Replay>(customerId, idempotencyKey);
+      if (!first) throw new GatewayError('idempotency_error', 'A concurrent request with this idempotency key failed; retry.', 409);
+      return replay(first);
+    }
     return paymentMethod;
   }
 

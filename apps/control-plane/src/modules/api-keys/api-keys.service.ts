@@ -3,7 +3,7 @@ import { and, desc, eq, isNull } from 'drizzle-orm';
 import type { ApiKey, CreatedApiKey } from '@cbp/contracts';
 import { recordAuditEntry } from '../../platform/audit.js';
 import type { TenantContext as TenantCtx } from '../../platform/context.js';
-import { withTenant, type AppDb } from '../../platform/db.js';
+import { withPlatformScope, withTenant, type AppDb } from '../../platform/db.js';
 import { AppError, notFound } from '../../platform/errors.js';
 import { apiKeys, users } from '../../platform/schema.js';
 
@@ -62,14 +62,17 @@ export async function revokeApiKey(db: AppDb, ctx: TenantCtx, id: string): Promi
 /** The active key behind a secret, marking it used (at most once a minute, to spare writes). */
 export async function authenticateApiKey(db: AppDb, secret: string): Promise<{ id: string; tenantId: string; name: string; scopes: string[] } | null> {
   if (!apiKeyPattern.test(secret)) return null;
-  const [row] = await db
-    .select()
-    .from(apiKeys)
-    .where(and(eq(apiKeys.keyHash, hashApiKey(secret)), isNull(apiKeys.revokedAt)))
-    .limit(1);
+  // The secret names the key, not its tenant: looked up in the platform scope (decision 003).
+  const [row] = await withPlatformScope(db, (tx) =>
+    tx
+      .select()
+      .from(apiKeys)
+      .where(and(eq(apiKeys.keyHash, hashApiKey(secret)), isNull(apiKeys.revokedAt)))
+      .limit(1),
+  );
   if (!row) return null;
   if (!row.lastUsedAt || Date.now() - row.lastUsedAt.getTime() > 60_000) {
-    await db.update(apiKeys).set({ lastUsedAt: new Date() }).where(eq(apiKeys.id, row.id));
+    await withTenant(db, row.tenantId, (tx) => tx.update(apiKeys).set({ lastUsedAt: new Date() }).where(eq(apiKeys.id, row.id)));
   }
   return { id: row.id, tenantId: row.tenantId, name: row.name, scopes: row.scopes };
 }

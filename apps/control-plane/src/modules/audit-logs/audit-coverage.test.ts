@@ -2,7 +2,7 @@ import { sql } from 'drizzle-orm';
 import { routePolicies } from '@cbp/contracts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { acme, createTestContext, type TestContext } from '../../../test/harness.js';
-import { queryRows } from '../../platform/db.js';
+import { platformRows } from '../../platform/db.js';
 
 /** Mutating routes that change nothing CBP keeps, so they write no entry, and why. */
 const writesNoEntry: Record<string, string> = {
@@ -42,7 +42,7 @@ async function call(method: string, url: string, payload?: object, { anonymous =
 
 /** The token of the latest invitation mailed to `email`, read from the outbox. */
 async function mailedToken(email: string) {
-  const [mail] = await queryRows<{ body_text: string }>(
+  const [mail] = await platformRows<{ body_text: string }>(
     t.database.db,
     sql`SELECT body_text FROM mail_outbox WHERE to_address = ${email} AND kind = 'invitation' ORDER BY created_at DESC LIMIT 1`,
   );
@@ -155,13 +155,13 @@ describe('every mutation writes its audit entry', () => {
   for (const scenario of scenarios) {
     it(`${scenario.route} records ${scenario.action} by its actor`, async () => {
       const count = async () =>
-        (await queryRows<{ n: number }>(t.database.db, sql`SELECT count(*)::int AS n FROM audit_logs WHERE action = ${scenario.action}`))[0]?.n ?? 0;
+        (await platformRows<{ n: number }>(t.database.db, sql`SELECT count(*)::int AS n FROM audit_logs WHERE action = ${scenario.action}`))[0]?.n ?? 0;
       const { url, payload } = await scenario.request();
       const before = await count();
       const res = await call(scenario.route.split(' ')[0] ?? 'POST', url, payload, { anonymous: scenario.anonymous });
       expect(res.statusCode, res.body).toBeLessThan(300);
       expect(await count()).toBe(before + 1);
-      const [latest] = await queryRows<{ actor_email: string; tenant_id: string; ip_address: string; user_agent: string | null }>(
+      const [latest] = await platformRows<{ actor_email: string; tenant_id: string; ip_address: string; user_agent: string | null }>(
         t.database.db,
         sql`SELECT actor_email, tenant_id, ip_address, user_agent FROM audit_logs WHERE action = ${scenario.action} ORDER BY created_at DESC LIMIT 1`,
       );

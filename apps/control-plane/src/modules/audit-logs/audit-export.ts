@@ -1,3 +1,4 @@
+import { Readable } from 'node:stream';
 import type { AuditLog, AuditLogFilters } from '@cbp/contracts';
 import { withTenant, type AppDb } from '../../platform/db.js';
 import { auditLogsBefore, type AuditLogRow } from './audit-logs.repo.js';
@@ -22,21 +23,34 @@ function csvCell(value: unknown): string {
  * The filtered trail as CSV or JSON lines, newest first (in the order entries were recorded),
  * produced batch by batch (keyset paging on `seq`, each batch its own short transaction) so
  * an export of any size keeps memory flat.
+ *
+ * A failed export never looks like a finished file: the first batch is read before this
+ * resolves, so a refused filter or an unavailable database rejects here and the route answers
+ * a problem before the first byte; a batch that fails later errors the stream, and Fastify
+ * then destroys the response instead of ending it (no final chunk of the chunked encoding:
+ * the client sees an aborted download, audit-export-failure.test.ts).
  */
-export async function* exportAuditLogs(db: AppDb, tenantId: string, filters: AuditLogFilters, format: 'csv' | 'jsonl'): AsyncGenerator<string> {
-  if (format === 'csv') yield `${columns.join(',')}\n`;
-  let cursor: number | null = null;
-  for (;;) {
-    const before: number | null = cursor;
-    const rows: AuditLogRow[] = await withTenant(db, tenantId, (tx) => auditLogsBefore(tx, tenantId, filters, before, batchSize));
-    if (rows.length === 0) return;
-    const entries = rows.map(auditLogFrom);
-    yield entries
+export async function openAuditExport(db: AppDb, tenantId: string, filters: AuditLogFilters, format: 'csv' | 'jsonl'): Promise<Readable> {
+  const batch = (before: number | null): Promise<AuditLogRow[]> =>
+    withTenant(db, tenantId, (tx) => auditLogsBefore(tx, tenantId, filters, before, batchSize));
+  const render = (rows: AuditLogRow[]) =>
+    rows
+      .map(auditLogFrom)
       .map((e) => (format === 'csv' ? columns.map((c) => csvCell(e[c])).join(',') : JSON.stringify(e)))
       .join('\n')
       .concat('\n');
-    const last: AuditLogRow | undefined = rows[rows.length - 1];
-    if (!last || rows.length < batchSize) return;
-    cursor = last.seq;
+  let rows = await batch(null);
+  const opening = (format === 'csv' ? `${columns.join(',')}\n` : '') + (rows.length > 0 ? render(rows) : '');
+
+  async function* chunks(): AsyncGenerator<string> {
+    if (opening) yield opening;
+    for (;;) {
+      const last: AuditLogRow | undefined = rows[rows.length - 1];
+      if (!last || rows.length < batchSize) return;
+      rows = await batch(last.seq);
+      if (rows.length === 0) return;
+      yield render(rows);
+    }
   }
+  return Readable.from(chunks());
 }

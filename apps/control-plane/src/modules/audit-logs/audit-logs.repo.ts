@@ -1,6 +1,6 @@
 import { and, count, desc, eq, gte, lt, lte, sql, type SQL } from 'drizzle-orm';
 import type { AuditLogFilters } from '@cbp/contracts';
-import { escapeLike, queryRows, type Tx } from '../../platform/db.js';
+import { escapeLike, queryRows, type ScopedTx } from '../../platform/db.js';
 import { auditLogs } from '../../platform/schema.js';
 
 export type AuditLogRow = typeof auditLogs.$inferSelect;
@@ -26,7 +26,7 @@ function whereOf(tenantId: string, f: AuditLogFilters): SQL | undefined {
  * trigram index) as the owner: under RLS an index could not serve ILIKE (decision 005).
  * The function scopes to the transaction's tenant (`app.tenant_id`).
  */
-async function searchText(tx: Tx, f: AuditLogFilters & { q: string }, page: { limit: number; offset: number; beforeSeq?: number | null }): Promise<AuditLogRow[]> {
+async function searchText(tx: ScopedTx, f: AuditLogFilters & { q: string }, page: { limit: number; offset: number; beforeSeq?: number | null }): Promise<AuditLogRow[]> {
   const rows = await queryRows<RawAuditRow>(
     tx,
     sql`SELECT * FROM audit_log_search(${`%${escapeLike(f.q)}%`}, ${f.action ?? null}, ${f.actorId ?? null}::uuid, ${f.targetType ?? null},
@@ -50,7 +50,7 @@ const fromRaw = (r: RawAuditRow): AuditLogRow => ({
   createdAt: new Date(r.created_at), seq: Number(r.seq), prevHash: r.prev_hash, hash: r.hash,
 });
 
-export async function findAuditLogs(tx: Tx, tenantId: string, f: AuditLogFilters, page: { limit: number; offset: number }): Promise<AuditLogRow[]> {
+export async function findAuditLogs(tx: ScopedTx, tenantId: string, f: AuditLogFilters, page: { limit: number; offset: number }): Promise<AuditLogRow[]> {
   if (f.q) return searchText(tx, { ...f, q: f.q }, page);
   return tx
     .select()
@@ -70,7 +70,7 @@ export const textCountCap = 1_000;
  * rollups (migration 0010): whole days inside the range are summed, and only the partial
  * days at its edges are counted entry by entry.
  */
-export async function countAuditLogs(tx: Tx, tenantId: string, f: AuditLogFilters): Promise<{ count: number; capped: boolean }> {
+export async function countAuditLogs(tx: ScopedTx, tenantId: string, f: AuditLogFilters): Promise<{ count: number; capped: boolean }> {
   if (f.q) {
     const [row] = await queryRows<{ n: string | number }>(
       tx,
@@ -102,7 +102,7 @@ export async function countAuditLogs(tx: Tx, tenantId: string, f: AuditLogFilter
 }
 
 /** Counts matching entries one by one (index range scans); `before` makes `to` exclusive. */
-async function countEntries(tx: Tx, tenantId: string, f: AuditLogFilters, before = false): Promise<number> {
+async function countEntries(tx: ScopedTx, tenantId: string, f: AuditLogFilters, before = false): Promise<number> {
   const where = before && f.to ? and(whereOf(tenantId, { ...f, to: undefined }), lt(auditLogs.createdAt, new Date(f.to))) : whereOf(tenantId, f);
   const [row] = await tx.select({ n: count() }).from(auditLogs).where(where);
   return row?.n ?? 0;
@@ -114,7 +114,7 @@ function startOfUtcDay(d: Date, plusDays: number): Date {
 
 const isoDay = (d: Date) => d.toISOString().slice(0, 10);
 
-export async function auditLogById(tx: Tx, tenantId: string, id: string): Promise<AuditLogRow | undefined> {
+export async function auditLogById(tx: ScopedTx, tenantId: string, id: string): Promise<AuditLogRow | undefined> {
   const [row] = await tx
     .select()
     .from(auditLogs)
@@ -127,7 +127,7 @@ export async function auditLogById(tx: Tx, tenantId: string, id: string): Promis
  * Recomputes the tenant's chain in the database; the first entry whose hash or link is wrong.
  * After a retention purge the first remaining entry links to the anchor (the last purged hash).
  */
-export async function verifyChain(tx: Tx, tenantId: string) {
+export async function verifyChain(tx: ScopedTx, tenantId: string) {
   const [summary] = await queryRows<{ checked: number }>(tx, sql`SELECT count(*)::int AS checked FROM audit_logs WHERE tenant_id = ${tenantId}`);
   const [broken] = await queryRows<{ id: string; created_at: string | Date; reason: 'content_changed' | 'chain_broken' }>(
     tx,
@@ -161,7 +161,7 @@ export async function verifyChain(tx: Tx, tenantId: string) {
  * A batch of entries recorded before `beforeSeq` (newest first, by the chain's `seq`): keyset
  * paging for exports, exact even for entries written in one transaction.
  */
-export async function auditLogsBefore(tx: Tx, tenantId: string, f: AuditLogFilters, beforeSeq: number | null, limit: number): Promise<AuditLogRow[]> {
+export async function auditLogsBefore(tx: ScopedTx, tenantId: string, f: AuditLogFilters, beforeSeq: number | null, limit: number): Promise<AuditLogRow[]> {
   if (f.q) return searchText(tx, { ...f, q: f.q }, { limit, offset: 0, beforeSeq });
   return tx
     .select()

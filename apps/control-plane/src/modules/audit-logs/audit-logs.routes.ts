@@ -1,10 +1,9 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { Readable } from 'node:stream';
 import { AuditChainVerification, AuditLog, AuditLogCount, AuditLogExportQuery, AuditLogFilters, AuditLogPage, AuditLogQuery, PageQuery, Problem } from '@cbp/contracts';
 import type { AppDb } from '../../platform/db.js';
 import { tenantOf } from '../../platform/guard.js';
-import { exportAuditLogs } from './audit-export.js';
+import { openAuditExport } from './audit-export.js';
 import { auditLogOf, countMatching, searchAuditLogs, verifyAuditChain } from './audit-logs.service.js';
 
 const security = [{ bearer: [], tenant: [] }];
@@ -50,11 +49,13 @@ export const auditLogRoutes: FastifyPluginAsyncZod<{ db: AppDb }> = async (app, 
     async (request, reply) => {
       const { format, ...filters } = request.query;
       const stamp = new Date().toISOString().slice(0, 10);
+      // Reads the first batch now: a failure here is a problem+json answer, not a 200 file.
+      const body = await openAuditExport(db, tenantOf(request), filters, format);
       return reply
         .type(format === 'csv' ? 'text/csv; charset=utf-8' : 'application/x-ndjson; charset=utf-8')
         .header('content-disposition', `attachment; filename="audit-log-${stamp}.${format === 'csv' ? 'csv' : 'jsonl'}"`)
         .header('cache-control', 'private, no-store')
-        .send(Readable.from(exportAuditLogs(db, tenantOf(request), filters, format)));
+        .send(body);
     },
   );
 

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { acme, createTestContext, globex, type TestContext } from '../../../test/harness.js';
-import { queryRows } from '../../platform/db.js';
+import { platformRows } from '../../platform/db.js';
 import { applyAuditRetention } from './audit-retention.js';
 
 let t: TestContext;
@@ -25,7 +25,7 @@ async function verify(tenantId: string) {
 }
 
 const countOf = async (tenantId: string, extra = sql``) =>
-  Number((await queryRows<{ n: number }>(t.database.db, sql`SELECT count(*)::int AS n FROM audit_logs WHERE tenant_id = ${tenantId} ${extra}`))[0]?.n);
+  Number((await platformRows<{ n: number }>(t.database.db, sql`SELECT count(*)::int AS n FROM audit_logs WHERE tenant_id = ${tenantId} ${extra}`))[0]?.n);
 
 /** A tenant on a plan, with its own audit trail written in time order (oldest first). */
 async function tenantWithHistory(planKey: string, ages: number[]) {
@@ -51,16 +51,17 @@ describe('append-only audit trail', () => {
     expect((await verify(acme.id)).valid).toBe(true);
   });
 
-  it("still removes a deleted tenant's entries with the tenant", async () => {
+  it('outlives its tenant: deleting a tenant that has a trail is refused, nothing cascades (migration 0019)', async () => {
     const id = await tenantWithHistory('pro', [3, 2, 1]);
     expect(await countOf(id)).toBe(3);
-    await t.database.execScript(`DELETE FROM tenants WHERE id = '${id}'`);
-    expect(await countOf(id)).toBe(0);
+    await expect(t.database.execScript(`DELETE FROM tenants WHERE id = '${id}'`)).rejects.toThrow();
+    await expect(t.ownerScript(`DELETE FROM tenants WHERE id = '${id}'`)).rejects.toThrow();
+    expect(await countOf(id)).toBe(3);
   });
 
   it('cannot be rewritten through the retention function: the cutoff comes from the plan', async () => {
     const before = await countOf(acme.id);
-    const [row] = await queryRows<{ removed: number }>(t.database.db, sql`SELECT purge_expired_audit_logs(${acme.id}::uuid, 1000)::int AS removed`);
+    const [row] = await platformRows<{ removed: number }>(t.database.db, sql`SELECT purge_expired_audit_logs(${acme.id}::uuid, 1000)::int AS removed`);
     expect(row?.removed).toBe(0);
     expect(await countOf(acme.id)).toBe(before);
   });
@@ -80,7 +81,7 @@ describe('retention job', () => {
     expect(await countOf(pro)).toBe(3);
 
     // The purge is itself on the record, and the remaining chain links to the anchor.
-    const [purge] = await queryRows<{ actor_type: string; metadata: { removed: number; retentionDays: number } }>(
+    const [purge] = await platformRows<{ actor_type: string; metadata: { removed: number; retentionDays: number } }>(
       t.database.db,
       sql`SELECT actor_type, metadata FROM audit_logs WHERE tenant_id = ${starter} AND action = 'audit_log.purged'`,
     );
@@ -100,7 +101,7 @@ describe('retention job', () => {
   it('after a purge, a forged anchor is reported at the first remaining entry', async () => {
     const id = await tenantWithHistory('starter', [45, 40, 2]);
     await applyAuditRetention(t.database.db);
-    const [first] = await queryRows<{ id: string }>(t.database.db, sql`SELECT id FROM audit_logs WHERE tenant_id = ${id} ORDER BY seq LIMIT 1`);
+    const [first] = await platformRows<{ id: string }>(t.database.db, sql`SELECT id FROM audit_logs WHERE tenant_id = ${id} ORDER BY seq LIMIT 1`);
     const chain = await withTenantVerify(id);
     expect(chain).toMatchObject({ valid: true, firstBroken: null, retention: { purgedTotal: 2 } });
     await t.ownerScript(`UPDATE audit_log_anchors SET hash = repeat('0', 64) WHERE tenant_id = '${id}'`);
@@ -152,7 +153,7 @@ describe('counts', () => {
     const check = async () => {
       for (const r of ranges) {
         const query = new URLSearchParams(r as Record<string, string>).toString();
-        const [direct] = await queryRows<{ n: number }>(
+        const [direct] = await platformRows<{ n: number }>(
           t.database.db,
           sql`SELECT count(*)::int AS n FROM audit_logs WHERE tenant_id = ${id}
               ${r.action ? sql`AND action = ${r.action}` : sql``}

@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import { queryRows, type AppDb } from '../../platform/db.js';
+import { queryRows, withTenant, type AppDb } from '../../platform/db.js';
 
 export interface RetentionRun {
   tenants: number;
@@ -17,7 +17,10 @@ export async function applyAuditRetention(db: AppDb, { batch = 50_000 }: { batch
   let removed = 0;
   for (const { id } of tenants) {
     for (;;) {
-      const [row] = await queryRows<{ removed: string | number }>(db, sql`SELECT purge_expired_audit_logs(${id}::uuid, ${batch}::int) AS removed`);
+      // In the tenant's scope: the purge moves the tenant's anchor and records its own entry.
+      const [row] = await withTenant(db, id, (tx) =>
+        queryRows<{ removed: string | number }>(tx, sql`SELECT purge_expired_audit_logs(${id}::uuid, ${batch}::int) AS removed`),
+      );
       const n = Number(row?.removed ?? 0);
       removed += n;
       if (n < batch) break;

@@ -1,6 +1,6 @@
 import { and, asc, count, desc, eq, inArray } from 'drizzle-orm';
 import type { InvoiceStatus } from '@cbp/contracts';
-import type { Queryable, Tx } from '../../platform/db.js';
+import type { Queryable, ScopedTx } from '../../platform/db.js';
 import { billingCustomers, invoiceLines, invoices, plans, subscriptions, tenants } from '../../platform/schema.js';
 
 export type PlanRow = typeof plans.$inferSelect;
@@ -18,40 +18,40 @@ export async function planByKey(db: Queryable, key: string): Promise<PlanRow | u
   return row;
 }
 
-export async function subscriptionOf(tx: Tx, tenantId: string): Promise<SubscriptionRow | undefined> {
+export async function subscriptionOf(tx: ScopedTx, tenantId: string): Promise<SubscriptionRow | undefined> {
   const [row] = await tx.select().from(subscriptions).where(eq(subscriptions.tenantId, tenantId)).limit(1);
   return row;
 }
 
-export async function subscriptionByGatewayId(db: Queryable, gatewayId: string): Promise<SubscriptionRow | undefined> {
-  const [row] = await db.select().from(subscriptions).where(eq(subscriptions.gatewaySubscriptionId, gatewayId)).limit(1);
+export async function subscriptionByGatewayId(tx: ScopedTx, gatewayId: string): Promise<SubscriptionRow | undefined> {
+  const [row] = await tx.select().from(subscriptions).where(eq(subscriptions.gatewaySubscriptionId, gatewayId)).limit(1);
   return row;
 }
 
-export async function updateSubscription(tx: Tx, id: string, values: Partial<typeof subscriptions.$inferInsert>) {
+export async function updateSubscription(tx: ScopedTx, id: string, values: Partial<typeof subscriptions.$inferInsert>) {
   await tx.update(subscriptions).set(values).where(eq(subscriptions.id, id));
 }
 
-export async function insertSubscription(tx: Tx, values: typeof subscriptions.$inferInsert) {
+export async function insertSubscription(tx: ScopedTx, values: typeof subscriptions.$inferInsert) {
   await tx.insert(subscriptions).values(values);
 }
 
-export async function setTenantPlan(tx: Tx, tenantId: string, planId: string) {
+export async function setTenantPlan(tx: ScopedTx, tenantId: string, planId: string) {
   await tx.update(tenants).set({ planId }).where(eq(tenants.id, tenantId));
 }
 
-export async function tenantName(tx: Tx, tenantId: string): Promise<string | undefined> {
+export async function tenantName(tx: ScopedTx, tenantId: string): Promise<string | undefined> {
   const [row] = await tx.select({ name: tenants.name }).from(tenants).where(eq(tenants.id, tenantId)).limit(1);
   return row?.name;
 }
 
-export async function customerOf(db: Queryable, tenantId: string) {
-  const [row] = await db.select().from(billingCustomers).where(eq(billingCustomers.tenantId, tenantId)).limit(1);
+export async function customerOf(tx: ScopedTx, tenantId: string) {
+  const [row] = await tx.select().from(billingCustomers).where(eq(billingCustomers.tenantId, tenantId)).limit(1);
   return row;
 }
 
-export async function tenantOfCustomer(db: Queryable, customerId: string): Promise<string | undefined> {
-  const [row] = await db
+export async function tenantOfCustomer(tx: ScopedTx, customerId: string): Promise<string | undefined> {
+  const [row] = await tx
     .select({ tenantId: billingCustomers.tenantId })
     .from(billingCustomers)
     .where(eq(billingCustomers.customerId, customerId))
@@ -59,11 +59,11 @@ export async function tenantOfCustomer(db: Queryable, customerId: string): Promi
   return row?.tenantId;
 }
 
-export async function insertCustomer(tx: Tx, values: typeof billingCustomers.$inferInsert) {
+export async function insertCustomer(tx: ScopedTx, values: typeof billingCustomers.$inferInsert) {
   await tx.insert(billingCustomers).values(values).onConflictDoNothing();
 }
 
-export async function listInvoices(tx: Tx, tenantId: string, { page, limit, status }: { page: number; limit: number; status?: InvoiceStatus }) {
+export async function listInvoices(tx: ScopedTx, tenantId: string, { page, limit, status }: { page: number; limit: number; status?: InvoiceStatus }) {
   const where = and(eq(invoices.tenantId, tenantId), status ? eq(invoices.status, status) : undefined);
   const [rows, [total]] = await Promise.all([
     tx
@@ -78,7 +78,7 @@ export async function listInvoices(tx: Tx, tenantId: string, { page, limit, stat
   return { rows, total: total?.n ?? 0 };
 }
 
-export async function invoiceById(tx: Tx, tenantId: string, id: string): Promise<InvoiceRow | undefined> {
+export async function invoiceById(tx: ScopedTx, tenantId: string, id: string): Promise<InvoiceRow | undefined> {
   const [row] = await tx
     .select()
     .from(invoices)
@@ -87,12 +87,12 @@ export async function invoiceById(tx: Tx, tenantId: string, id: string): Promise
   return row;
 }
 
-export async function invoiceByGatewayId(db: Queryable, gatewayId: string): Promise<InvoiceRow | undefined> {
-  const [row] = await db.select().from(invoices).where(eq(invoices.gatewayInvoiceId, gatewayId)).limit(1);
+export async function invoiceByGatewayId(tx: ScopedTx, gatewayId: string): Promise<InvoiceRow | undefined> {
+  const [row] = await tx.select().from(invoices).where(eq(invoices.gatewayInvoiceId, gatewayId)).limit(1);
   return row;
 }
 
-export async function linesOf(tx: Tx, invoiceIds: string[]): Promise<InvoiceLineRow[]> {
+export async function linesOf(tx: ScopedTx, invoiceIds: string[]): Promise<InvoiceLineRow[]> {
   if (invoiceIds.length === 0) return [];
   return tx
     .select()
@@ -102,7 +102,7 @@ export async function linesOf(tx: Tx, invoiceIds: string[]): Promise<InvoiceLine
 }
 
 export async function upsertInvoice(
-  tx: Tx,
+  tx: ScopedTx,
   values: typeof invoices.$inferInsert,
   lines: Omit<typeof invoiceLines.$inferInsert, 'invoiceId' | 'tenantId' | 'position'>[],
 ): Promise<string> {
@@ -122,7 +122,7 @@ export async function upsertInvoice(
   return row.id;
 }
 
-export async function countInvoices(tx: Tx, tenantId: string): Promise<number> {
+export async function countInvoices(tx: ScopedTx, tenantId: string): Promise<number> {
   const [row] = await tx.select({ n: count() }).from(invoices).where(eq(invoices.tenantId, tenantId));
   return row?.n ?? 0;
 }

@@ -7,7 +7,7 @@ import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { acme, createTestContext, globex, type TestContext } from '../../../test/harness.js';
 import { addMonth } from '../../adapters/payments/proration.js';
-import { queryRows } from '../../platform/db.js';
+import { platformRows } from '../../platform/db.js';
 
 let t: TestContext;
 beforeAll(async () => {
@@ -33,7 +33,7 @@ async function planId(name: string): Promise<string> {
 }
 
 const auditRows = (action: string) =>
-  queryRows<{ tenant_id: string; before: Record<string, unknown>; after: Record<string, unknown>; actor_email: string }>(
+  platformRows<{ tenant_id: string; before: Record<string, unknown>; after: Record<string, unknown>; actor_email: string }>(
     t.database.db,
     sql`SELECT tenant_id, before, after, actor_email FROM audit_logs WHERE action = ${action} ORDER BY created_at`,
   );

@@ -2,7 +2,7 @@ import { sql } from 'drizzle-orm';
 import type { GatewayEvent, GatewayInvoice, PaymentGateway } from '../../adapters/payments/port.js';
 import { recordAuditEntry } from '../../platform/audit.js';
 import { systemContext } from '../../platform/context.js';
-import { queryRows, scopeToTenant, type AppDb, type Tx } from '../../platform/db.js';
+import { queryRows, scopeToTenant, withPlatformScope, type AppDb, type ScopedTx } from '../../platform/db.js';
 import { webhookEvents } from '../../platform/schema.js';
 import {
   invoiceByGatewayId,
@@ -47,7 +47,9 @@ export async function applyGatewayEvent(
     // before the claim because it calls the gateway (a redelivery repeats it harmlessly).
     await closeUsagePeriods(db, gateway, { customerId: event.invoice.customerId, now: event.created, invoiceId: event.invoice.id });
   }
-  return db.transaction(async (tx) => {
+  // The event names a gateway object, not a tenant: found in the platform scope, then each
+  // change narrows the transaction to its tenant (scopeToTenant).
+  return withPlatformScope(db, async (tx) => {
     const claimed = await queryRows<{ id: string }>(
       tx,
       sql`INSERT INTO webhook_events (id, source, type, outcome) VALUES (${event.id}, ${source}, ${event.stripeType}, 'processing')
@@ -84,7 +86,7 @@ async function currentStateOf(gateway: PaymentGateway, event: GatewayEvent): Pro
   }
 }
 
-function applyOnce(tx: Tx, event: GatewayEvent): Promise<EventOutcome> {
+function applyOnce(tx: ScopedTx, event: GatewayEvent): Promise<EventOutcome> {
   switch (event.type) {
     case 'ignored':
       return Promise.resolve('ignored');
@@ -102,7 +104,7 @@ function applyOnce(tx: Tx, event: GatewayEvent): Promise<EventOutcome> {
   }
 }
 
-async function applyToCustomer(tx: Tx, customerId: string | null, event: PaymentMethodEvent): Promise<EventOutcome> {
+async function applyToCustomer(tx: ScopedTx, customerId: string | null, event: PaymentMethodEvent): Promise<EventOutcome> {
   // A detach event may not name the customer: find it through the method CBP knows.
   const tenantId = customerId
     ? await tenantOfCustomer(tx, customerId)
@@ -116,7 +118,7 @@ async function applyToCustomer(tx: Tx, customerId: string | null, event: Payment
 }
 
 async function applySubscription(
-  tx: Tx,
+  tx: ScopedTx,
   event: Extract<GatewayEvent, { type: 'subscription.updated' | 'subscription.deleted' }>,
 ): Promise<EventOutcome> {
   const g = event.type === 'subscription.deleted' ? { ...event.subscription, status: 'canceled' as const } : event.subscription;
@@ -147,7 +149,7 @@ async function applySubscription(
   return 'applied';
 }
 
-async function applyInvoice(tx: Tx, g: GatewayInvoice, event: GatewayEvent): Promise<EventOutcome> {
+async function applyInvoice(tx: ScopedTx, g: GatewayInvoice, event: GatewayEvent): Promise<EventOutcome> {
   const tenantId = await tenantOfCustomer(tx, g.customerId);
   if (!tenantId) return 'unknown_object';
   const existing = await invoiceByGatewayId(tx, g.id);

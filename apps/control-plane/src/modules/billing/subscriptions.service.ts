@@ -2,7 +2,7 @@ import type { PlanChangePreview, Subscription } from '@cbp/contracts';
 import type { GatewaySubscription, PaymentGateway } from '../../adapters/payments/port.js';
 import { recordAuditEntry } from '../../platform/audit.js';
 import type { RequestContext } from '../../platform/context.js';
-import { withTenant, type AppDb, type Tx } from '../../platform/db.js';
+import { withTenant, type AppDb, type ScopedTx } from '../../platform/db.js';
 import { AppError, notFound } from '../../platform/errors.js';
 import {
   customerOf,
@@ -23,7 +23,7 @@ export interface BillingDeps {
   gateway: PaymentGateway;
 }
 
-async function requireSubscription(tx: Tx, tenantId: string): Promise<{ sub: SubscriptionRow; plan: PlanRow }> {
+async function requireSubscription(tx: ScopedTx, tenantId: string): Promise<{ sub: SubscriptionRow; plan: PlanRow }> {
   const sub = await subscriptionOf(tx, tenantId);
   if (!sub) throw notFound('Subscription');
   const plan = await planById(tx, sub.planId);
@@ -183,7 +183,7 @@ export async function provisionBilling(
 ): Promise<void> {
   const plan = await planByKey(deps.db, planKey);
   if (!plan) throw new Error(`unknown plan ${planKey}`);
-  const existing = await customerOf(deps.db, ctx.tenantId);
+  const existing = await withTenant(deps.db, ctx.tenantId, (tx) => customerOf(tx, ctx.tenantId));
   const customer = existing
     ? { id: existing.customerId }
     : await deps.gateway.createCustomer({ tenantId: ctx.tenantId, name: tenant.name, email: tenant.billingEmail });

@@ -2,7 +2,7 @@ import { sql } from 'drizzle-orm';
 import Stripe from 'stripe';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { acme, createTestContext, type TestContext } from '../../../test/harness.js';
-import { queryRows } from '../../platform/db.js';
+import { platformRows } from '../../platform/db.js';
 
 const secret = 'whsec_test_cbp_webhooks';
 const stripe = new Stripe('sk_test_signing_only');
@@ -14,9 +14,9 @@ let periodEnd: number;
 
 beforeAll(async () => {
   t = await createTestContext({ STRIPE_WEBHOOK_SECRET: secret });
-  const [row] = await queryRows<{ customer_id: string }>(t.database.db, sql`SELECT customer_id FROM billing_customers WHERE tenant_id = ${acme.id}`);
+  const [row] = await platformRows<{ customer_id: string }>(t.database.db, sql`SELECT customer_id FROM billing_customers WHERE tenant_id = ${acme.id}`);
   customerId = row?.customer_id ?? '';
-  const [mirror] = await queryRows<{ gateway_subscription_id: string }>(
+  const [mirror] = await platformRows<{ gateway_subscription_id: string }>(
     t.database.db,
     sql`SELECT gateway_subscription_id FROM subscriptions WHERE tenant_id = ${acme.id}`,
   );
@@ -120,9 +120,9 @@ function invoiceEvent(id: string, type: string, created: number, status: 'open' 
   };
 }
 
-const events = () => queryRows<{ id: string; outcome: string }>(t.database.db, sql`SELECT id, outcome FROM webhook_events ORDER BY received_at`);
+const events = () => platformRows<{ id: string; outcome: string }>(t.database.db, sql`SELECT id, outcome FROM webhook_events ORDER BY received_at`);
 const auditCount = async (action: string) =>
-  (await queryRows<{ n: number }>(t.database.db, sql`SELECT count(*)::int AS n FROM audit_logs WHERE action = ${action}`))[0]?.n;
+  (await platformRows<{ n: number }>(t.database.db, sql`SELECT count(*)::int AS n FROM audit_logs WHERE action = ${action}`))[0]?.n;
 
 describe('POST /webhooks/stripe', () => {
   it('refuses a bad signature with 400 and changes nothing', async () => {
@@ -182,7 +182,7 @@ describe('POST /webhooks/stripe', () => {
     const summaries = (await get('/usage/summaries')).json() as { metricType: string; frozen: boolean; overageAmount: number; overageBilling: string }[];
     expect(summaries.find((s) => s.frozen && s.metricType === 'storage_gb')).toMatchObject({ overageAmount: 4_500, overageBilling: 'invoiced' });
     const billed = async () =>
-      (await queryRows<{ n: number }>(t.database.db, sql`SELECT count(*)::int AS n FROM audit_logs WHERE action = 'usage.overage_invoiced' AND tenant_id = ${acme.id}`))[0]?.n;
+      (await platformRows<{ n: number }>(t.database.db, sql`SELECT count(*)::int AS n FROM audit_logs WHERE action = 'usage.overage_invoiced' AND tenant_id = ${acme.id}`))[0]?.n;
     expect(await billed()).toBe(1);
     // Stripe redelivers the event: nothing is closed or billed twice.
     expect((await send(draft('evt_draft_1'))).json().outcome).toBe('duplicate');
@@ -191,10 +191,10 @@ describe('POST /webhooks/stripe', () => {
     await t.database.execScript(
       `UPDATE usage_quotas SET period_start = now() - interval '31 days', period_end = now() - interval '1 minute' WHERE tenant_id = '${acme.id}' AND metric_type = 'storage_gb'`,
     );
-    const [quota] = await queryRows<{ period_start: string }>(t.database.db, sql`SELECT period_start::text FROM usage_quotas WHERE tenant_id = ${acme.id} AND metric_type = 'storage_gb'`);
+    const [quota] = await platformRows<{ period_start: string }>(t.database.db, sql`SELECT period_start::text FROM usage_quotas WHERE tenant_id = ${acme.id} AND metric_type = 'storage_gb'`);
     const oneOff = draft('evt_draft_2');
     await send({ ...oneOff, data: { object: { ...oneOff.data.object, id: 'in_manual', billing_reason: 'manual' } } });
-    const [after] = await queryRows<{ period_start: string }>(t.database.db, sql`SELECT period_start::text FROM usage_quotas WHERE tenant_id = ${acme.id} AND metric_type = 'storage_gb'`);
+    const [after] = await platformRows<{ period_start: string }>(t.database.db, sql`SELECT period_start::text FROM usage_quotas WHERE tenant_id = ${acme.id} AND metric_type = 'storage_gb'`);
     expect(after).toEqual(quota);
     expect(await billed()).toBe(1);
   });

@@ -1,12 +1,13 @@
 import type { GatewayEvent } from '../../adapters/payments/port.js';
 import { recordAuditEntry } from '../../platform/audit.js';
 import { systemContext } from '../../platform/context.js';
-import type { Tx } from '../../platform/db.js';
+import type { ScopedTx } from '../../platform/db.js';
 import { auditViewOf, columnsOf, labelOf } from './mappers.js';
 import {
   deletePaymentMethod,
   insertPaymentMethod,
   listPaymentMethods,
+  lockPaymentMethods,
   makeDefault,
   paymentMethodByGatewayId,
   updatePaymentMethod,
@@ -22,9 +23,11 @@ export type PaymentMethodEvent = Extract<
  * network) inside the event's transaction, already scoped to `tenantId`. Events of CBP's own
  * changes find the records already in that state and change nothing.
  */
-export async function applyPaymentMethodEvent(tx: Tx, tenantId: string, event: PaymentMethodEvent): Promise<void> {
+export async function applyPaymentMethodEvent(tx: ScopedTx, tenantId: string, event: PaymentMethodEvent): Promise<void> {
   const ctx = systemContext(tenantId);
   const metadata = { source: 'gateway', eventId: event.id, eventType: event.stripeType };
+  // After an add in flight has written its row (or before it starts): never beside it.
+  await lockPaymentMethods(tx, tenantId);
   switch (event.type) {
     case 'payment_method.attached':
     case 'payment_method.updated': {
@@ -79,6 +82,6 @@ export async function applyPaymentMethodEvent(tx: Tx, tenantId: string, event: P
   }
 }
 
-export async function tenantOfPaymentMethod(tx: Tx, gatewayId: string): Promise<string | undefined> {
+export async function tenantOfPaymentMethod(tx: ScopedTx, gatewayId: string): Promise<string | undefined> {
   return (await paymentMethodByGatewayId(tx, gatewayId))?.tenantId;
 }

@@ -2,8 +2,8 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { AddPaymentMethodRequest, LocalCardRequest, LocalCardResponse, PaymentMethod, Problem, SetupIntent } from '@cbp/contracts';
 import type { LocalGateway } from '../../adapters/payments/local.js';
-import { GatewayError } from '../../adapters/payments/port.js';
 import { AppError } from '../../platform/errors.js';
+import { IdempotencyInProgressError } from '../../platform/idempotency.js';
 import { tenantContext, tenantOf } from '../../platform/guard.js';
 import {
   addMethod,
@@ -40,7 +40,11 @@ export const paymentMethodRoutes: FastifyPluginAsyncZod<PaymentMethodDeps & { lo
       },
     },
     async (request, reply) => {
-      const result = await addMethod(deps, tenantContext(request), request.body, request.headers['idempotency-key']);
+      const result = await addMethod(deps, tenantContext(request), request.body, request.headers['idempotency-key']).catch((err: unknown) => {
+        // Another attempt holds the key: say when its lease ends.
+        if (err instanceof IdempotencyInProgressError) reply.header('retry-after', String(err.retryAfterSeconds));
+        throw err;
+      });
       if (result.replayed) reply.header('idempotent-replayed', 'true');
       return reply.status(result.status).send(result.body);
     },
@@ -96,13 +100,9 @@ export const paymentMethodRoutes: FastifyPluginAsyncZod<PaymentMethodDeps & { lo
     },
     async (request, reply) => {
       if (!deps.local) throw new AppError(404, 'NOT_FOUND', 'The local payment gateway is not in use; cards are collected by Stripe Elements.');
-      try {
-        const paymentMethodId = await deps.local.createCardPaymentMethod({ ...request.body, name: request.body.name ?? null });
-        return reply.status(201).send({ paymentMethodId });
-      } catch (err) {
-        if (err instanceof GatewayError) throw new AppError(err.status, err.code.toUpperCase(), err.message);
-        throw err;
-      }
+      // A refused number or expiry is a GatewayError: the error handler answers it (INCORRECT_NUMBER, ...).
+      const paymentMethodId = await deps.local.createCardPaymentMethod({ ...request.body, name: request.body.name ?? null });
+      return reply.status(201).send({ paymentMethodId });
     },
   );
 };

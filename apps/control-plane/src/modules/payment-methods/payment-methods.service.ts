@@ -1,20 +1,20 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import type { AddPaymentMethodRequest, PaymentMethod, SetupIntent } from '@cbp/contracts';
 import { GatewayError, type PaymentGateway } from '../../adapters/payments/port.js';
 import { recordAuditEntry } from '../../platform/audit.js';
 import type { TenantContext as TenantCtx } from '../../platform/context.js';
 import { withTenant, type AppDb } from '../../platform/db.js';
-import { AppError, notFound } from '../../platform/errors.js';
+import { AppError, gatewayProblem, notFound } from '../../platform/errors.js';
 import { withIdempotency, type IdempotentResult } from '../../platform/idempotency.js';
 import { customerIdOf, subscriptionIsPaid } from '../billing/subscriptions.service.js';
 import { auditViewOf, columnsOf, labelOf, paymentMethodFrom } from './mappers.js';
 import {
   countPaymentMethods,
   deletePaymentMethod,
-  insertPaymentMethod,
+  insertPaymentMethodIfAbsent,
   listPaymentMethods,
+  lockPaymentMethods,
   makeDefault,
-  paymentMethodByFingerprint,
   paymentMethodByGatewayId,
   paymentMethodById,
 } from './payment-methods.repo.js';
@@ -23,18 +23,20 @@ export interface PaymentMethodDeps {
   db: AppDb;
   gateway: PaymentGateway;
   publishableKey: string | null;
+  /** The Idempotency-Key lease (default and most: `IDEMPOTENCY_LEASE_MS`). */
+  idempotencyLeaseMs?: number;
 }
 
 
-/** Gateway refusals become problem+json with the gateway's code and its human sentence. */
+/**
+ * Gateway errors as the API answers them (`gatewayProblem`, the error handler's own mapping),
+ * turned into an AppError here so that an Idempotency-Key keeps a refusal such as a decline.
+ */
 async function viaGateway<T>(call: () => Promise<T>): Promise<T> {
   try {
     return await call();
   } catch (err) {
-    if (err instanceof GatewayError) {
-      throw new AppError(err.status >= 500 ? 503 : err.status, err.status >= 500 ? 'PAYMENT_GATEWAY_UNAVAILABLE' : err.code.toUpperCase(), err.message);
-    }
-    throw err;
+    throw err instanceof GatewayError ? gatewayProblem(err) : err;
   }
 }
 
@@ -55,9 +57,27 @@ export async function getMethod({ db }: PaymentMethodDeps, tenantId: string, id:
 }
 
 /**
+ * Another customer's method (another tenant's) answers exactly like an unknown id: whether a
+ * `pm_...` id exists elsewhere is not for this tenant to learn (no existence oracle).
+ */
+const foreignAsUnknown =
+  (paymentMethodId: string) =>
+  (err: unknown): never => {
+    if (err instanceof GatewayError && (err.code === 'payment_method_in_use' || err.code === 'resource_missing')) {
+      throw new AppError(404, 'NOT_FOUND', `No such payment method: '${paymentMethodId}'.`);
+    }
+    throw err;
+  };
+
+/**
  * Verifies the method at the gateway (declines are refused there and nothing is stored),
  * attaches it, refuses a card already saved, and records it; the first method becomes the
- * default. The whole call is idempotent per Idempotency-Key.
+ * default. The whole call is idempotent per Idempotency-Key, and safe to re-run after a crash:
+ * a retry that takes over an expired claim re-attaches with the same gateway idempotency key
+ * (the gateway answers with the method already attached) and adopts what the dead attempt left:
+ * a method attached at the gateway without a CBP row gets its row and audit entry now, a row
+ * written meanwhile by the gateway's `payment_method.attached` event is answered as the result.
+ * The row is unique per gateway id and written under a per-tenant lock, so nothing is saved twice.
  */
 export function addMethod(
   deps: PaymentMethodDeps,
@@ -65,37 +85,80 @@ export function addMethod(
   body: AddPaymentMethodRequest,
   idempotencyKey: string | undefined,
 ): Promise<IdempotentResult<PaymentMethod>> {
-  return withIdempotency(deps.db, { tenantId: ctx.tenantId, scope: 'payment_methods.add', key: idempotencyKey, request: body }, async () => {
-    const known = await paymentMethodByGatewayId(deps.db, body.stripePaymentMethodId);
-    if (known) throw new AppError(409, 'PAYMENT_METHOD_EXISTS', 'This payment method is already saved.');
-    const customerId = await customerIdOf(deps.db, ctx.tenantId);
-    const attached = await viaGateway(() =>
-      deps.gateway.attachPaymentMethod({ customerId, paymentMethodId: body.stripePaymentMethodId, idempotencyKey: idempotencyKey ?? randomUUID() }),
-    );
-    const fingerprint = attached.card?.fingerprint;
-    const duplicate = fingerprint ? await withTenant(deps.db, ctx.tenantId, (tx) => paymentMethodByFingerprint(tx, ctx.tenantId, fingerprint)) : undefined;
-    if (duplicate && duplicate.gatewayPaymentMethodId !== attached.id) {
-      await viaGateway(() => deps.gateway.detachPaymentMethod({ paymentMethodId: attached.id }));
-      throw new AppError(409, 'DUPLICATE_PAYMENT_METHOD', `This card is already saved as ${labelOf(duplicate)}.`);
+  const { tenantId } = ctx;
+  const claim = { tenantId, scope: 'payment_methods.add', key: idempotencyKey, request: body, leaseMs: deps.idempotencyLeaseMs };
+  return withIdempotency<PaymentMethod>(deps.db, claim, async ({ takeover }) => {
+    // Only this tenant's methods count (filtered here too: the embedded database runs as a
+    // superuser, whom RLS does not bind); another tenant's id goes on like an unknown one.
+    const found = await withTenant(deps.db, tenantId, (tx) => paymentMethodByGatewayId(tx, body.stripePaymentMethodId));
+    const known = found?.tenantId === tenantId ? found : undefined;
+    // After a crash the gateway's attach event may have saved the method before this retry: adopt it.
+    if (known && !(takeover && known.tenantId === tenantId)) {
+      throw new AppError(409, 'PAYMENT_METHOD_EXISTS', 'This payment method is already saved.');
     }
-    const existing = await withTenant(deps.db, ctx.tenantId, (tx) => countPaymentMethods(tx, ctx.tenantId));
-    const isDefault = existing === 0 || body.setAsDefault === true;
-    if (isDefault) await viaGateway(() => deps.gateway.setDefaultPaymentMethod({ customerId, paymentMethodId: attached.id }));
-    const row = await withTenant(deps.db, ctx.tenantId, async (tx) => {
-      const inserted = await insertPaymentMethod(tx, { tenantId: ctx.tenantId, ...columnsOf(attached), isDefault: false });
-      if (isDefault) await makeDefault(tx, ctx.tenantId, inserted.id);
-      const saved = { ...inserted, isDefault };
-      await recordAuditEntry(tx, ctx, {
-        action: 'payment_method.added',
-        targetType: 'payment_method',
-        targetId: saved.id,
-        targetName: labelOf(saved),
-        after: auditViewOf(saved),
-      });
-      return saved;
+    const customerId = await customerIdOf(deps.db, tenantId);
+    const attached = await viaGateway(() =>
+      deps.gateway
+        .attachPaymentMethod({ customerId, paymentMethodId: body.stripePaymentMethodId, idempotencyKey: gatewayKeyOf(tenantId, idempotencyKey) })
+        .catch(foreignAsUnknown(body.stripePaymentMethodId)),
+    );
+    // One writer of the tenant's methods at a time (adds, default changes, gateway events), so
+    // "the first method becomes the default" holds under concurrent adds.
+    const outcome = await withTenant(deps.db, tenantId, async (tx) => {
+      await lockPaymentMethods(tx, tenantId);
+      const all = await listPaymentMethods(tx, tenantId);
+      const fingerprint = attached.card?.fingerprint;
+      const duplicate = fingerprint ? all.find((m) => m.cardFingerprint === fingerprint && m.gatewayPaymentMethodId !== attached.id) : undefined;
+      if (duplicate) return { duplicate };
+      const others = all.filter((m) => m.gatewayPaymentMethodId !== attached.id);
+      const { row: written, inserted } = await insertPaymentMethodIfAbsent(tx, { tenantId, ...columnsOf(attached), isDefault: false });
+      const isDefault = written.isDefault || others.length === 0 || body.setAsDefault === true;
+      const makesDefault = isDefault && !written.isDefault;
+      if (makesDefault) await makeDefault(tx, tenantId, written.id);
+      const row = { ...written, isDefault };
+      if (inserted) {
+        await recordAuditEntry(tx, ctx, {
+          action: 'payment_method.added',
+          targetType: 'payment_method',
+          targetId: row.id,
+          targetName: labelOf(row),
+          after: auditViewOf(row),
+          ...(takeover ? { metadata: { recoveredAttempt: true } } : {}),
+        });
+      } else if (makesDefault) {
+        // Adopted (saved meanwhile by the gateway's event): only the default is this request's change.
+        const previous = others.find((m) => m.isDefault);
+        await recordAuditEntry(tx, ctx, {
+          action: 'payment_method.default_changed',
+          targetType: 'payment_method',
+          targetId: row.id,
+          targetName: labelOf(row),
+          before: { default: previous ? labelOf(previous) : null },
+          after: { default: labelOf(row) },
+        });
+      }
+      return { row };
     });
+    if (outcome.duplicate) {
+      await viaGateway(() => deps.gateway.detachPaymentMethod({ paymentMethodId: attached.id }));
+      throw new AppError(409, 'DUPLICATE_PAYMENT_METHOD', `This card is already saved as ${labelOf(outcome.duplicate)}.`);
+    }
+    const { row } = outcome;
+    if (!row) throw new Error('unreachable: no duplicate and no row');
+    // The gateway's default follows CBP's. Until the answer is stored under the key, a crash or a
+    // gateway failure here is repaired by the retry: it adopts the row and sets the default again.
+    if (row.isDefault) await viaGateway(() => deps.gateway.setDefaultPaymentMethod({ customerId, paymentMethodId: attached.id }));
     return { status: 201, body: paymentMethodFrom(row) };
   });
+}
+
+/**
+ * The gateway's idempotency key of an add: derived from the tenant and the client's key (Stripe's
+ * keys are account-wide, so two tenants' keys must not meet), the same on every retry.
+ */
+function gatewayKeyOf(tenantId: string, idempotencyKey: string | undefined): string {
+  if (idempotencyKey === undefined) return randomUUID();
+  return `cbp-pm-add-${createHash('sha256').update(`${tenantId}:${idempotencyKey}`).digest('hex').slice(0, 40)}`;
 }
 
 export async function setDefaultMethod(deps: PaymentMethodDeps, ctx: TenantCtx, id: string): Promise<PaymentMethod> {
@@ -108,6 +171,7 @@ export async function setDefaultMethod(deps: PaymentMethodDeps, ctx: TenantCtx, 
   const customerId = await customerIdOf(deps.db, ctx.tenantId);
   await viaGateway(() => deps.gateway.setDefaultPaymentMethod({ customerId, paymentMethodId: row.gatewayPaymentMethodId }));
   await withTenant(deps.db, ctx.tenantId, async (tx) => {
+    await lockPaymentMethods(tx, ctx.tenantId);
     await makeDefault(tx, ctx.tenantId, row.id);
     await recordAuditEntry(tx, ctx, {
       action: 'payment_method.default_changed',

@@ -2,7 +2,7 @@ import { sql } from 'drizzle-orm';
 import { routePolicies } from '@cbp/contracts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { acme, createTestContext, globex, type TestContext } from '../../../test/harness.js';
-import { queryRows } from '../../platform/db.js';
+import { platformRows } from '../../platform/db.js';
 
 let t: TestContext;
 beforeAll(async () => {
@@ -33,7 +33,7 @@ async function tokenise(number: string, expYear = new Date().getUTCFullYear() + 
 
 const methods = async () => (await call('GET', '/payment-methods')).json() as { id: string; isDefault: boolean; card: { brand: string; last4: string } }[];
 const audit = (action: string) =>
-  queryRows<{ target_name: string; before: unknown; after: unknown }>(
+  platformRows<{ target_name: string; before: unknown; after: unknown }>(
     t.database.db,
     sql`SELECT target_name, before, after FROM audit_logs WHERE action = ${action} ORDER BY created_at`,
   );
@@ -72,11 +72,13 @@ describe('payment methods (local gateway, Stripe test cards)', () => {
     const before = (await methods()).length;
     const declined = await add('pm_card_chargeDeclined');
     expect(declined.statusCode).toBe(402);
-    expect(declined.json()).toMatchObject({ code: 'CARD_DECLINED', detail: 'Your card was declined.' });
+    expect(declined.json()).toMatchObject({ code: 'CARD_DECLINED', declineCode: 'card_declined', detail: 'Your card was declined.' });
     const typed = await add((await tokenise('4000 0000 0000 0002')).json().paymentMethodId);
     expect(typed.json().detail).toBe('Your card was declined.');
     const funds = await add('pm_card_visa_chargeDeclinedInsufficientFunds');
-    expect(funds.json()).toMatchObject({ code: 'INSUFFICIENT_FUNDS', detail: 'Your card has insufficient funds.' });
+    // One catalogue code for every decline; the gateway's reason travels as `declineCode`.
+    expect(funds.statusCode).toBe(402);
+    expect(funds.json()).toMatchObject({ code: 'CARD_DECLINED', declineCode: 'insufficient_funds', detail: 'Your card has insufficient funds.' });
     expect((await methods()).length).toBe(before);
   });
 
@@ -111,7 +113,7 @@ describe('payment methods (local gateway, Stripe test cards)', () => {
       before: { default: 'Visa •••• 4242' },
       after: { default: 'Mastercard •••• 4444' },
     });
-    const [customer] = await queryRows<{ customer_id: string }>(t.database.db, sql`SELECT customer_id FROM billing_customers WHERE tenant_id = ${acme.id}`);
+    const [customer] = await platformRows<{ customer_id: string }>(t.database.db, sql`SELECT customer_id FROM billing_customers WHERE tenant_id = ${acme.id}`);
     expect(await t.app.payments.gateway.defaultPaymentMethodOf(customer?.customer_id ?? '')).toBe(res.json().stripePaymentMethodId);
     expect((await call('DELETE', `/payment-methods/${visaId}`)).statusCode).toBe(204);
     expect((await methods()).map((m) => m.card.last4)).toEqual(['4444']);
@@ -135,7 +137,7 @@ describe('payment methods (local gateway, Stripe test cards)', () => {
 
 describe('gateway events', () => {
   const auditTotal = async () =>
-    (await queryRows<{ n: number }>(t.database.db, sql`SELECT count(*)::int AS n FROM audit_logs WHERE action LIKE 'payment_method.%'`))[0]?.n;
+    (await platformRows<{ n: number }>(t.database.db, sql`SELECT count(*)::int AS n FROM audit_logs WHERE action LIKE 'payment_method.%'`))[0]?.n;
 
   it("changes nothing when the events of CBP's own changes arrive", async () => {
     const [entries, saved] = [await auditTotal(), await methods()];
@@ -151,7 +153,7 @@ describe('changes made at the gateway (Stripe dashboard)', () => {
   it('reconciles a method detached and one attached outside CBP, with system audit entries', async () => {
     const local = t.app.payments.local;
     if (!local) throw new Error('the tests run on the local gateway');
-    const [customer] = await queryRows<{ customer_id: string }>(t.database.db, sql`SELECT customer_id FROM billing_customers WHERE tenant_id = ${acme.id}`);
+    const [customer] = await platformRows<{ customer_id: string }>(t.database.db, sql`SELECT customer_id FROM billing_customers WHERE tenant_id = ${acme.id}`);
     const customerId = customer?.customer_id ?? '';
     const added = await local.attachPaymentMethod({ customerId, paymentMethodId: 'pm_card_visa_debit', idempotencyKey: 'dashboard-1' });
     await local.deliverEvents();
@@ -162,7 +164,7 @@ describe('changes made at the gateway (Stripe dashboard)', () => {
     await local.detachPaymentMethod({ paymentMethodId: added.id });
     await local.deliverEvents();
     expect((await methods()).some((m) => m.id === mirrored?.id)).toBe(false);
-    const trail = await queryRows<{ action: string; actor_type: string }>(
+    const trail = await platformRows<{ action: string; actor_type: string }>(
       t.database.db,
       sql`SELECT action, actor_type FROM audit_logs WHERE target_id = ${mirrored?.id ?? ''} ORDER BY created_at`,
     );

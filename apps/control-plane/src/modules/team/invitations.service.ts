@@ -19,7 +19,7 @@ import { hashPassword } from '../../adapters/identity/builtin/passwords.js';
 import { findUserByEmail } from '../../platform/accounts.js';
 import { recordAuditEntry } from '../../platform/audit.js';
 import type { RequestContext, TenantContext as TenantCtx } from '../../platform/context.js';
-import { escapeLike, scopeToTenant, withTenant, type AppDb, type Tx } from '../../platform/db.js';
+import { escapeLike, scopeToTenant, withPlatformScope, withTenant, type AppDb, type ScopedTx } from '../../platform/db.js';
 import { AppError, forbidden, notFound } from '../../platform/errors.js';
 import { tenants, userInvitations, users } from '../../platform/schema.js';
 import { insertMembership, lockTeam, memberByEmail, tenantName } from './team.repo.js';
@@ -72,7 +72,7 @@ function withInviter(r: { invitation: InvitationRow; inviterId: string | null; i
   return invitationFrom(r.invitation, r.inviterId ? { id: r.inviterId, name: r.inviterName ?? '', email: r.inviterEmail ?? '' } : null);
 }
 
-async function invitationById(tx: Tx, tenantId: string, id: string): Promise<Invitation | undefined> {
+async function invitationById(tx: ScopedTx, tenantId: string, id: string): Promise<Invitation | undefined> {
   const [row] = await tx
     .select(invitationColumns)
     .from(userInvitations)
@@ -126,14 +126,14 @@ function invitationMail(deps: InvitationDeps, args: { tenant: string; inviter: s
 }
 
 /** The user sending an invitation (none for system or API-key callers). */
-async function inviterOf(tx: Tx, ctx: RequestContext) {
+async function inviterOf(tx: ScopedTx, ctx: RequestContext) {
   if (ctx.actor.type !== 'user' || !ctx.actor.id) return null;
   const [row] = await tx.select({ id: users.id, name: users.name, email: users.email }).from(users).where(eq(users.id, ctx.actor.id)).limit(1);
   return row ?? null;
 }
 
 /** Creates one invitation and its mail in the caller's transaction; the rules of a single invite. */
-async function inviteIn(tx: Tx, deps: InvitationDeps, ctx: TenantCtx, input: { email: string; role: TenantRole; message: string | null }): Promise<Invitation> {
+async function inviteIn(tx: ScopedTx, deps: InvitationDeps, ctx: TenantCtx, input: { email: string; role: TenantRole; message: string | null }): Promise<Invitation> {
   if (input.role === 'owner' && !hasRoleAtLeast(ctx.role, 'owner')) throw forbidden('Only an owner can invite an owner.');
   if (!hasRoleAtLeast(ctx.role, input.role)) throw forbidden(`You cannot invite someone with a role above your own (${ctx.role}).`);
   const member = await memberByEmail(tx, ctx.tenantId, input.email);
@@ -276,7 +276,7 @@ export async function cancelInvitation(deps: InvitationDeps, ctx: TenantCtx, id:
 }
 
 /** The invitation behind a token, or the reason it can no longer be used (410). */
-async function usableInvitation(tx: Tx, token: string, { lock }: { lock: boolean }) {
+async function usableInvitation(tx: ScopedTx, token: string, { lock }: { lock: boolean }) {
   const query = tx
     .select({ invitation: userInvitations, tenantName: tenants.name, inviterName: users.name })
     .from(userInvitations)
@@ -295,7 +295,8 @@ async function usableInvitation(tx: Tx, token: string, { lock }: { lock: boolean
 }
 
 export async function previewInvitation(deps: InvitationDeps, token: string): Promise<InvitationPreview> {
-  return deps.db.transaction(async (tx) => {
+  // The token names the invitation, not its tenant: found in the platform scope (decision 003).
+  return withPlatformScope(deps.db, async (tx) => {
     const row = await usableInvitation(tx, token, { lock: false });
     const existing = await findUserByEmail(tx, row.invitation.email);
     return {
@@ -317,7 +318,8 @@ export async function previewInvitation(deps: InvitationDeps, token: string): Pr
  * the external provider's registration, linked later by verified email).
  */
 export async function acceptInvitation(deps: InvitationDeps, input: AcceptInvitationInput, meta: { ipAddress: string | null; userAgent: string | null }): Promise<AcceptInvitationResult> {
-  return deps.db.transaction(async (tx) => {
+  // Found by token in the platform scope, then narrowed to the invitation's tenant.
+  return withPlatformScope(deps.db, async (tx) => {
     const row = await usableInvitation(tx, input.token, { lock: true });
     const { invitation } = row;
     await scopeToTenant(tx, invitation.tenantId);

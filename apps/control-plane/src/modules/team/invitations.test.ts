@@ -5,7 +5,7 @@ import { SMTPServer } from 'smtp-server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { acme, createTestContext, globex, type TestContext } from '../../../test/harness.js';
 import { verifyPassword } from '../../adapters/identity/builtin/passwords.js';
-import { queryRows } from '../../platform/db.js';
+import { platformRows } from '../../platform/db.js';
 
 let t: TestContext;
 beforeAll(async () => {
@@ -24,7 +24,7 @@ async function call(email: string | null, method: 'GET' | 'POST' | 'DELETE', url
 
 /** The token in the latest invitation mail to `email`, read from the outbox as a person would read the link. */
 async function mailedLink(email: string, ctx: TestContext = t) {
-  const [mail] = await queryRows<{ body_text: string; subject: string; status: string }>(
+  const [mail] = await platformRows<{ body_text: string; subject: string; status: string }>(
     ctx.database.db,
     sql`SELECT body_text, subject, status FROM mail_outbox WHERE to_address = ${email} AND kind = 'invitation' ORDER BY created_at DESC LIMIT 1`,
   );
@@ -32,8 +32,8 @@ async function mailedLink(email: string, ctx: TestContext = t) {
   return { mail, link: link?.[1], token: link?.[2] ?? '' };
 }
 
-const invitationCount = async () => (await queryRows<{ n: number }>(t.database.db, sql`SELECT count(*)::int AS n FROM user_invitations`))[0]?.n ?? 0;
-const membershipCount = async () => (await queryRows<{ n: number }>(t.database.db, sql`SELECT count(*)::int AS n FROM tenant_memberships`))[0]?.n ?? 0;
+const invitationCount = async () => (await platformRows<{ n: number }>(t.database.db, sql`SELECT count(*)::int AS n FROM user_invitations`))[0]?.n ?? 0;
+const membershipCount = async () => (await platformRows<{ n: number }>(t.database.db, sql`SELECT count(*)::int AS n FROM tenant_memberships`))[0]?.n ?? 0;
 
 describe('inviting', () => {
   it('creates an invitation and mails a single-use link to the portal (admin)', async () => {
@@ -48,7 +48,7 @@ describe('inviting', () => {
     expect(mail?.body_text).toContain('Welcome aboard!');
     expect(link).toMatch(/^http:\/\/localhost:27100\/invitations\/accept\?token=/);
     // The database keeps only a hash of the token.
-    const [stored] = await queryRows<{ token_hash: string }>(t.database.db, sql`SELECT token_hash FROM user_invitations WHERE email = 'dana@example.com'`);
+    const [stored] = await platformRows<{ token_hash: string }>(t.database.db, sql`SELECT token_hash FROM user_invitations WHERE email = 'dana@example.com'`);
     expect(mail?.body_text).not.toContain(stored?.token_hash ?? 'x');
   });
 
@@ -122,7 +122,7 @@ describe('accepting', () => {
     const res = await call(null, 'POST', '/user-invitations/accept', { token, name: 'Dana Scully', password: 'trust-no-one-1' });
     expect(res.statusCode).toBe(200);
     expect(res.json()).toEqual({ tenantId: acme.id, tenantName: 'Acme Corp', role: 'engineer', email: 'dana@example.com', next: 'sign-in' });
-    const [user] = await queryRows<{ id: string; name: string; password_hash: string; role: string }>(
+    const [user] = await platformRows<{ id: string; name: string; password_hash: string; role: string }>(
       t.database.db,
       sql`SELECT u.id, u.name, u.password_hash, m.role FROM users u JOIN tenant_memberships m ON m.user_id = u.id AND m.tenant_id = ${acme.id} WHERE u.email = 'dana@example.com'`,
     );
@@ -133,7 +133,7 @@ describe('accepting', () => {
     expect(again.statusCode).toBe(410);
     expect(again.json().detail).toBe('This invitation has already been used. Sign in to reach the organization.');
     expect((await call(null, 'POST', '/user-invitations/preview', { token })).statusCode).toBe(410);
-    const [joined] = await queryRows<{ actor_email: string; after: unknown }>(t.database.db, sql`SELECT actor_email, after FROM audit_logs WHERE action = 'member.joined'`);
+    const [joined] = await platformRows<{ actor_email: string; after: unknown }>(t.database.db, sql`SELECT actor_email, after FROM audit_logs WHERE action = 'member.joined'`);
     expect(joined).toEqual({ actor_email: 'dana@example.com', after: { role: 'engineer' } });
   });
 

@@ -1,6 +1,6 @@
 import { and, asc, count, desc, eq, ilike, inArray, or, sql, type SQL } from 'drizzle-orm';
 import type { MemberQuery, TenantRole } from '@cbp/contracts';
-import { escapeLike, type Tx } from '../../platform/db.js';
+import { escapeLike, type ScopedTx } from '../../platform/db.js';
 import { auditLogs, tenantMemberships, tenants, users } from '../../platform/schema.js';
 
 export interface MemberRow {
@@ -40,7 +40,7 @@ function memberFilter(tenantId: string, q: Partial<MemberQuery>): SQL | undefine
   );
 }
 
-export async function findMembers(tx: Tx, tenantId: string, q: MemberQuery): Promise<{ rows: MemberRow[]; total: number }> {
+export async function findMembers(tx: ScopedTx, tenantId: string, q: MemberQuery): Promise<{ rows: MemberRow[]; total: number }> {
   const where = memberFilter(tenantId, q);
   const [rows, [totalRow]] = await Promise.all([
     tx
@@ -56,7 +56,7 @@ export async function findMembers(tx: Tx, tenantId: string, q: MemberQuery): Pro
   return { rows, total: totalRow?.n ?? 0 };
 }
 
-export async function findMember(tx: Tx, tenantId: string, userId: string): Promise<MemberRow | undefined> {
+export async function findMember(tx: ScopedTx, tenantId: string, userId: string): Promise<MemberRow | undefined> {
   const [row] = await tx
     .select(memberColumns(tenantId))
     .from(tenantMemberships)
@@ -66,7 +66,7 @@ export async function findMember(tx: Tx, tenantId: string, userId: string): Prom
   return row;
 }
 
-export async function findMembersByIds(tx: Tx, tenantId: string, userIds: string[]): Promise<MemberRow[]> {
+export async function findMembersByIds(tx: ScopedTx, tenantId: string, userIds: string[]): Promise<MemberRow[]> {
   return tx
     .select(memberColumns(tenantId))
     .from(tenantMemberships)
@@ -74,7 +74,7 @@ export async function findMembersByIds(tx: Tx, tenantId: string, userIds: string
     .where(and(eq(tenantMemberships.tenantId, tenantId), inArray(tenantMemberships.userId, userIds)));
 }
 
-export async function memberByEmail(tx: Tx, tenantId: string, email: string): Promise<MemberRow | undefined> {
+export async function memberByEmail(tx: ScopedTx, tenantId: string, email: string): Promise<MemberRow | undefined> {
   const [row] = await tx
     .select(memberColumns(tenantId))
     .from(tenantMemberships)
@@ -84,7 +84,7 @@ export async function memberByEmail(tx: Tx, tenantId: string, email: string): Pr
   return row;
 }
 
-export async function activeOwnerCount(tx: Tx, tenantId: string): Promise<number> {
+export async function activeOwnerCount(tx: ScopedTx, tenantId: string): Promise<number> {
   const [row] = await tx
     .select({ n: count() })
     .from(tenantMemberships)
@@ -92,35 +92,35 @@ export async function activeOwnerCount(tx: Tx, tenantId: string): Promise<number
   return row?.n ?? 0;
 }
 
-export async function updateMembership(tx: Tx, tenantId: string, userId: string, set: Partial<{ role: TenantRole; status: 'active' | 'suspended' }>) {
+export async function updateMembership(tx: ScopedTx, tenantId: string, userId: string, set: Partial<{ role: TenantRole; status: 'active' | 'suspended' }>) {
   await tx.update(tenantMemberships).set(set).where(and(eq(tenantMemberships.tenantId, tenantId), eq(tenantMemberships.userId, userId)));
 }
 
-export async function deleteMembership(tx: Tx, tenantId: string, userId: string) {
+export async function deleteMembership(tx: ScopedTx, tenantId: string, userId: string) {
   await tx.delete(tenantMemberships).where(and(eq(tenantMemberships.tenantId, tenantId), eq(tenantMemberships.userId, userId)));
 }
 
-export async function insertMembership(tx: Tx, row: { tenantId: string; userId: string; role: TenantRole; invitedBy: string | null }) {
+export async function insertMembership(tx: ScopedTx, row: { tenantId: string; userId: string; role: TenantRole; invitedBy: string | null }) {
   await tx.insert(tenantMemberships).values({ ...row, status: 'active' });
 }
 
 /** Serialises team changes of one tenant (last-owner rules need a stable view of the owners). */
-export async function lockTeam(tx: Tx, tenantId: string) {
+export async function lockTeam(tx: ScopedTx, tenantId: string) {
   await tx.execute(sql`SELECT pg_advisory_xact_lock(hashtext(${`team:${tenantId}`}))`);
 }
 
-export async function tenantName(tx: Tx, tenantId: string): Promise<string> {
+export async function tenantName(tx: ScopedTx, tenantId: string): Promise<string> {
   const [row] = await tx.select({ name: tenants.name }).from(tenants).where(eq(tenants.id, tenantId)).limit(1);
   return row?.name ?? '';
 }
 
-export async function userById(tx: Tx, id: string) {
+export async function userById(tx: ScopedTx, id: string) {
   const [row] = await tx.select({ id: users.id, name: users.name, email: users.email }).from(users).where(eq(users.id, id)).limit(1);
   return row;
 }
 
 /** Audit entries for the activity views, newest first. */
-export async function findActivity(tx: Tx, tenantId: string, condition: SQL, page: { limit: number; offset: number }) {
+export async function findActivity(tx: ScopedTx, tenantId: string, condition: SQL, page: { limit: number; offset: number }) {
   const where = and(eq(auditLogs.tenantId, tenantId), condition);
   const [rows, [total]] = await Promise.all([
     tx.select().from(auditLogs).where(where).orderBy(desc(auditLogs.createdAt), desc(auditLogs.id)).limit(page.limit).offset(page.offset),

@@ -19,7 +19,7 @@ import {
 import type { Mailer } from '../../adapters/mail/port.js';
 import { recordAuditEntry } from '../../platform/audit.js';
 import type { RequestContext, TenantContext as TenantCtx } from '../../platform/context.js';
-import { withTenant, type AppDb, type Tx } from '../../platform/db.js';
+import { withTenant, type AppDb, type ScopedTx } from '../../platform/db.js';
 import { AppError, forbidden, notFound } from '../../platform/errors.js';
 import { auditLogs } from '../../platform/schema.js';
 import { auditLogFrom } from '../audit-logs/audit-logs.service.js';
@@ -72,7 +72,7 @@ export async function getMember(db: AppDb, tenantId: string, userId: string): Pr
  * The rules every change to another member passes: nobody changes themselves this way, only
  * an owner touches an owner or grants owner, and the tenant always keeps an active owner.
  */
-async function assertMayChange(tx: Tx, ctx: TenantCtx, target: MemberRow, change: { role?: TenantRole; status?: MemberStatus; remove?: boolean }) {
+async function assertMayChange(tx: ScopedTx, ctx: TenantCtx, target: MemberRow, change: { role?: TenantRole; status?: MemberStatus; remove?: boolean }) {
   if (target.id === ctx.actor.id) {
     throw businessRule(change.remove ? 'You cannot remove yourself; leave the organization instead.' : 'You cannot change your own role or status.');
   }
@@ -86,7 +86,7 @@ async function assertMayChange(tx: Tx, ctx: TenantCtx, target: MemberRow, change
   }
 }
 
-async function changeRoleIn(tx: Tx, ctx: TenantCtx, userId: string, role: TenantRole): Promise<MemberRow> {
+async function changeRoleIn(tx: ScopedTx, ctx: TenantCtx, userId: string, role: TenantRole): Promise<MemberRow> {
   const target = await findMember(tx, ctx.tenantId, userId);
   if (!target) throw notFound('Member');
   await assertMayChange(tx, ctx, target, { role });

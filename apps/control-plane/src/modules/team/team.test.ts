@@ -1,7 +1,7 @@
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { acme, createTestContext, globex, type TestContext } from '../../../test/harness.js';
-import { queryRows } from '../../platform/db.js';
+import { platformRows } from '../../platform/db.js';
 
 let t: TestContext;
 beforeAll(async () => {
@@ -27,10 +27,10 @@ async function call(email: string, method: 'GET' | 'POST' | 'PATCH' | 'DELETE', 
 }
 
 const roleOf = async (userId: string) =>
-  (await queryRows<{ role: string }>(t.database.db, sql`SELECT role FROM tenant_memberships WHERE tenant_id = ${acme.id} AND user_id = ${userId}`))[0]?.role;
+  (await platformRows<{ role: string }>(t.database.db, sql`SELECT role FROM tenant_memberships WHERE tenant_id = ${acme.id} AND user_id = ${userId}`))[0]?.role;
 
 const entries = async (action: string) =>
-  queryRows<{ actor_email: string; target_id: string; before: unknown; after: unknown }>(
+  platformRows<{ actor_email: string; target_id: string; before: unknown; after: unknown }>(
     t.database.db,
     sql`SELECT actor_email, target_id, before, after FROM audit_logs WHERE tenant_id = ${acme.id} AND action = ${action} ORDER BY seq`,
   );
@@ -150,7 +150,7 @@ describe('ownership transfer', () => {
     expect(await roleOf(ids.admin)).toBe('owner');
     expect(await roleOf(ids.owner)).toBe('admin');
     expect(await entries('ownership.transferred')).toEqual([expect.objectContaining({ actor_email: 'owner@acme.test', target_id: ids.admin })]);
-    const mails = await queryRows<{ to_address: string; subject: string }>(
+    const mails = await platformRows<{ to_address: string; subject: string }>(
       t.database.db,
       sql`SELECT to_address, subject FROM mail_outbox WHERE kind = 'ownership_transferred' ORDER BY to_address`,
     );

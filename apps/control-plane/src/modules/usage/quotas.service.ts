@@ -2,7 +2,7 @@ import { eq, sql } from 'drizzle-orm';
 import { hasRoleAtLeast, type InitializeQuotasResult, type MetricType, type Quota, type ResetQuotasResult } from '@cbp/contracts';
 import { recordAuditEntry } from '../../platform/audit.js';
 import type { TenantContext as TenantCtx } from '../../platform/context.js';
-import { withTenant, type AppDb, type Tx } from '../../platform/db.js';
+import { withTenant, type AppDb, type ScopedTx } from '../../platform/db.js';
 import { AppError, notFound } from '../../platform/errors.js';
 import { plans, tenants, usageQuotas, usageSummaries } from '../../platform/schema.js';
 import { eventsBetween, quotasOf, type QuotaRow } from './usage.repo.js';
@@ -56,7 +56,7 @@ export async function initializeQuotas(db: AppDb, ctx: TenantCtx, planId: string
   });
 }
 
-async function closeAndReset(tx: Tx, ctx: TenantCtx, q: QuotaRow, now: Date) {
+async function closeAndReset(tx: ScopedTx, ctx: TenantCtx, q: QuotaRow, now: Date) {
   const overage = overageOf(q, q.currentUsage);
   await tx
     .insert(usageSummaries)

@@ -4,7 +4,7 @@ import type { PaymentGateway } from '../../adapters/payments/port.js';
 import { shortDate } from '../../adapters/payments/proration.js';
 import { recordAuditEntry } from '../../platform/audit.js';
 import { systemContext, type TenantContext } from '../../platform/context.js';
-import { queryRows, withTenant, type AppDb } from '../../platform/db.js';
+import { queryRows, withPlatformScope, withTenant, type AppDb } from '../../platform/db.js';
 import { subscriptions, usageSummaries } from '../../platform/schema.js';
 import { customerOf } from '../billing/billing.repo.js';
 import { resetQuotas } from './quotas.service.js';
@@ -122,16 +122,16 @@ export async function closeUsagePeriods(
   gateway: PaymentGateway,
   { now = new Date(), customerId, invoiceId }: { now?: Date; customerId?: string; invoiceId?: string } = {},
 ): Promise<PeriodCloseRun> {
-  // Platform code outside a tenant scope sees every tenant's rows (decision 003): only the
-  // tenants with an ended period or overage still to bill are visited.
-  const tenants = await queryRows<{ id: string }>(
-    db,
+  // Finding the tenants spans tenants: the platform scope (decision 003). Only the tenants with
+  // an ended period or overage still to bill are visited, each then in its own tenant scope.
+  const tenants = await withPlatformScope(db, (tx) => queryRows<{ id: string }>(
+    tx,
     customerId
       ? sql`SELECT tenant_id AS id FROM billing_customers WHERE customer_id = ${customerId}`
       : sql`SELECT tenant_id AS id FROM usage_quotas WHERE period_end <= ${now.toISOString()}::timestamptz
             UNION SELECT tenant_id FROM usage_summaries WHERE overage_amount > 0 AND invoice_item_id IS NULL
             ORDER BY id`,
-  );
+  ));
   const run: PeriodCloseRun = { tenants: tenants.length, closed: 0, invoiced: 0, pending: 0, keysExpired: 0 };
   for (const { id } of tenants) {
     const ctx = { ...systemContext(id), tenantId: id };
@@ -145,14 +145,14 @@ export async function closeUsagePeriods(
     // Idempotency keys no event still accepted could collide with, in batches (BRIN on received_at).
     const cutoff = new Date(now.getTime() - keyLifetimeMs).toISOString();
     for (;;) {
-      const [gone] = await queryRows<{ n: string | number }>(
-        db,
+      const [gone] = await withPlatformScope(db, (tx) => queryRows<{ n: string | number }>(
+        tx,
         sql`WITH gone AS (
               DELETE FROM usage_event_keys WHERE ctid = ANY (ARRAY(
                 SELECT ctid FROM usage_event_keys WHERE received_at < ${cutoff}::timestamptz LIMIT 10000))
               RETURNING 1)
             SELECT count(*) AS n FROM gone`,
-      );
+      ));
       const n = Number(gone?.n ?? 0);
       run.keysExpired += n;
       if (n < 10_000) break;

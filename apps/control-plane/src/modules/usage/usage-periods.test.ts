@@ -1,7 +1,7 @@
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { acme, createTestContext, globex, type TestContext } from '../../../test/harness.js';
-import { queryRows } from '../../platform/db.js';
+import { platformRows } from '../../platform/db.js';
 import type { LocalGateway } from '../../adapters/payments/local.js';
 import { GatewayError } from '../../adapters/payments/port.js';
 import { closeUsagePeriods, invoiceClosedOverage } from './usage-billing.js';
@@ -106,7 +106,7 @@ describe('quota management', () => {
     expect((await call('admin@acme.test', 'PATCH', '/usage/quotas/storage_gb', { softLimit: 200 })).statusCode).toBe(422);
     expect((await call('admin@acme.test', 'PATCH', '/usage/quotas/storage_gb', { softLimit: -1 })).statusCode).toBe(400);
     expect((await call('analyst@acme.test', 'PATCH', '/usage/quotas/storage_gb', { softLimit: 10 })).statusCode).toBe(403);
-    const [entry] = await queryRows<{ before: unknown; after: unknown }>(t.database.db, sql`SELECT before, after FROM audit_logs WHERE action = 'quota.soft_limit_changed'`);
+    const [entry] = await platformRows<{ before: unknown; after: unknown }>(t.database.db, sql`SELECT before, after FROM audit_logs WHERE action = 'quota.soft_limit_changed'`);
     expect(entry).toEqual({ before: { softLimit: 80 }, after: { softLimit: 90 } });
   });
 
@@ -135,7 +135,7 @@ describe('quota management', () => {
     const quotas = (await call('analyst@acme.test', 'GET', '/usage/quotas')).json() as { metricType: string; currentUsage: number; periodStart: string; periodEnd: string }[];
     const storage = quotas.find((q) => q.metricType === 'storage_gb');
     // The new period counts only what was reported inside it.
-    const [inNew] = await queryRows<{ q: string | null }>(
+    const [inNew] = await platformRows<{ q: string | null }>(
       t.database.db,
       sql`SELECT sum(quantity)::text AS q FROM usage_events WHERE tenant_id = ${acme.id} AND metric_type = 'storage_gb' AND occurred_at >= ${storage?.periodStart ?? ''}::timestamptz`,
     );
@@ -155,7 +155,7 @@ describe('quota management', () => {
     const upcoming = (await call('analyst@acme.test', 'GET', '/invoices/upcoming')).json() as { amountDue: number; lines: { description: string; amount: number }[] };
     const overageLines = upcoming.lines.filter((l) => l.description.startsWith('Storage over the included 100'));
     expect(overageLines).toEqual([{ description: expect.stringContaining('150 GB'), amount: 4_500 }]);
-    const [audit] = await queryRows<{ actor_type: string; after: { amount: number } }>(t.database.db, sql`SELECT actor_type, after FROM audit_logs WHERE action = 'usage.overage_invoiced' AND tenant_id = ${acme.id}`);
+    const [audit] = await platformRows<{ actor_type: string; after: { amount: number } }>(t.database.db, sql`SELECT actor_type, after FROM audit_logs WHERE action = 'usage.overage_invoiced' AND tenant_id = ${acme.id}`);
     expect(audit).toMatchObject({ actor_type: 'user', after: { amount: 4_500 } });
 
     // Another API copy retrying the same summary (e.g. after a crash before the item id was stored) adds no second line.
@@ -220,7 +220,7 @@ describe('quota management', () => {
     expect(usage).toEqual([expect.objectContaining({ metricType: 'workflows', quantity: 2500 - workflows.includedQuantity, amount: expected })]);
     const summaries = (await call('owner@globex.test', 'GET', '/usage/summaries', undefined, globex.id)).json() as { metricType: string; frozen: boolean; overageBilling: string }[];
     expect(summaries.find((s) => s.frozen && s.metricType === 'workflows')).toMatchObject({ overageBilling: 'invoiced' });
-    const [entry] = await queryRows<{ actor_type: string }>(t.database.db, sql`SELECT actor_type FROM audit_logs WHERE action = 'quota.reset' AND tenant_id = ${globex.id}`);
+    const [entry] = await platformRows<{ actor_type: string }>(t.database.db, sql`SELECT actor_type FROM audit_logs WHERE action = 'quota.reset' AND tenant_id = ${globex.id}`);
     expect(entry).toEqual({ actor_type: 'system' });
     // Acme's storage overage (closed earlier) went onto Acme's renewal invoice, not Globex's.
     expect(JSON.stringify(data)).not.toContain('Storage over');
@@ -235,7 +235,7 @@ describe('quota management', () => {
     if (!local) throw new Error('the tests run on the local gateway');
     const run = await closeUsagePeriods(t.database.db, local);
     expect(run).toMatchObject({ tenants: 0, keysExpired: 1 });
-    const keys = await queryRows<{ idempotency_key: string }>(t.database.db, sql`SELECT idempotency_key FROM usage_event_keys WHERE idempotency_key IN ('old-key', 'new-key')`);
+    const keys = await platformRows<{ idempotency_key: string }>(t.database.db, sql`SELECT idempotency_key FROM usage_event_keys WHERE idempotency_key IN ('old-key', 'new-key')`);
     expect(keys.map((k) => k.idempotency_key)).toEqual(['new-key']);
     // A key still kept keeps protecting.
     expect((await report('engineer@acme.test', [{ metricType: 'api_calls', quantity: 1, idempotencyKey: 'new-key' }])).json()).toEqual({ accepted: 0, duplicates: 1 });
@@ -257,7 +257,7 @@ describe('API keys', () => {
     const sent = await withKey('/usage/events', 'POST', { events: [{ metricType: 'api_calls', quantity: 3, idempotencyKey: 'key-1' }] });
     expect(sent.statusCode, sent.body).toBe(200);
     expect(sent.json()).toEqual({ accepted: 1, duplicates: 0 });
-    const [event] = await queryRows<{ source_type: string; source_id: string }>(t.database.db, sql`SELECT source_type, source_id FROM usage_events WHERE idempotency_key = 'key-1'`);
+    const [event] = await platformRows<{ source_type: string; source_id: string }>(t.database.db, sql`SELECT source_type, source_id FROM usage_events WHERE idempotency_key = 'key-1'`);
     expect(event).toEqual({ source_type: 'api_key', source_id: id });
     expect((await withKey('/usage/status', 'GET')).statusCode).toBe(403);
     expect((await withKey('/users', 'GET')).statusCode).toBe(403);

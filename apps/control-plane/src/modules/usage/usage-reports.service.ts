@@ -10,14 +10,14 @@ import {
   type UsageSummary,
   type UsageTrendQuery,
 } from '@cbp/contracts';
-import { queryRows, withTenant, type AppDb, type Tx } from '../../platform/db.js';
+import { queryRows, withTenant, type AppDb, type ScopedTx } from '../../platform/db.js';
 import { AppError, notFound } from '../../platform/errors.js';
 import { usageAlerts, usageSummaries } from '../../platform/schema.js';
 import type { QuotaRow } from './usage.repo.js';
 import { elapsedShare, overageOf, periodKey, projectedUsage, shiftMonths } from './usage-periods.js';
 import { ensureQuotas } from './usage.service.js';
 
-async function quotaOf(tx: Tx, tenantId: string, metric: MetricType): Promise<QuotaRow> {
+async function quotaOf(tx: ScopedTx, tenantId: string, metric: MetricType): Promise<QuotaRow> {
   const quota = (await ensureQuotas(tx, tenantId)).find((q) => q.metricType === metric);
   if (!quota) throw notFound('Quota');
   return quota;
@@ -91,7 +91,7 @@ function metricAnalytics(q: QuotaRow, total: number): MetricAnalytics {
 }
 
 /** Per-period usage of every metric between two instants, from the rollup (whole UTC days). */
-async function rollupBetween(tx: Tx, tenantId: string, start: Date, end: Date) {
+async function rollupBetween(tx: ScopedTx, tenantId: string, start: Date, end: Date) {
   const rows = await queryRows<{ metric_type: string; quantity: string | number; events: string | number }>(
     tx,
     sql`SELECT metric_type, sum(quantity) AS quantity, sum(event_count) AS events FROM usage_daily

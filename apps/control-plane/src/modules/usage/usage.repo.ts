@@ -1,6 +1,6 @@
 import { asc, eq, sql } from 'drizzle-orm';
 import type { MetricLimit, MetricType } from '@cbp/contracts';
-import { queryRows, type Tx } from '../../platform/db.js';
+import { queryRows, type ScopedTx } from '../../platform/db.js';
 import { plans, subscriptions, tenants, usageQuotas } from '../../platform/schema.js';
 
 export type QuotaRow = typeof usageQuotas.$inferSelect;
@@ -17,7 +17,7 @@ export interface NewEvent {
  * then the new events, their per-day rollup and the quota counters, all from the same arrays.
  * Returns how many events were new.
  */
-export async function insertEvents(tx: Tx, tenantId: string, source: { type: 'user' | 'api_key'; id: string | null }, events: NewEvent[]): Promise<number> {
+export async function insertEvents(tx: ScopedTx, tenantId: string, source: { type: 'user' | 'api_key'; id: string | null }, events: NewEvent[]): Promise<number> {
   const [row] = await queryRows<{ accepted: number }>(
     tx,
     sql`WITH input AS (
@@ -57,12 +57,12 @@ export async function insertEvents(tx: Tx, tenantId: string, source: { type: 'us
   return row?.accepted ?? 0;
 }
 
-export function quotasOf(tx: Tx, tenantId: string): Promise<QuotaRow[]> {
+export function quotasOf(tx: ScopedTx, tenantId: string): Promise<QuotaRow[]> {
   return tx.select().from(usageQuotas).where(eq(usageQuotas.tenantId, tenantId)).orderBy(asc(usageQuotas.metricType));
 }
 
 /** The tenant's plan limits and current billing period (from its subscription). */
-export async function planAndPeriod(tx: Tx, tenantId: string) {
+export async function planAndPeriod(tx: ScopedTx, tenantId: string) {
   const [row] = await tx
     .select({
       limits: plans.limits,
@@ -80,7 +80,7 @@ export async function planAndPeriod(tx: Tx, tenantId: string) {
 }
 
 /** Exact usage of the period so far, from the raw events (once, when quotas are created). */
-export async function eventsBetween(tx: Tx, tenantId: string, from: Date, to: Date) {
+export async function eventsBetween(tx: ScopedTx, tenantId: string, from: Date, to: Date) {
   return queryRows<{ metric_type: string; quantity: string | number; events: string | number }>(
     tx,
     sql`SELECT metric_type, sum(quantity) AS quantity, count(*) AS events FROM usage_events
@@ -89,7 +89,7 @@ export async function eventsBetween(tx: Tx, tenantId: string, from: Date, to: Da
   );
 }
 
-export async function insertQuotas(tx: Tx, rows: (typeof usageQuotas.$inferInsert)[]) {
+export async function insertQuotas(tx: ScopedTx, rows: (typeof usageQuotas.$inferInsert)[]) {
   if (rows.length === 0) return 0;
   const inserted = await tx.insert(usageQuotas).values(rows).onConflictDoNothing({ target: [usageQuotas.tenantId, usageQuotas.metricType] }).returning({ id: usageQuotas.id });
   return inserted.length;

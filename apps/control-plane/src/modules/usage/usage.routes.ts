@@ -54,6 +54,20 @@ export const usageRoutes: FastifyPluginAsyncZod<{ db: AppDb; gateway: PaymentGat
     usageStatus(db, tenantOf(request)),
   );
 
+  // The original contract's path (design API.md), kept so clients written against it keep working.
+  app.get(
+    '/billing/usage',
+    {
+      schema: {
+        tags,
+        summary: "Usage of the current period, exactly as GET /usage/status: the original contract's path, kept for its clients (analyst)",
+        security,
+        response: { 200: z.array(UsageStatus), ...errors },
+      },
+    },
+    (request) => usageStatus(db, tenantOf(request)),
+  );
+
   app.get('/usage/quotas', { schema: { tags, summary: "The tenant's quotas for the current period, from its plan (analyst)", security, response: { 200: z.array(Quota), ...errors } } }, (request) =>
     usageQuotas(db, tenantOf(request)),
   );

@@ -1,6 +1,6 @@
 import { metricNames, metricTypes, type MetricLimit, type MetricType, type Quota, type UsageEventBatch, type UsageIngestResult, type UsageStatus } from '@cbp/contracts';
 import type { TenantContext as TenantCtx } from '../../platform/context.js';
-import { queryRows, withTenant, type AppDb, type Tx } from '../../platform/db.js';
+import { queryRows, withTenant, type AppDb, type ScopedTx } from '../../platform/db.js';
 import { sql } from 'drizzle-orm';
 import { AppError } from '../../platform/errors.js';
 import { eventsBetween, insertEvents, insertQuotas, planAndPeriod, quotasOf, type NewEvent, type QuotaRow } from './usage.repo.js';
@@ -21,7 +21,7 @@ function calendarMonth(now: Date) {
  * The tenant's quotas, created from its plan's limits for the current billing period (the
  * subscription's, or the calendar month) the first time they are needed.
  */
-export async function ensureQuotas(tx: Tx, tenantId: string, override?: { limits: Record<string, MetricLimit> }): Promise<QuotaRow[]> {
+export async function ensureQuotas(tx: ScopedTx, tenantId: string, override?: { limits: Record<string, MetricLimit> }): Promise<QuotaRow[]> {
   const existing = await quotasOf(tx, tenantId);
   if (existing.length > 0 && !override) return existing;
   const current = await planAndPeriod(tx, tenantId);
@@ -60,7 +60,7 @@ export async function ensureQuotas(tx: Tx, tenantId: string, override?: { limits
  * projected overage at the current run rate (warning, after 10% of the period). They wait as
  * pending notification events for the tenant's admins and owner.
  */
-export async function raiseUsageAlerts(tx: Tx, tenantId: string, now = new Date()): Promise<number> {
+export async function raiseUsageAlerts(tx: ScopedTx, tenantId: string, now = new Date()): Promise<number> {
   const rows = await queryRows<{ id: string }>(
     tx,
     sql`INSERT INTO usage_alerts (tenant_id, metric_type, threshold, severity, period_start, current_usage, limit_value)

@@ -1,7 +1,7 @@
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { acme, createTestContext, globex, type TestContext } from '../../../test/harness.js';
-import { queryRows } from '../../platform/db.js';
+import { platformRows } from '../../platform/db.js';
 
 let t: TestContext;
 beforeAll(async () => {
@@ -39,11 +39,11 @@ describe('POST /usage/events', () => {
     const first = await call('engineer@acme.test', 'POST', '/usage/events', batch('twice', 50, 3));
     expect(first.json()).toEqual({ accepted: 50, duplicates: 0 });
     const total = (await statusOf('api_calls'))?.currentUsage;
-    const [rollup] = await queryRows<{ q: string }>(t.database.db, sql`SELECT sum(quantity)::text AS q FROM usage_daily WHERE tenant_id = ${acme.id} AND metric_type = 'api_calls'`);
+    const [rollup] = await platformRows<{ q: string }>(t.database.db, sql`SELECT sum(quantity)::text AS q FROM usage_daily WHERE tenant_id = ${acme.id} AND metric_type = 'api_calls'`);
     const second = await call('engineer@acme.test', 'POST', '/usage/events', batch('twice', 50, 3));
     expect(second.json()).toEqual({ accepted: 0, duplicates: 50 });
     expect((await statusOf('api_calls'))?.currentUsage).toBe(total);
-    const [after] = await queryRows<{ q: string }>(t.database.db, sql`SELECT sum(quantity)::text AS q FROM usage_daily WHERE tenant_id = ${acme.id} AND metric_type = 'api_calls'`);
+    const [after] = await platformRows<{ q: string }>(t.database.db, sql`SELECT sum(quantity)::text AS q FROM usage_daily WHERE tenant_id = ${acme.id} AND metric_type = 'api_calls'`);
     expect(after?.q).toBe(rollup?.q);
     // A key repeated inside one batch counts once too.
     const inBatch = await call('engineer@acme.test', 'POST', '/usage/events', { events: [...batch('dup', 2).events, ...batch('dup', 2).events] });
@@ -85,13 +85,13 @@ describe('POST /usage/events', () => {
   });
 
   it('stores events in monthly partitions and keeps the raw events out of status reads', async () => {
-    const parts = await queryRows<{ name: string; rows: number }>(
+    const parts = await platformRows<{ name: string; rows: number }>(
       t.database.db,
       sql`SELECT c.relname AS name FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid WHERE i.inhparent = 'usage_events'::regclass ORDER BY 1`,
     );
     const month = new Date().toISOString().slice(0, 7).replace('-', '');
     expect(parts.map((p) => p.name)).toContain(`usage_events_${month}`);
-    const [inMonth] = await queryRows<{ n: number }>(t.database.db, sql.raw(`SELECT count(*)::int AS n FROM usage_events_${month} WHERE tenant_id = '${acme.id}'`));
+    const [inMonth] = await platformRows<{ n: number }>(t.database.db, sql.raw(`SELECT count(*)::int AS n FROM usage_events_${month} WHERE tenant_id = '${acme.id}'`));
     expect(inMonth?.n).toBeGreaterThanOrEqual(1000);
   });
 });

@@ -36,6 +36,8 @@ export const knownActions: readonly KnownAction[] = [
   { code: 'api_key.created', label: 'API key created', group: 'Usage' },
   { code: 'api_key.revoked', label: 'API key revoked', group: 'Usage' },
   { code: 'audit_log.purged', label: 'Old entries removed (retention)', group: 'Audit' },
+  { code: 'auth.login_succeeded', label: 'Signed in', group: 'Sign-in' },
+  { code: 'auth.login_failed', label: 'Sign-in failed', group: 'Sign-in' },
 ];
 
 /** The target types of those actions. */

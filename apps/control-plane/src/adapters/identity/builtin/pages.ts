@@ -62,6 +62,16 @@ ${error ? `<p class="alert" role="alert">${escapeHtml(error)}</p>` : ''}
   );
 }
 
+/** What a throttled sign-in shows: how long to wait and until when (UTC). */
+export function retryLaterMessage(retryAfterSeconds: number, now = new Date()): string {
+  const wait =
+    retryAfterSeconds < 60
+      ? `${retryAfterSeconds} second${retryAfterSeconds === 1 ? '' : 's'}`
+      : `${Math.ceil(retryAfterSeconds / 60)} minute${Math.ceil(retryAfterSeconds / 60) === 1 ? '' : 's'}`;
+  const at = new Date(now.getTime() + retryAfterSeconds * 1000).toISOString().slice(11, 19);
+  return `Too many failed sign-in attempts. Try again in ${wait} (after ${at} UTC).`;
+}
+
 export function messagePage(title: string, message: string): string {
   return layout(title, `<h1>${escapeHtml(title)}</h1><p class="sub">${escapeHtml(message)}</p>`);
 }

@@ -4,13 +4,15 @@ import middie from '@fastify/middie';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import Provider, { errors as oidcErrors, type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
 import { z } from 'zod';
-import type { AppDb } from '../../../platform/db.js';
-import { findUserByEmail, findUserById } from '../../../platform/accounts.js';
+import { withTenant, type AppDb } from '../../../platform/db.js';
+import { findUserByEmail, findUserById, membershipsOf, type UserRow } from '../../../platform/accounts.js';
+import { recordAuditEntry } from '../../../platform/audit.js';
+import { systemContext, type Actor, type RequestContext } from '../../../platform/context.js';
 import type { SigningKeys } from './keys.js';
-import { loginPage, logoutPage, messagePage } from './pages.js';
+import { loginPage, logoutPage, messagePage, retryLaterMessage } from './pages.js';
 import { verifyPassword } from './passwords.js';
 import { databaseAdapter } from './storage.js';
-import { clearLoginFailures, loginIsLocked, loginLimits, recordLoginFailure } from './throttle.js';
+import { admitLoginAttempt, clearLoginAttempts, forgetStaleLoginAttempts } from './throttle.js';
 
 export interface BuiltinIdentityOptions {
   db: AppDb;
@@ -117,6 +119,26 @@ export function providerConfiguration(opts: BuiltinIdentityOptions): Configurati
 const LoginForm = z.object({ email: z.string().trim().max(320), password: z.string().max(1024) });
 
 /**
+ * Records a sign-in (or a failed one) in the audit trail of each tenant the account is an
+ * active member of. A failed attempt is not the account holder's act: its actor is the system,
+ * the account is its target. Unknown emails have no tenant and are not audited.
+ */
+async function auditSignIn(db: AppDb, base: RequestContext, user: UserRow, outcome: 'succeeded' | 'failed', reason?: string) {
+  const actor: Actor = outcome === 'succeeded' ? { type: 'user', id: user.id, email: user.email } : { type: 'system', id: null, email: null };
+  for (const tenant of await membershipsOf(db, user.id)) {
+    await withTenant(db, tenant.id, (tx) =>
+      recordAuditEntry(tx, { ...base, actor, tenantId: tenant.id, role: outcome === 'succeeded' ? tenant.role : null }, {
+        action: outcome === 'succeeded' ? 'auth.login_succeeded' : 'auth.login_failed',
+        targetType: 'user',
+        targetId: user.id,
+        targetName: user.email,
+        metadata: reason ? { reason } : {},
+      }),
+    );
+  }
+}
+
+/**
  * Mounts the built-in OpenID provider at /oidc, with CBP's own login page for its
  * interactions (email + password against the users table).
  */
@@ -172,31 +194,37 @@ export async function registerBuiltinIdentity(app: FastifyInstance, opts: Builti
       }
       const form = LoginForm.safeParse(request.body);
       const email = form.success ? form.data.email : '';
-      if (await loginIsLocked(opts.db, email, request.ip)) {
-        request.log.warn({ email, ip: request.ip }, 'sign-in locked after repeated failures');
+      // Client address: the socket peer, or X-Forwarded-For only through TRUST_PROXY's proxies.
+      const ip = request.ip;
+      const ctx: RequestContext = { ...systemContext(null), ipAddress: ip, userAgent: request.headers['user-agent'] ?? null };
+      // Decided and recorded in one step, before the password is looked at.
+      const admission = await admitLoginAttempt(opts.db, email, ip);
+      if (!admission.allowed) {
+        request.log.warn({ email, ip, reason: admission.reason }, 'sign-in attempt throttled');
+        reply.header('retry-after', String(admission.retryAfterSeconds));
         return sendPage(
           reply,
           429,
-          loginPage({
-            uid: details.uid,
-            email,
-            error: `Too many failed sign-in attempts. Wait ${loginLimits.windowMinutes} minutes and try again.`,
-            demoLogins: opts.demoLogins,
-          }),
+          loginPage({ uid: details.uid, email, error: retryLaterMessage(admission.retryAfterSeconds), demoLogins: opts.demoLogins }),
         );
       }
       const user = form.success && email ? await findUserByEmail(opts.db, email) : undefined;
-      const valid = form.success && user?.status === 'active' && (await verifyPassword(form.data.password, user.passwordHash));
+      // The password is hashed even when there is no such active account, so the answer's timing
+      // does not tell which emails have one.
+      const checked = form.success && (await verifyPassword(form.data.password, user?.status === 'active' ? user.passwordHash : null));
+      const valid = checked && user?.status === 'active';
       if (!valid || !user) {
-        request.log.info({ email }, 'failed sign-in');
-        await recordLoginFailure(opts.db, email, request.ip);
+        request.log.info({ email, ip }, 'failed sign-in');
+        if (user) await auditSignIn(opts.db, ctx, user, 'failed', user.status === 'active' ? 'wrong_password' : 'account_inactive');
+        await forgetStaleLoginAttempts(opts.db);
         return sendPage(
           reply,
           401,
           loginPage({ uid: details.uid, email, error: 'Invalid email or password.', demoLogins: opts.demoLogins }),
         );
       }
-      await clearLoginFailures(opts.db, user.email);
+      await clearLoginAttempts(opts.db, email, ip);
+      await auditSignIn(opts.db, ctx, user, 'succeeded');
       reply.hijack();
       await provider.interactionFinished(
         request.raw,

@@ -1,6 +1,7 @@
 import { and, eq, gt, isNull, or, sql } from 'drizzle-orm';
-import type { Adapter, AdapterPayload } from 'oidc-provider';
+import { errors as oidcErrors, type Adapter, type AdapterPayload } from 'oidc-provider';
 import type { AppDb } from '../../../platform/db.js';
+import { findUnstorableStrings, unstorableReason } from '../../../platform/hostile-input.js';
 import { oidcPayloads } from '../../../platform/schema.js';
 
 /**
@@ -12,6 +13,8 @@ export function databaseAdapter(db: AppDb) {
     constructor(private readonly kind: string) {}
 
     async upsert(id: string, payload: AdapterPayload, expiresIn: number): Promise<void> {
+      // Parameters from forms the provider parsed itself: refused as a protocol error, not a 500.
+      if (findUnstorableStrings(payload, 'payload').length > 0) throw new oidcErrors.InvalidRequest('a parameter contains characters that cannot be stored');
       const row = {
         kind: this.kind,
         id,
@@ -27,7 +30,10 @@ export function databaseAdapter(db: AppDb) {
         .onConflictDoUpdate({ target: [oidcPayloads.kind, oidcPayloads.id], set: { ...row, consumedAt: null } });
     }
 
-    private async findWhere(condition: ReturnType<typeof eq>): Promise<AdapterPayload | undefined> {
+    private async findWhere(condition: ReturnType<typeof eq>, key: string): Promise<AdapterPayload | undefined> {
+      // Codes and tokens come from form bodies this provider parses itself (not seen by the
+      // platform's hostile-input hook): one PostgreSQL cannot store is simply unknown.
+      if (unstorableReason(key)) return undefined;
       const [row] = await db
         .select()
         .from(oidcPayloads)
@@ -45,18 +51,19 @@ export function databaseAdapter(db: AppDb) {
     }
 
     find(id: string) {
-      return this.findWhere(eq(oidcPayloads.id, id));
+      return this.findWhere(eq(oidcPayloads.id, id), id);
     }
 
     findByUserCode(userCode: string) {
-      return this.findWhere(eq(oidcPayloads.userCode, userCode));
+      return this.findWhere(eq(oidcPayloads.userCode, userCode), userCode);
     }
 
     findByUid(uid: string) {
-      return this.findWhere(eq(oidcPayloads.uid, uid));
+      return this.findWhere(eq(oidcPayloads.uid, uid), uid);
     }
 
     async consume(id: string): Promise<void> {
+      if (unstorableReason(id)) return;
       await db
         .update(oidcPayloads)
         .set({ consumedAt: sql`now()` })
@@ -64,6 +71,7 @@ export function databaseAdapter(db: AppDb) {
     }
 
     async destroy(id: string): Promise<void> {
+      if (unstorableReason(id)) return;
       await db.delete(oidcPayloads).where(and(eq(oidcPayloads.kind, this.kind), eq(oidcPayloads.id, id)));
     }
 

@@ -1,0 +1,246 @@
+/**
+ * Isolation and RBAC matrix, generated from the app's route table (GET /docs, which lists
+ * every registered route) and the RBAC table of @cbp/contracts: every route x every caller
+ * (each demo role of Acme in its own tenant and with Globex's X-Tenant-Id, platform staff in
+ * both, Globex's people with Acme's id, a user with no membership, no token, an expired
+ * token) gets the answer the policy computes (test/rbac-matrix.ts):
+ * - refused: exactly the status and code the policy says (401 / 400 TENANT_REQUIRED / 403
+ *   NOT_A_MEMBER / 403 FORBIDDEN);
+ * - allowed: the request reaches the handler with a valid request (no guard code, no
+ *   validation failure, no 5xx); a read in one's own tenant succeeds (2xx).
+ * Then every route with an object id in its path is called by Acme's owner and by staff with
+ * a Globex object's id: 404 (filters: an empty page), and Globex's objects are unchanged.
+ */
+import { randomUUID } from 'node:crypto';
+import { routePolicies } from '@cbp/contracts';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { acme, createTestContext, globex, type TestContext } from '../../test/harness.js';
+import { routeTable, type RouteSpec } from '../../test/hostile.js';
+import { callers, expectationFor, guardCodes, headersOf, loner, tenantIds, type Caller, type TenantSlug } from '../../test/rbac-matrix.js';
+import { demoUsers } from '../seed/demo.js';
+
+let t: TestContext;
+let routes: RouteSpec[];
+const headerCache = new Map<string, Record<string, string>>();
+/** Object ids of each tenant, by what the path parameter names. */
+const objects: Record<TenantSlug, Record<string, string>> = { acme: {}, globex: {} };
+let enterprisePlanId = '';
+
+const spare = { id: '00000000-0000-4000-8000-0000000000e1', email: 'spare@matrix.test' };
+const spareToRemove = { id: '00000000-0000-4000-8000-0000000000e2', email: 'removable@matrix.test' };
+const userId = (email: string) => demoUsers.find((u) => u.email === email)?.id ?? '';
+
+let sequence = 0;
+/** A valid body for each route that takes one (the matrix refuses to run a route without). */
+const bodies: Record<string, () => object> = {
+  'POST /subscriptions/change-plan': () => ({ planId: enterprisePlanId }),
+  'POST /payment-methods': () => ({ stripePaymentMethodId: 'pm_card_visa' }),
+  'POST /local-gateway/payment-methods': () => ({ number: '4242 4242 4242 4242', expMonth: 12, expYear: 2040, cvc: '123', postalCode: '10115' }),
+  'PATCH /users/:id/role': () => ({ role: 'engineer' }),
+  'PATCH /users/:id/status': () => ({ status: 'active' }),
+  'POST /users/bulk-role': () => ({ userIds: [spare.id], role: 'analyst' }),
+  'POST /user-invitations': () => ({ email: `matrix-${++sequence}@example.com`, role: 'analyst' }),
+  'POST /user-invitations/bulk': () => ({ invitations: [{ email: `matrix-bulk-${++sequence}@example.com`, role: 'analyst' }] }),
+  'POST /user-invitations/preview': () => ({ token: 'x'.repeat(43) }),
+  'POST /user-invitations/accept': () => ({ token: 'x'.repeat(43), name: 'Nobody', password: 'a long password 1' }),
+  // Someone who is not a member: the handler refuses, the caller keeps their role for the next cases.
+  'POST /team/transfer-ownership': () => ({ newOwnerId: randomUUID() }),
+  'POST /usage/events': () => ({ events: [{ metricType: 'api_calls', quantity: 1, idempotencyKey: `matrix-${++sequence}` }] }),
+  'PATCH /usage/quotas/:metricType': () => ({ softLimit: 700_000 }),
+  'POST /usage/quotas/initialize': () => ({}),
+  'POST /usage/quotas/reset': () => ({ metricType: 'api_calls' }),
+  'POST /api-keys': () => ({ name: `matrix ${++sequence}` }),
+  'POST /webhooks/stripe': () => ({ id: 'evt_matrix', type: 'invoice.paid' }),
+};
+/** Query strings routes need to be valid. */
+const queries: Record<string, () => string> = { 'GET /subscriptions/preview-change': () => `planId=${enterprisePlanId}` };
+
+/** Path parameters with object ids: `:id` means a different object under each prefix. */
+function objectFor(route: RouteSpec, param: string, tenant: TenantSlug): string {
+  const o = objects[tenant];
+  if (param === 'id') {
+    const prefix = route.path.split('/')[1] ?? '';
+    if (route.key === 'DELETE /users/:id' && tenant === 'acme') return spareToRemove.id;
+    return o[prefix] ?? randomUUID();
+  }
+  return o[param] ?? 'matrix-value';
+}
+const objectParams = new Set(['id', 'actorId', 'targetId']);
+
+function urlOf(route: RouteSpec, tenant: TenantSlug): string {
+  const path = route.path.replace(/:(\w+)/g, (_, p: string) => encodeURIComponent(objectFor(route, p, tenant)));
+  const query = queries[route.key]?.();
+  return query ? `${path}?${query}` : path;
+}
+
+async function send(route: RouteSpec, headers: Record<string, string>, url: string) {
+  const make = bodies[route.key];
+  return t.app.inject({ method: route.method, url, headers, ...(make ? { payload: make() } : {}) });
+}
+
+const problemCode = (body: string): string | undefined => {
+  try {
+    return (JSON.parse(body) as { code?: string }).code;
+  } catch {
+    return undefined;
+  }
+};
+
+async function cachedHeaders(caller: Caller) {
+  let headers = headerCache.get(caller.name);
+  if (!headers) {
+    headers = await headersOf(t, caller);
+    headerCache.set(caller.name, headers);
+  }
+  return headers;
+}
+
+/** Runs one route for every caller; returns the cases whose answer differs from the policy. */
+async function sweep(route: RouteSpec): Promise<string[]> {
+  const policy = routePolicies[route.key];
+  if (!policy) return [`${route.key}: no policy`];
+  const mismatches: string[] = [];
+  for (const caller of callers()) {
+    const expected = expectationFor(policy, caller);
+    // Ids of Acme in the path for every caller: staff with Globex's id asks Globex for Acme's objects.
+    const res = await send(route, await cachedHeaders(caller), urlOf(route, 'acme'));
+    const code = problemCode(res.body);
+    const seen = `${res.statusCode} ${code ?? res.headers['content-type']}`;
+    if (!expected.allowed) {
+      if (res.statusCode !== expected.status || code !== expected.code) mismatches.push(`${caller.name}: expected ${expected.status} ${expected.code}, got ${seen}`);
+      continue;
+    }
+    if (res.statusCode >= 500 || (code && [...guardCodes, 'VALIDATION_FAILED'].includes(code))) {
+      mismatches.push(`${caller.name}: expected to reach the handler, got ${seen}: ${res.body.slice(0, 160)}`);
+      continue;
+    }
+    if (route.method === 'GET' && policy.access !== 'public') {
+      const foreignObject = caller.tenant === 'globex' && route.params.some((p) => objectParams.has(p.name));
+      if (foreignObject && !['GET /audit-logs/by-actor/:actorId', 'GET /audit-logs/by-target/:targetType/:targetId'].includes(route.key)) {
+        if (res.statusCode !== 404) mismatches.push(`${caller.name}: Acme's object under Globex's id, expected 404, got ${seen}`);
+      } else if (res.statusCode >= 300) {
+        mismatches.push(`${caller.name}: a read allowed by the policy, expected 2xx, got ${seen}: ${res.body.slice(0, 160)}`);
+      }
+    }
+  }
+  return mismatches;
+}
+
+async function ownerHeaders(tenant: TenantSlug) {
+  return { authorization: `Bearer ${await t.tokenFor(`owner@${tenant}.test`)}`, 'x-tenant-id': tenantIds[tenant] };
+}
+
+/** Creates what each tenant's objects need and records their ids. */
+async function prepareTenant(tenant: TenantSlug) {
+  const headers = await ownerHeaders(tenant);
+  const post = async (url: string, payload: object) => {
+    const res = await t.app.inject({ method: 'POST', url, headers, payload });
+    if (res.statusCode >= 300) throw new Error(`${url} for ${tenant}: ${res.statusCode} ${res.body}`);
+    return res.json() as { id: string };
+  };
+  const get = async <T>(url: string): Promise<T> => (await t.app.inject({ url, headers })).json() as T;
+  const o = objects[tenant];
+  o['payment-methods'] = (await post('/payment-methods', { stripePaymentMethodId: 'pm_card_mastercard' })).id;
+  o['api-keys'] = (await post('/api-keys', { name: `${tenant} key` })).id;
+  await post('/user-invitations', { email: `invitee@${tenant}.example.com`, role: 'analyst' });
+  o['user-invitations'] = (await get<{ data: { id: string; email: string }[] }>('/user-invitations?status=pending')).data.find((i) => i.email === `invitee@${tenant}.example.com`)?.id ?? '';
+  o.invoices = (await get<{ data: { id: string }[] }>('/invoices')).data[0]?.id ?? '';
+  o['audit-logs'] = (await get<{ data: { id: string }[] }>('/audit-logs?limit=1')).data[0]?.id ?? '';
+  o.users = tenant === 'acme' ? spare.id : userId('analyst@globex.test');
+  o.actorId = userId(`owner@${tenant}.test`);
+  o.targetType = 'tenant';
+  o.targetId = tenantIds[tenant];
+  o.action = 'tenant.created';
+  o.metricType = 'api_calls';
+  o.uid = 'matrix-unknown-interaction';
+  for (const [k, v] of Object.entries(o)) if (!v) throw new Error(`no ${k} object in ${tenant}`);
+}
+
+beforeAll(async () => {
+  // A webhook secret, so POST /webhooks/stripe checks signatures (instead of 503: not configured).
+  t = await createTestContext({ STRIPE_WEBHOOK_SECRET: 'whsec_rbac_matrix' });
+  await t.ownerScript(`
+    INSERT INTO users (id, email, name, status) VALUES
+      ('${loner.id}', '${loner.email}', '${loner.name}', 'active'),
+      ('${spare.id}', '${spare.email}', 'Spare Member', 'active'),
+      ('${spareToRemove.id}', '${spareToRemove.email}', 'Removable Member', 'active');
+    SELECT set_config('app.tenant_id', '${acme.id}', false);
+    INSERT INTO tenant_memberships (tenant_id, user_id, role, status) VALUES
+      ('${acme.id}', '${spare.id}', 'analyst', 'active'),
+      ('${acme.id}', '${spareToRemove.id}', 'analyst', 'active');
+  `);
+  routes = await routeTable(t.app);
+  const plans = (await t.app.inject({ url: '/plans', headers: await ownerHeaders('acme') })).json() as { id: string; name: string }[];
+  enterprisePlanId = plans.find((p) => p.name === 'Enterprise')?.id ?? '';
+  await prepareTenant('acme');
+  await prepareTenant('globex');
+});
+afterAll(() => t.close());
+
+/** Reads first, then changes; leaving the tenant (which ends the callers' memberships) last. */
+const order = (key: string) => (key === 'POST /team/leave' ? 2 : key.startsWith('GET ') ? 0 : 1);
+const keys = Object.keys(routePolicies).sort((a, b) => order(a) - order(b) || a.localeCompare(b));
+
+describe('isolation and RBAC matrix: every route x every caller', () => {
+  it('the route table and the RBAC table list the same routes, and every body-taking route has a valid body here', () => {
+    expect(routes.map((r) => r.key).sort()).toEqual(Object.keys(routePolicies).sort());
+    expect(routes.filter((r) => r.body && !bodies[r.key]).map((r) => r.key)).toEqual([]);
+    expect(callers().length).toBeGreaterThanOrEqual(16);
+  });
+
+  for (const key of keys) {
+    it(`${key}: each caller gets what the policy says`, async () => {
+      const route = routes.find((r) => r.key === key);
+      if (!route) throw new Error(`${key} is in routePolicies but not in the app's route table`);
+      expect(await sweep(route)).toEqual([]);
+    });
+  }
+});
+
+describe("another tenant's object ids", () => {
+  const foreignKeys = () => routes.filter((r) => r.params.some((p) => objectParams.has(p.name)) && routePolicies[r.key]?.access === 'tenant' && r.key !== 'POST /team/leave');
+
+  it('answer 404 (filters: an empty page) to Acme callers allowed on the route, and change nothing of Globex', async () => {
+    const globexOwner = await ownerHeaders('globex');
+    const before = await globexSnapshot(globexOwner);
+    const mismatches: string[] = [];
+    const asking = [
+      { name: 'owner@acme.test', headers: await ownerHeaders('acme') },
+      { name: 'staff@cbp.test -> acme', headers: { authorization: `Bearer ${await t.tokenFor('staff@cbp.test')}`, 'x-tenant-id': acme.id } },
+    ];
+    expect(foreignKeys().length).toBeGreaterThanOrEqual(15);
+    for (const route of foreignKeys()) {
+      for (const caller of asking) {
+        const res = await send(route, caller.headers, urlOf(route, 'globex'));
+        if (route.key.startsWith('GET /audit-logs/by-')) {
+          const page = res.json() as { total?: number; data?: unknown[] };
+          if (res.statusCode !== 200 || page.total !== 0 || page.data?.length !== 0) mismatches.push(`${route.key} by ${caller.name}: expected an empty page, got ${res.statusCode} ${res.body.slice(0, 160)}`);
+        } else if (res.statusCode !== 404 || problemCode(res.body) !== 'NOT_FOUND') {
+          mismatches.push(`${route.key} by ${caller.name}: expected 404 NOT_FOUND, got ${res.statusCode} ${res.body.slice(0, 160)}`);
+        }
+      }
+    }
+    expect(mismatches).toEqual([]);
+    expect(await globexSnapshot(globexOwner)).toEqual(before);
+  });
+});
+
+/** What Globex's owner sees of the objects the foreign-id cases aimed at. */
+async function globexSnapshot(headers: Record<string, string>) {
+  const o = objects.globex;
+  const get = async (url: string) => {
+    const res = await t.app.inject({ url, headers });
+    return { status: res.statusCode, body: res.json() as unknown };
+  };
+  const keys = (await get('/api-keys')).body as { id: string; revokedAt?: string | null }[];
+  const invitations = (await get('/user-invitations')).body as { data: { id: string; status: string }[] };
+  return {
+    paymentMethod: await get(`/payment-methods/${o['payment-methods']}`),
+    member: await get(`/users/${o.users}`),
+    invoice: (await get(`/invoices/${o.invoices}`)).status,
+    auditEntry: (await get(`/audit-logs/${o['audit-logs']}`)).status,
+    apiKey: keys.find((k) => k.id === o['api-keys']),
+    invitation: invitations.data.find((i) => i.id === o['user-invitations']),
+    tenant: globex.id,
+  };
+}
