@@ -111,6 +111,8 @@ async function expectAccessibleInBothThemes(page: Page, where: string) {
 
 test.describe('accessibility (axe: no serious or critical violation, light and dark)', () => {
   test('the owner\'s team pages: members, a member\'s timeline, invitations, the bulk invite preview and the transfer dialog', async ({ page }) => {
+    // Ten axe passes (five views, two themes): allowed three times the default timeout on a busy 2-core machine.
+    test.slow();
     await signIn(page, acme.owner.email);
     await expect(page.getByTestId('tenant-name')).toHaveText(acme.name);
     await openTeam(page);
@@ -152,6 +154,7 @@ test.describe('accessibility (axe: no serious or critical violation, light and d
   });
 
   test('the outbox as platform staff, and the public accept page of the demo invitation (opened, not accepted)', async ({ page }) => {
+    test.slow(); // four axe passes and two sign-in flows
     await signIn(page, staffEmail);
     await expect(page.getByTestId('tenant-name')).toHaveText(acme.name);
     await page.goto('/admin/outbox');
