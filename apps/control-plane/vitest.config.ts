@@ -2,12 +2,14 @@ import { defineConfig } from 'vitest/config';
 
 // `*.pg.test.ts` files are fault tests that start their own PostgreSQL server (stopping it,
 // killing the API beside it): they run once, in the PostgreSQL pass, not again on PGlite.
+// `*.pglite.test.ts` files kill a process that owns a PGlite folder: PGlite pass only.
 const postgresOnly = 'src/**/*.pg.test.ts';
+const pgliteOnly = 'src/**/*.pglite.test.ts';
 
 export default defineConfig({
   test: {
     include: ['src/**/*.test.ts'],
-    exclude: process.env.TEST_DB === 'postgres' ? [] : [postgresOnly],
+    exclude: process.env.TEST_DB === 'postgres' ? [pgliteOnly] : [postgresOnly],
     globalSetup: ['test/global-setup.ts'],
     pool: 'forks',
     maxWorkers: 2,

@@ -329,3 +329,45 @@ export const schema = {
   idempotencyKeys,
 };
 export type Schema = typeof schema;
+
+// Built-in workflow engine (migration 0021; src/adapters/workflows/builtin.ts).
+export const workflowRuns = pgTable('workflow_runs', {
+  id: uuid('id').primaryKey().defaultRandom(),
+  tenantId: uuid('tenant_id'),
+  workflowId: text('workflow_id').notNull(),
+  type: text('type').notNull(),
+  status: text('status', { enum: ['running', 'completed', 'failed', 'cancelled', 'timed_out'] }).notNull(),
+  input: jsonb('input').notNull(),
+  result: jsonb('result'),
+  attempt: integer('attempt').notNull().default(1),
+  cancelRequested: boolean('cancel_requested').notNull().default(false),
+  failedStep: text('failed_step'),
+  errorMessage: text('error_message'),
+  errorStack: text('error_stack'),
+  wakeAt: timestamp('wake_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
+  lockedBy: text('locked_by'),
+  lockedUntil: timestamp('locked_until', { withTimezone: true, mode: 'date' }),
+  createdAt,
+  updatedAt: timestamp('updated_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
+  closedAt: timestamp('closed_at', { withTimezone: true, mode: 'date' }),
+});
+
+export const workflowSteps = pgTable(
+  'workflow_steps',
+  {
+    runId: uuid('run_id').notNull(),
+    tenantId: uuid('tenant_id'),
+    name: text('name').notNull(),
+    seq: integer('seq').notNull(),
+    kind: text('kind', { enum: ['local', 'remote', 'sleep'] }).notNull(),
+    status: text('status', { enum: ['running', 'waiting', 'completed', 'failed'] }).notNull(),
+    attempts: integer('attempts').notNull().default(0),
+    wakeAt: timestamp('wake_at', { withTimezone: true, mode: 'date' }),
+    startedAt: timestamp('started_at', { withTimezone: true, mode: 'date' }),
+    finishedAt: timestamp('finished_at', { withTimezone: true, mode: 'date' }),
+    result: jsonb('result'),
+    lastErrorMessage: text('last_error_message'),
+    lastErrorStack: text('last_error_stack'),
+  },
+  (t) => [primaryKey({ columns: [t.runId, t.name] })],
+);
