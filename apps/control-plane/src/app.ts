@@ -15,6 +15,8 @@ import type { Config } from './config.js';
 import { createPaymentGateway } from './adapters/payments/index.js';
 import { createMailer } from './adapters/mail/port.js';
 import { createSmtpDelivery } from './adapters/mail/smtp.js';
+import { createBuiltinWorkflowEngine } from './adapters/workflows/builtin.js';
+import type { WorkflowDefinition, WorkflowEngine } from './adapters/workflows/port.js';
 import { apiKeyRoutes } from './modules/api-keys/api-keys.routes.js';
 import { authenticateApiKey } from './modules/api-keys/api-keys.service.js';
 import { auditLogRoutes } from './modules/audit-logs/audit-logs.routes.js';
@@ -29,6 +31,7 @@ import { sessionRoutes } from './modules/session/session.routes.js';
 import { teamRoutes } from './modules/team/team.routes.js';
 import { closeUsagePeriods } from './modules/usage/usage-billing.js';
 import { usageRoutes } from './modules/usage/usage.routes.js';
+import { workflowRoutes } from './modules/workflows/workflows.routes.js';
 import { createAuthenticator } from './platform/auth.js';
 import type { AppDb } from './platform/db.js';
 import { registerErrorHandling, sendProblem } from './platform/errors.js';
@@ -43,6 +46,7 @@ export const version = '0.1.0';
 declare module 'fastify' {
   interface FastifyInstance {
     payments: ReturnType<typeof createPaymentGateway>;
+    workflows: WorkflowEngine;
   }
 }
 
@@ -56,6 +60,8 @@ export interface AppDeps {
   logger?: FastifyServerOptions['logger'];
   /** How often the local gateway delivers its queued events (ms); 0 turns delivery off (tests deliver by hand). */
   localEventIntervalMs?: number;
+  /** Workflow definitions the engine runs (CBP has none of its own yet; tests register theirs). */
+  workflows?: readonly WorkflowDefinition[];
 }
 
 /** Builds the whole API without listening, so tests drive it with `app.inject()`. */
@@ -66,6 +72,7 @@ export async function buildApp({
   cookieSecret,
   logger = false,
   localEventIntervalMs = 2_000,
+  workflows = [],
 }: AppDeps): Promise<FastifyInstance> {
   const app = Fastify({
     logger,
@@ -174,6 +181,17 @@ export async function buildApp({
     (subscription) => closeUsagePeriods(db, payments.gateway, { customerId: subscription.customerId, now: subscription.currentPeriodEnd }),
   );
   app.decorate('payments', payments);
+  // The built-in durable workflow engine (decision 007), on the API's database.
+  const engine = createBuiltinWorkflowEngine({
+    db,
+    workflows,
+    poll: config.WORKFLOW_POLL_INTERVAL_MS > 0,
+    pollIntervalMs: config.WORKFLOW_POLL_INTERVAL_MS || undefined,
+    logger: app.log,
+  });
+  app.decorate('workflows', engine);
+  app.addHook('onClose', async () => engine.close());
+  await app.register(workflowRoutes, { db, engine });
   await app.register(usageRoutes, { db, gateway: payments.gateway });
   await app.register(billingRoutes, { db, gateway: payments.gateway });
   await app.register(webhookRoutes, { db, gateway: payments.gateway, stripe: payments.stripe, secret: config.STRIPE_WEBHOOK_SECRET });

@@ -85,6 +85,8 @@ const ConfigSchema = z.object({
   /** Handed to the portal with each SetupIntent so it can load Stripe Elements. */
   STRIPE_PUBLISHABLE_KEY: z.string().optional(),
   TEMPORAL_ADDRESS: z.string().optional(),
+  /** How often the built-in workflow engine looks for due runs (ms); 0: this process runs no workflows (it still starts, lists and manages them). */
+  WORKFLOW_POLL_INTERVAL_MS: z.coerce.number().int().min(0).default(1_000),
   /** smtp://user:pass@host:port (smtps:// for implicit TLS, ?tls=off for a local relay); unset: mail stays in the outbox. */
   SMTP_URL: z.url().optional(),
   MAIL_FROM: z.string().default('CBP <no-reply@cbp.localhost>'),

@@ -3,6 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import pg from 'pg';
 import { inject } from 'vitest';
 import { buildApp } from '../src/app.js';
+import type { WorkflowDefinition } from '../src/adapters/workflows/port.js';
 import { generateSigningKeys, type SigningKeys } from '../src/adapters/identity/builtin/keys.js';
 import { loadConfig, type Config } from '../src/config.js';
 import { inPlatformScope, migrate, openDatabase, type Database } from '../src/platform/db.js';
@@ -63,13 +64,20 @@ async function freshDatabase(): Promise<{ database: Database; ownerScript: (scri
   };
 }
 
-export async function createTestContext(env: Record<string, string> = {}): Promise<TestContext> {
+export interface TestContextOptions {
+  /** Workflow definitions the app's engine runs (its polling is off unless WORKFLOW_POLL_INTERVAL_MS is given). */
+  workflows?: readonly WorkflowDefinition[];
+}
+
+export async function createTestContext(env: Record<string, string> = {}, options: TestContextOptions = {}): Promise<TestContext> {
   const { database, ownerScript, drop } = await freshDatabase();
   const config = loadConfig({
     NODE_ENV: 'test',
     CBP_DATA_DIR: '/nonexistent',
     AUDIT_RETENTION_INTERVAL_MS: '0',
     USAGE_PERIOD_CLOSE_INTERVAL_MS: '0',
+    // Suites that run workflows set a poll interval; the others' engines never poll.
+    WORKFLOW_POLL_INTERVAL_MS: '0',
     // Suites fire requests as fast as they can: limits stay on (same code path) but out of reach;
     // platform/rate-limit.test.ts sets low ones.
     RATE_LIMIT_READS_PER_SECOND: '100000',
@@ -85,6 +93,7 @@ export async function createTestContext(env: Record<string, string> = {}): Promi
     signingKeys: keys,
     cookieSecret: randomBytes(32).toString('hex'),
     localEventIntervalMs: 0,
+    workflows: options.workflows,
   });
   await app.ready();
   const tokens = accessTokenSigner({ keys, issuer: config.issuer, audience: config.audience });

@@ -416,7 +416,7 @@ export async function knownValues(app: FastifyInstance, headers: Record<string, 
   const members = await ids('/users');
   const invoices = await ids('/invoices');
   return {
-    id: [...members, ...invoices, ...(await ids('/payment-methods')), ...(await ids('/user-invitations')), ...(await ids('/api-keys')), ...entries.map((e) => e.id)],
+    id: [...members, ...invoices, ...(await ids('/payment-methods')), ...(await ids('/user-invitations')), ...(await ids('/api-keys')), ...(await ids('/workflows')), ...entries.map((e) => e.id)],
     userId: members,
     actorId: entries.flatMap((e) => (e.actorId ? [e.actorId] : [])),
     action: entries.map((e) => e.action),

@@ -43,6 +43,9 @@ export const errorCatalogue = {
   DUPLICATE_PAYMENT_METHOD: { statuses: [409], meaning: 'The same card (same fingerprint) is already saved under another method.' },
   DEFAULT_PAYMENT_METHOD: { statuses: [422], meaning: 'The default payment method cannot be removed while others exist; make another the default first.' },
   LAST_PAYMENT_METHOD: { statuses: [422], meaning: 'The last payment method of a paid subscription cannot be removed.' },
+  // Workflows
+  WORKFLOW_NOT_RETRYABLE: { statuses: [409], meaning: 'Only a failed workflow run can be retried; `detail` gives its status.' },
+  WORKFLOW_NOT_RUNNING: { statuses: [409], meaning: 'Only a running workflow run can be cancelled; `detail` gives its status.' },
   // Dependencies and the server
   PAYMENT_GATEWAY_UNAVAILABLE: {
     statuses: [502, 503],

@@ -8,3 +8,4 @@ export * from './audit.js';
 export * from './team.js';
 export * from './usage.js';
 export * from './pagination.js';
+export * from './workflows.js';

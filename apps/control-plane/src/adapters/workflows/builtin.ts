@@ -212,8 +212,8 @@ export class BuiltinWorkflowEngine implements WorkflowEngine {
     return started;
   }
 
-  async cancel(scope: WorkflowScope, runId: string): Promise<WorkflowRun | null> {
-    const run = await this.inViewScope(scope, async (tx) => {
+  async cancel(scope: WorkflowScope, runId: string, options: { tx?: ScopedTx } = {}): Promise<WorkflowRun | null> {
+    const run = await this.inScopeOrTx(scope, options.tx, async (tx) => {
       const [current] = await tx.select().from(workflowRuns).where(this.visible(scope, runId)).for('update');
       if (!current) return null;
       if (current.status !== 'running') throw new WorkflowStateError(`workflow run ${runId} is ${current.status}, not running`, current.status);
@@ -232,12 +232,12 @@ export class BuiltinWorkflowEngine implements WorkflowEngine {
         .returning();
       return updated ?? null;
     });
-    if (run?.status === 'running') this.wake();
+    if (run?.status === 'running' && !options.tx) this.wake();
     return run ? mapRun(run) : null;
   }
 
-  async retry(scope: WorkflowScope, runId: string): Promise<WorkflowRun | null> {
-    const run = await this.inViewScope(scope, async (tx) => {
+  async retry(scope: WorkflowScope, runId: string, options: { tx?: ScopedTx } = {}): Promise<WorkflowRun | null> {
+    const run = await this.inScopeOrTx(scope, options.tx, async (tx) => {
       const [current] = await tx.select().from(workflowRuns).where(this.visible(scope, runId)).for('update');
       if (!current) return null;
       if (current.status !== 'failed') throw new WorkflowStateError(`only a failed run can be retried; ${runId} is ${current.status}`, current.status);
@@ -265,7 +265,7 @@ export class BuiltinWorkflowEngine implements WorkflowEngine {
         .returning();
       return updated ?? null;
     });
-    if (run) this.wake();
+    if (run && !options.tx) this.wake();
     return run ? mapRun(run) : null;
   }
 
@@ -469,6 +469,11 @@ export class BuiltinWorkflowEngine implements WorkflowEngine {
 
   private inViewScope<T>(scope: WorkflowScope, fn: (tx: ScopedTx) => Promise<T>): Promise<T> {
     return 'tenantId' in scope ? withTenant(this.db, scope.tenantId, fn) : withPlatformScope(this.db, fn);
+  }
+
+  /** In the caller's transaction (opened in the same scope) when given, else in a new one. */
+  private inScopeOrTx<T>(scope: WorkflowScope, tx: ScopedTx | undefined, fn: (tx: ScopedTx) => Promise<T>): Promise<T> {
+    return tx ? fn(tx) : this.inViewScope(scope, fn);
   }
 
   /** The run, if the scope may see it (the tenant filter on top of row-level security). */

@@ -215,12 +215,13 @@ export interface WorkflowEngine {
    */
   start<I extends Json>(request: StartWorkflowRequest<I>, options?: { tx?: ScopedTx }): Promise<StartedWorkflow>;
   /** Asks a running run to stop; it stops before its next step (a step under way finishes). Null if unknown. */
-  cancel(scope: WorkflowScope, runId: string): Promise<WorkflowRun | null>;
+  /** With `tx` (opened in the same scope), the change commits with the caller's; call `wake()` after that commit. */
+  cancel(scope: WorkflowScope, runId: string, options?: { tx?: ScopedTx }): Promise<WorkflowRun | null>;
   /**
    * Resumes a failed run at its failed step (completed steps are not run again); refused (throws
    * `WorkflowStateError`) unless the run failed. Null if unknown.
    */
-  retry(scope: WorkflowScope, runId: string): Promise<WorkflowRun | null>;
+  retry(scope: WorkflowScope, runId: string, options?: { tx?: ScopedTx }): Promise<WorkflowRun | null>;
   list(scope: WorkflowScope, filter?: ListWorkflowsFilter): Promise<{ data: WorkflowRun[]; total: number }>;
   describe(scope: WorkflowScope, runId: string): Promise<WorkflowDescription | null>;
   /** Looks for due work now (after a transactional start commits). */

@@ -2,7 +2,11 @@ import { sql } from 'drizzle-orm';
 import { routePolicies } from '@cbp/contracts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { acme, createTestContext, type TestContext } from '../../../test/harness.js';
+import { defineWorkflow } from '../../adapters/workflows/port.js';
 import { platformRows } from '../../platform/db.js';
+
+/** The engine does not poll here: started runs stay `running` until the scenarios act on them. */
+const coverageWorkflow = defineWorkflow({ type: 'coverage.noop', run: async () => null });
 
 /** Mutating routes that change nothing CBP keeps, so they write no entry, and why. */
 const writesNoEntry: Record<string, string> = {
@@ -136,12 +140,27 @@ const scenarios: Scenario[] = [
     action: 'api_key.revoked',
     request: async () => ({ url: `/api-keys/${((await call('GET', '/api-keys')).json() as { id: string }[])[0]?.id}` }),
   },
+  {
+    route: 'POST /workflows/:id/cancel',
+    action: 'workflow.cancelled',
+    request: async () => ({ url: `/workflows/${(await t.app.workflows.start({ type: coverageWorkflow.type, input: null, tenantId: acme.id })).runId}/cancel` }),
+  },
+  {
+    route: 'POST /workflows/:id/retry',
+    action: 'workflow.retried',
+    request: async () => {
+      const { runId } = await t.app.workflows.start({ type: coverageWorkflow.type, input: null, tenantId: acme.id });
+      // A failed run without running the engine: the state its failure leaves.
+      await t.database.execScript(`UPDATE workflow_runs SET status = 'failed', error_message = 'boom', closed_at = now() WHERE id = '${runId}'`);
+      return { url: `/workflows/${runId}/retry` };
+    },
+  },
   // Last: the caller (now an admin after the transfer) leaves the tenant.
   { route: 'POST /team/leave', action: 'member.left', request: async () => ({ url: '/team/leave' }) },
 ];
 
 beforeAll(async () => {
-  t = await createTestContext();
+  t = await createTestContext({}, { workflows: [coverageWorkflow] });
 });
 afterAll(() => t.close());
 

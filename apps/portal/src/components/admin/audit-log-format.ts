@@ -35,6 +35,8 @@ export const knownActions: readonly KnownAction[] = [
   { code: 'usage.overage_invoiced', label: 'Overage added to invoice', group: 'Usage' },
   { code: 'api_key.created', label: 'API key created', group: 'Usage' },
   { code: 'api_key.revoked', label: 'API key revoked', group: 'Usage' },
+  { code: 'workflow.cancelled', label: 'Workflow cancelled', group: 'Workflows' },
+  { code: 'workflow.retried', label: 'Workflow retried', group: 'Workflows' },
   { code: 'audit_log.purged', label: 'Old entries removed (retention)', group: 'Audit' },
   { code: 'auth.login_succeeded', label: 'Signed in', group: 'Sign-in' },
   { code: 'auth.login_failed', label: 'Sign-in failed', group: 'Sign-in' },
@@ -51,6 +53,7 @@ export const knownTargetTypes: readonly { code: string; label: string }[] = [
   { code: 'quota', label: 'Quota' },
   { code: 'usage_summary', label: 'Usage summary' },
   { code: 'api_key', label: 'API key' },
+  { code: 'workflow', label: 'Workflow' },
 ];
 
 const sentence = (text: string) => text.charAt(0).toUpperCase() + text.slice(1);
