@@ -2,8 +2,9 @@
 import { apiSuite } from './suites/api.js';
 import { auditSuite } from './suites/audit.js';
 import { usageSuite } from './suites/usage.js';
+import { workflowsSuite } from './suites/workflows.js';
 
-const suites: Record<string, () => Promise<void>> = { api: apiSuite, audit: auditSuite, usage: usageSuite };
+const suites: Record<string, () => Promise<void>> = { api: apiSuite, audit: auditSuite, usage: usageSuite, workflows: workflowsSuite };
 const wanted = process.argv.slice(2).filter((a) => a !== '--');
 const unknown = wanted.filter((w) => !suites[w]);
 if (unknown.length) {

@@ -44,7 +44,8 @@ export default defineConfig({
       command: 'npm run --silent start -w @cbp/control-plane',
       cwd: root,
       url: 'http://localhost:14000/health',
-      env: { CBP_DATA_DIR: process.env.CBP_E2E_DATA, LOG_LEVEL: 'warn', PORT: '14000' },
+      // CBP_TEST_HOOKS: the workflow test hook (a run that fails on demand) for specs/workflows.spec.ts.
+      env: { CBP_DATA_DIR: process.env.CBP_E2E_DATA, LOG_LEVEL: 'warn', PORT: '14000', CBP_TEST_HOOKS: '1' },
       reuseExistingServer: false,
       timeout: 60_000,
     },

@@ -14,13 +14,12 @@ import { publicJwks, type SigningKeys } from './adapters/identity/builtin/keys.j
 import type { Config } from './config.js';
 import { createPaymentGateway } from './adapters/payments/index.js';
 import { createMailer } from './adapters/mail/port.js';
-import { createSmtpDelivery } from './adapters/mail/smtp.js';
+import { createSmtpSender } from './adapters/mail/smtp.js';
 import { createBuiltinWorkflowEngine } from './adapters/workflows/builtin.js';
 import type { WorkflowDefinition, WorkflowEngine } from './adapters/workflows/port.js';
 import { apiKeyRoutes } from './modules/api-keys/api-keys.routes.js';
 import { authenticateApiKey } from './modules/api-keys/api-keys.service.js';
 import { auditLogRoutes } from './modules/audit-logs/audit-logs.routes.js';
-import { applyAuditRetention } from './modules/audit-logs/audit-retention.js';
 import { billingRoutes } from './modules/billing/billing.routes.js';
 import { applyGatewayEvent } from './modules/billing/gateway-events.js';
 import { webhookRoutes } from './modules/billing/webhooks.routes.js';
@@ -38,7 +37,7 @@ import { registerErrorHandling, sendProblem } from './platform/errors.js';
 import { registerGuard } from './platform/guard.js';
 import { registerHostileInputGuard } from './platform/hostile-input.js';
 import { rateLimitSettings, registerRateLimits } from './platform/rate-limit.js';
-import { scheduleJob } from './platform/jobs.js';
+import { cbpWorkflows, scheduleCbpTriggers } from './cbp-workflows.js';
 import { demoPassword, demoUsers } from './seed/demo.js';
 
 export const version = '0.1.0';
@@ -58,9 +57,9 @@ export interface AppDeps {
   /** Secret for the built-in provider's cookies. */
   cookieSecret?: string;
   logger?: FastifyServerOptions['logger'];
-  /** How often the local gateway delivers its queued events (ms); 0 turns delivery off (tests deliver by hand). */
+  /** How often the billing clock starts renewal runs and the local gateway delivers its queued events (ms); 0 turns both off (tests do it by hand). */
   localEventIntervalMs?: number;
-  /** Workflow definitions the engine runs (CBP has none of its own yet; tests register theirs). */
+  /** Workflow definitions the engine runs besides CBP's own (cbp-workflows.ts); tests register theirs. */
   workflows?: readonly WorkflowDefinition[];
 }
 
@@ -159,19 +158,18 @@ export async function buildApp({
   await app.register(apiKeyRoutes, { db });
   const mailer = createMailer(config.SMTP_URL ? 'smtp' : 'outbox');
   const portalUrl = config.portalOrigins[0] ?? config.PUBLIC_URL;
-  await app.register(teamRoutes, {
+  const invitations = {
     db,
     mailer,
     portalUrl,
     registrationUrl: config.embeddedIdentity
       ? null
       : `${config.issuer}/protocol/openid-connect/registrations?${new URLSearchParams({ client_id: config.OIDC_CLIENT_ID, response_type: 'code', scope: 'openid', redirect_uri: `${portalUrl}/auth/callback` }).toString()}`,
-  });
-  if (config.SMTP_URL) {
-    const smtp = createSmtpDelivery(db, config.SMTP_URL, config.MAIL_FROM);
-    scheduleJob(app, 'mail-delivery', config.MAIL_DELIVERY_INTERVAL_MS, () => smtp.deliverQueued(), { firstRunMs: 500 });
-    app.addHook('onClose', async () => smtp.close());
-  }
+  };
+  await app.register(teamRoutes, invitations);
+  // With SMTP_URL, queued mail is sent by the mail.delivery workflow (adapters/mail/mail.workflows.ts).
+  const smtp = config.SMTP_URL ? createSmtpSender(config.SMTP_URL, config.MAIL_FROM) : null;
+  if (smtp) app.addHook('onClose', async () => smtp.close());
 
   const payments = createPaymentGateway(
     config,
@@ -182,19 +180,37 @@ export async function buildApp({
   );
   app.decorate('payments', payments);
   // The built-in durable workflow engine (decision 007), on the API's database.
-  const engine = createBuiltinWorkflowEngine({
-    db,
-    workflows,
-    poll: config.WORKFLOW_POLL_INTERVAL_MS > 0,
-    pollIntervalMs: config.WORKFLOW_POLL_INTERVAL_MS || undefined,
-    logger: app.log,
-  });
+  // CBP's own workflows (cbp-workflows.ts) plus the ones a caller (tests) registers.
+  if (config.CBP_TEST_CRASH_AT && config.NODE_ENV === 'production') throw new Error('CBP_TEST_CRASH_AT is a test hook: refused with NODE_ENV=production');
+  const definitions = [
+    ...cbpWorkflows({ db, gateway: payments.gateway, local: payments.local, sender: smtp, crashAt: config.CBP_TEST_CRASH_AT, invitations }),
+    ...workflows,
+  ];
+  // With TEMPORAL_ADDRESS the same definitions run on Temporal (decision 008; loaded only then).
+  const engine: WorkflowEngine = config.TEMPORAL_ADDRESS
+    ? (await import('./adapters/workflows/temporal/engine.js')).createTemporalWorkflowEngine({
+        address: config.TEMPORAL_ADDRESS,
+        namespace: config.TEMPORAL_NAMESPACE,
+        taskQueue: config.TEMPORAL_TASK_QUEUE,
+        workflows: definitions,
+        worker: config.TEMPORAL_WORKER === 'api' ? { db, logger: app.log } : undefined,
+      })
+    : createBuiltinWorkflowEngine({
+        db,
+        workflows: definitions,
+        poll: config.WORKFLOW_POLL_INTERVAL_MS > 0,
+        pollIntervalMs: config.WORKFLOW_POLL_INTERVAL_MS || undefined,
+        leaseMs: config.WORKFLOW_LEASE_MS,
+        logger: app.log,
+      });
   app.decorate('workflows', engine);
   app.addHook('onClose', async () => engine.close());
   await app.register(workflowRoutes, { db, engine });
+  // End-to-end test hooks (CBP_TEST_HOOKS=1 only, refused in production): a workflow that fails on demand.
+  if (config.CBP_TEST_HOOKS) await app.register((await import('./modules/workflows/test-hooks.js')).workflowTestHooks, { config, db });
   await app.register(usageRoutes, { db, gateway: payments.gateway });
   await app.register(billingRoutes, { db, gateway: payments.gateway });
-  await app.register(webhookRoutes, { db, gateway: payments.gateway, stripe: payments.stripe, secret: config.STRIPE_WEBHOOK_SECRET });
+  await app.register(webhookRoutes, { db, engine, stripe: payments.stripe, secret: config.STRIPE_WEBHOOK_SECRET });
   await app.register(paymentMethodRoutes, {
     db,
     gateway: payments.gateway,
@@ -202,21 +218,18 @@ export async function buildApp({
     publishableKey: config.STRIPE_PUBLISHABLE_KEY ?? null,
     idempotencyLeaseMs: config.IDEMPOTENCY_LEASE_MS,
   });
-  const { local } = payments;
-  if (local) {
-    // The local gateway's clock (renewals, trial ends, cancellations) and its webhook-like events.
-    scheduleJob(app, 'local-gateway-clock', localEventIntervalMs, async () => {
-      await local.advanceClock();
-      await local.deliverEvents();
-    });
-  }
-  // Usage periods that have ended: summaries frozen, overage onto the next invoice, old idempotency keys dropped.
-  scheduleJob(app, 'usage-period-close', config.USAGE_PERIOD_CLOSE_INTERVAL_MS, () => closeUsagePeriods(db, payments.gateway), {
-    firstRunMs: Math.min(30_000, config.USAGE_PERIOD_CLOSE_INTERVAL_MS),
-  });
-  // Audit entries older than the tenant's plan keeps (first run a minute after start).
-  scheduleJob(app, 'audit-retention', config.AUDIT_RETENTION_INTERVAL_MS, () => applyAuditRetention(db), {
-    firstRunMs: Math.min(60_000, config.AUDIT_RETENTION_INTERVAL_MS),
+  // Background work runs as workflows; these timers only start them (cbp-workflows.ts): the billing
+  // clock (renewals, trial ends, cancellations) with the local gateway's events, usage period
+  // close, audit retention, and mail delivery with SMTP_URL.
+  scheduleCbpTriggers(app, {
+    db,
+    engine,
+    local: payments.local,
+    smtp: smtp !== null,
+    billingClockIntervalMs: localEventIntervalMs,
+    periodCloseIntervalMs: config.USAGE_PERIOD_CLOSE_INTERVAL_MS,
+    auditRetentionIntervalMs: config.AUDIT_RETENTION_INTERVAL_MS,
+    mailIntervalMs: config.MAIL_DELIVERY_INTERVAL_MS,
   });
 
   if (config.embeddedIdentity && signingKeys && cookieSecret) {

@@ -84,9 +84,20 @@ const ConfigSchema = z.object({
   STRIPE_WEBHOOK_SECRET: z.string().optional(),
   /** Handed to the portal with each SetupIntent so it can load Stripe Elements. */
   STRIPE_PUBLISHABLE_KEY: z.string().optional(),
+  /** host:port of a Temporal frontend: workflows then run on Temporal instead of the built-in engine (decision 008). */
   TEMPORAL_ADDRESS: z.string().optional(),
+  TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
+  TEMPORAL_TASK_QUEUE: z.string().min(1).default('cbp'),
+  /** With TEMPORAL_ADDRESS: `api` runs a Temporal worker inside the API process; `none` (default) leaves it to `npm run worker`. */
+  TEMPORAL_WORKER: z.enum(['api', 'none']).default('none'),
   /** How often the built-in workflow engine looks for due runs (ms); 0: this process runs no workflows (it still starts, lists and manages them). */
   WORKFLOW_POLL_INTERVAL_MS: z.coerce.number().int().min(0).default(1_000),
+  /** How long a built-in engine's claim holds a run without a heartbeat (ms): a crashed copy's runs are taken over after it. */
+  WORKFLOW_LEASE_MS: z.coerce.number().int().min(1_000).default(30_000),
+  /** Crash test hook: the process SIGKILLs itself at this point (renewal-after-invoice: between the renewal's invoice and subscription writes). Tests only. */
+  CBP_TEST_CRASH_AT: z.enum(['renewal-after-invoice']).optional(),
+  /** End-to-end test hooks (modules/workflows/test-hooks.ts: a workflow that fails on demand); refused with NODE_ENV=production. */
+  CBP_TEST_HOOKS: flag.optional(),
   /** smtp://user:pass@host:port (smtps:// for implicit TLS, ?tls=off for a local relay); unset: mail stays in the outbox. */
   SMTP_URL: z.url().optional(),
   MAIL_FROM: z.string().default('CBP <no-reply@cbp.localhost>'),

@@ -25,6 +25,8 @@ const AcceptInvitationPage = lazy(() => import('@/pages/invitations/accept'));
 const OrganizationPage = lazy(() => import('@/pages/organization'));
 const AuditLogsPage = lazy(() => import('@/pages/admin/audit-logs'));
 const OutboxPage = lazy(() => import('@/pages/admin/outbox'));
+const WorkflowsPage = lazy(() => import('@/pages/admin/workflows'));
+const WorkflowDetailPage = lazy(() => import('@/pages/admin/workflows-detail'));
 const NotFoundPage = lazy(() => import('@/pages/errors/not-found'));
 const LoginPage = lazy(() => import('@/pages/login'));
 const AuthCallbackPage = lazy(() => import('@/pages/auth/callback'));
@@ -62,6 +64,10 @@ export function AppRoutes() {
             <Route path="invitations" element={<InvitationsPage />} />
           </Route>
           <Route path="organization" element={<OrganizationPage />} />
+          <Route path="workflows">
+            <Route index element={<WorkflowsPage />} />
+            <Route path=":workflowId" element={<WorkflowDetailPage />} />
+          </Route>
           <Route path="admin" element={<AdminSection />}>
             {/* /admin lands on the first admin page. */}
             <Route index element={<Navigate to="/admin/audit-logs" replace />} />

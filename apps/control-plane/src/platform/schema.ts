@@ -167,6 +167,14 @@ export const webhookEvents = pgTable('webhook_events', {
   receivedAt: timestamp('received_at', { withTimezone: true }).notNull().defaultNow(),
 });
 
+/** Verified Stripe webhooks awaiting (or past) their `billing.stripe-event` workflow (migration 0022). */
+export const stripeEventInbox = pgTable('stripe_event_inbox', {
+  id: text('id').primaryKey(),
+  type: text('type').notNull(),
+  payload: jsonb('payload').$type<Record<string, unknown>>().notNull(),
+  receivedAt: timestamp('received_at', { withTimezone: true }).notNull().defaultNow(),
+});
+
 export const localGatewayObjects = pgTable('local_gateway_objects', {
   id: text('id').primaryKey(),
   object: text('object').notNull(),
@@ -371,3 +379,11 @@ export const workflowSteps = pgTable(
   },
   (t) => [primaryKey({ columns: [t.runId, t.name] })],
 );
+
+// Local-step results of the Temporal adapter (migration 0023; src/adapters/workflows/temporal/).
+export const workflowStepResults = pgTable('workflow_step_results', {
+  idempotencyKey: text('idempotency_key').primaryKey(),
+  tenantId: uuid('tenant_id'),
+  result: jsonb('result').notNull(),
+  createdAt,
+});

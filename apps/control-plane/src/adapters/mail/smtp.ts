@@ -2,7 +2,37 @@ import { sql } from 'drizzle-orm';
 import nodemailer from 'nodemailer';
 import { queryRows, withPlatformScope, type AppDb } from '../../platform/db.js';
 
-const maxAttempts = 5;
+/** Attempts per message before it is marked failed. */
+export const maxMailAttempts = 5;
+const maxAttempts = maxMailAttempts;
+
+function smtpTransport(smtpUrl: string) {
+  const url = new URL(smtpUrl);
+  return nodemailer.createTransport({
+    host: url.hostname,
+    port: Number(url.port || (url.protocol === 'smtps:' ? 465 : 587)),
+    secure: url.protocol === 'smtps:',
+    ignoreTLS: url.searchParams.get('tls') === 'off',
+    auth: url.username ? { user: decodeURIComponent(url.username), pass: decodeURIComponent(url.password) } : undefined,
+  });
+}
+
+export interface SmtpSender {
+  /** Sends one message; `messageId` becomes its Message-ID header (the same on every attempt, so receivers can drop repeats). */
+  send(message: { to: string; subject: string; text: string; messageId: string }): Promise<void>;
+  close(): void;
+}
+
+/** One SMTP connection pool for the `mail.delivery` workflow (adapters/mail/mail.workflows.ts). */
+export function createSmtpSender(smtpUrl: string, from: string): SmtpSender {
+  const transport = smtpTransport(smtpUrl);
+  return {
+    async send({ to, subject, text, messageId }) {
+      await transport.sendMail({ from, to, subject, text, messageId });
+    },
+    close: () => transport.close(),
+  };
+}
 
 export interface SmtpDelivery {
   /** Sends up to `batch` queued messages; returns how many were sent. */
@@ -16,14 +46,7 @@ export interface SmtpDelivery {
  * send is retried on later runs and marked failed after five attempts.
  */
 export function createSmtpDelivery(db: AppDb, smtpUrl: string, from: string): SmtpDelivery {
-  const url = new URL(smtpUrl);
-  const transport = nodemailer.createTransport({
-    host: url.hostname,
-    port: Number(url.port || (url.protocol === 'smtps:' ? 465 : 587)),
-    secure: url.protocol === 'smtps:',
-    ignoreTLS: url.searchParams.get('tls') === 'off',
-    auth: url.username ? { user: decodeURIComponent(url.username), pass: decodeURIComponent(url.password) } : undefined,
-  });
+  const transport = smtpTransport(smtpUrl);
   return {
     async deliverQueued(batch = 20) {
       let sent = 0;

@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { passesLuhn } from '@cbp/contracts';
 import { and, eq, sql } from 'drizzle-orm';
-import type { AppDb, Queryable } from '../../platform/db.js';
+import { queryRows, type AppDb, type Queryable } from '../../platform/db.js';
 import { localGatewayObjects, plans } from '../../platform/schema.js';
 import {
   GatewayError,
@@ -38,7 +38,8 @@ type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K>
 
 const dateFields = new Set(['created', 'currentPeriodStart', 'currentPeriodEnd', 'trialEnd', 'periodStart', 'periodEnd', 'dueDate', 'paidAt']);
 
-function reviveEvent(json: string): GatewayEvent {
+/** A GatewayEvent from its JSON (dates revived). */
+export function reviveEvent(json: string): GatewayEvent {
   return JSON.parse(json, (key, value: unknown) =>
     dateFields.has(key) && typeof value === 'string' ? new Date(value) : value,
   ) as GatewayEvent;
@@ -85,8 +86,8 @@ export class LocalGateway implements PaymentGateway {
     this.now = options.now ?? (() => new Date());
   }
 
-  private async load<T>(id: string, object: string): Promise<T> {
-    const [row] = await this.db
+  private async load<T>(id: string, object: string, q: Queryable = this.db): Promise<T> {
+    const [row] = await q
       .select({ data: localGatewayObjects.data })
       .from(localGatewayObjects)
       .where(and(eq(localGatewayObjects.id, id), eq(localGatewayObjects.object, object)))
@@ -102,14 +103,14 @@ export class LocalGateway implements PaymentGateway {
       .onConflictDoUpdate({ target: localGatewayObjects.id, set: { data: data as Record<string, unknown>, updatedAt: sql`now()` } });
   }
 
-  private async plan(key: string) {
-    const [row] = await this.db.select().from(plans).where(eq(plans.key, key)).limit(1);
+  private async plan(key: string, q: Queryable = this.db) {
+    const [row] = await q.select().from(plans).where(eq(plans.key, key)).limit(1);
     if (!row) throw new GatewayError('resource_missing', `No such price: 'cbp_${key}'`, 404);
     return row;
   }
 
-  private async pendingItems(subscriptionId: string): Promise<StoredInvoiceItem[]> {
-    const rows = await this.db
+  private async pendingItems(subscriptionId: string, q: Queryable = this.db): Promise<StoredInvoiceItem[]> {
+    const rows = await q
       .select({ data: localGatewayObjects.data })
       .from(localGatewayObjects)
       .where(and(eq(localGatewayObjects.object, 'invoiceitem'), sql`${localGatewayObjects.data}->>'subscriptionId' = ${subscriptionId}`))
@@ -374,9 +375,30 @@ export class LocalGateway implements PaymentGateway {
    * either ends (it was set to cancel at period end) or renews: an invoice for the new period
    * plus pending prorations, paid with the default card when that card succeeds, else left
    * open with the subscription past due; a trial becomes active. Returns how many periods moved.
+   * Each period closes in its own transaction (`closeDuePeriod`); the app runs the same close as
+   * the `billing.renewal` workflow (modules/billing/billing.workflows.ts), this is the direct form.
    */
   async advanceClock(now: Date = this.now()): Promise<number> {
-    const due = await this.db
+    let moved = 0;
+    for (const due of await this.dueSubscriptions(now)) {
+      let periodEnd = due.currentPeriodEnd;
+      // A subscription left behind for several periods catches up one period at a time.
+      for (let i = 0; i < 24 && new Date(periodEnd) <= now; i++) {
+        const stored = await this.load<StoredSubscription>(due.id, 'subscription');
+        if (stored.status === 'canceled' || stored.currentPeriodEnd !== periodEnd) break;
+        if (!stored.cancelAtPeriodEnd) await this.options.beforeRenewal?.(toSubscription(stored));
+        const closed = await this.db.transaction((tx) => this.closeDuePeriod(tx, due.id, periodEnd, now));
+        if (closed.outcome === 'renewed' || closed.outcome === 'canceled') moved++;
+        if (closed.outcome !== 'renewed' || !closed.nextPeriodEnd) break;
+        periodEnd = closed.nextPeriodEnd;
+      }
+    }
+    return moved;
+  }
+
+  /** The billing clock's cheap query: subscriptions not canceled whose period has ended at `now`. */
+  async dueSubscriptions(now: Date, q: Queryable = this.db): Promise<DueSubscription[]> {
+    const rows = await q
       .select({ data: localGatewayObjects.data })
       .from(localGatewayObjects)
       .where(
@@ -385,32 +407,71 @@ export class LocalGateway implements PaymentGateway {
           sql`(${localGatewayObjects.data}->>'currentPeriodEnd')::timestamptz <= ${now.toISOString()}::timestamptz`,
           sql`${localGatewayObjects.data}->>'status' <> 'canceled'`,
         ),
-      );
-    let moved = 0;
-    for (const row of due) {
-      let stored = row.data as unknown as StoredSubscription;
-      // A subscription left behind for several periods catches up one period at a time.
-      for (let i = 0; i < 24 && new Date(stored.currentPeriodEnd) <= now && stored.status !== 'canceled'; i++) {
-        stored = await this.closePeriod(stored, now);
-        moved++;
-      }
-    }
-    return moved;
+      )
+      .orderBy(localGatewayObjects.id);
+    return rows.map((r) => {
+      const s = r.data as unknown as StoredSubscription;
+      return { id: s.id, customerId: s.customerId, currentPeriodEnd: s.currentPeriodEnd, status: s.status };
+    });
   }
 
-  private async closePeriod(stored: StoredSubscription, now: Date): Promise<StoredSubscription> {
+  /** A subscription as the gateway holds it now (null if unknown). */
+  async retrieveSubscription(subscriptionId: string): Promise<GatewaySubscription | null> {
+    try {
+      return toSubscription(await this.load<StoredSubscription>(subscriptionId, 'subscription'));
+    } catch (err) {
+      if (err instanceof GatewayError && err.code === 'resource_missing') return null;
+      throw err;
+    }
+  }
+
+  /**
+   * Closes the period of one subscription that ends at `periodEnd`, entirely in `q` (the caller's
+   * transaction): the subscription row is locked (FOR UPDATE) and its period checked again under
+   * the lock, then the renewal invoice, its number, the consumed invoice items, the subscription's
+   * next period and the events commit together, or none of them does. So two clocks (two API
+   * copies, a retry after a crash) close a period once: the second finds the period moved on and
+   * answers `already_closed`. `afterInvoice` runs between the invoice write and the subscription
+   * write (the crash test kills the process there).
+   */
+  async closeDuePeriod(
+    q: Queryable,
+    subscriptionId: string,
+    periodEnd: string,
+    now: Date,
+    { afterInvoice }: { afterInvoice?: () => void } = {},
+  ): Promise<PeriodClose> {
+    const [row] = await queryRows<{ data: StoredSubscription }>(
+      q,
+      sql`SELECT data FROM local_gateway_objects WHERE id = ${subscriptionId} AND object = 'subscription' FOR UPDATE`,
+    );
+    if (!row) throw new GatewayError('resource_missing', `No such subscription: '${subscriptionId}'`, 404);
+    const stored = row.data;
+    const base: PeriodClose = {
+      subscriptionId,
+      periodEnd: stored.currentPeriodEnd,
+      outcome: 'already_closed',
+      status: stored.status,
+      nextPeriodEnd: null,
+      invoiceId: null,
+      invoiceNumber: null,
+      invoiceStatus: null,
+      amountDue: null,
+    };
+    if (stored.status === 'canceled') return { ...base, outcome: 'already_closed' };
+    if (new Date(stored.currentPeriodEnd).getTime() !== new Date(periodEnd).getTime()) return { ...base, outcome: 'already_closed' };
+    if (new Date(stored.currentPeriodEnd) > now) return { ...base, outcome: 'not_due' };
     if (stored.cancelAtPeriodEnd) {
       const ended: StoredSubscription = { ...stored, status: 'canceled' };
-      await this.save(stored.id, 'subscription', stored.customerId, ended);
-      await this.emit({ type: 'subscription.deleted', stripeType: 'customer.subscription.deleted', subscription: toSubscription(ended) }, stored.customerId);
-      return ended;
+      await this.save(stored.id, 'subscription', stored.customerId, ended, q);
+      await this.emit({ type: 'subscription.deleted', stripeType: 'customer.subscription.deleted', subscription: toSubscription(ended) }, stored.customerId, q);
+      return { ...base, outcome: 'canceled', status: 'canceled' };
     }
-    await this.options.beforeRenewal?.(toSubscription(stored));
-    const plan = await this.plan(stored.planKey);
+    const plan = await this.plan(stored.planKey, q);
     const previousStart = new Date(stored.currentPeriodStart);
     const start = new Date(stored.currentPeriodEnd);
     const end = addMonth(start);
-    const items = await this.pendingItems(stored.id);
+    const items = await this.pendingItems(stored.id, q);
     const lines: GatewayInvoiceLine[] = [
       { kind: 'subscription', description: `${plan.name} plan (${shortDate(start)} – ${shortDate(end)})`, metricType: null, quantity: 1, unitAmount: plan.priceMonthly, amount: plan.priceMonthly, periodStart: start, periodEnd: end },
       ...items.map((item): GatewayInvoiceLine =>
@@ -430,12 +491,17 @@ export class LocalGateway implements PaymentGateway {
     ];
     const subtotal = lines.reduce((sum, l) => sum + l.amount, 0);
     const amountDue = Math.max(0, subtotal);
-    const customer = await this.load<{ invoicePrefix?: string; nextInvoiceSequence?: number; invoice_settings?: { default_payment_method?: string | null } }>(stored.customerId, 'customer');
+    const [customerRow] = await queryRows<{ data: { invoicePrefix?: string; nextInvoiceSequence?: number; invoice_settings?: { default_payment_method?: string | null } } }>(
+      q,
+      sql`SELECT data FROM local_gateway_objects WHERE id = ${stored.customerId} AND object = 'customer' FOR UPDATE`,
+    );
+    if (!customerRow) throw new GatewayError('resource_missing', `No such customer: '${stored.customerId}'`, 404);
+    const customer = customerRow.data;
     const defaultMethod = customer.invoice_settings?.default_payment_method;
-    const card = defaultMethod ? await this.load<StoredPaymentMethod>(defaultMethod, 'payment_method').catch(() => null) : null;
+    const card = defaultMethod ? await this.load<StoredPaymentMethod>(defaultMethod, 'payment_method', q).catch(() => null) : null;
     const paid = amountDue === 0 || card?.behaviour === 'succeeds';
     const sequence = customer.nextInvoiceSequence ?? 1;
-    await this.save(stored.customerId, 'customer', stored.customerId, { ...customer, nextInvoiceSequence: sequence + 1 });
+    await this.save(stored.customerId, 'customer', stored.customerId, { ...customer, nextInvoiceSequence: sequence + 1 }, q);
     const invoice = {
       id: newId('in'),
       customerId: stored.customerId,
@@ -454,18 +520,28 @@ export class LocalGateway implements PaymentGateway {
       billingReason: 'subscription_cycle',
       lines,
     };
-    await this.save(invoice.id, 'invoice', stored.customerId, invoice);
-    for (const item of items) await this.db.delete(localGatewayObjects).where(eq(localGatewayObjects.id, item.id));
-    await this.emit({ type: 'invoice.updated', stripeType: paid ? 'invoice.paid' : 'invoice.payment_failed', invoice }, stored.customerId);
+    await this.save(invoice.id, 'invoice', stored.customerId, invoice, q);
+    for (const item of items) await q.delete(localGatewayObjects).where(eq(localGatewayObjects.id, item.id));
+    await this.emit({ type: 'invoice.updated', stripeType: paid ? 'invoice.paid' : 'invoice.payment_failed', invoice }, stored.customerId, q);
+    afterInvoice?.();
     const renewed: StoredSubscription = {
       ...stored,
       status: paid ? 'active' : 'past_due',
       currentPeriodStart: start.toISOString(),
       currentPeriodEnd: end.toISOString(),
     };
-    await this.save(stored.id, 'subscription', stored.customerId, renewed);
-    await this.emit({ type: 'subscription.updated', stripeType: 'customer.subscription.updated', subscription: toSubscription(renewed) }, stored.customerId);
-    return renewed;
+    await this.save(stored.id, 'subscription', stored.customerId, renewed, q);
+    await this.emit({ type: 'subscription.updated', stripeType: 'customer.subscription.updated', subscription: toSubscription(renewed) }, stored.customerId, q);
+    return {
+      ...base,
+      outcome: 'renewed',
+      status: renewed.status,
+      nextPeriodEnd: renewed.currentPeriodEnd,
+      invoiceId: invoice.id,
+      invoiceNumber: invoice.number,
+      invoiceStatus: invoice.status,
+      amountDue,
+    };
   }
 
   async addInvoiceItem(input: UsageInvoiceItem): Promise<{ id: string }> {
@@ -504,6 +580,28 @@ export class LocalGateway implements PaymentGateway {
     return customer.invoice_settings?.default_payment_method ?? null;
   }
 }
+
+export interface DueSubscription {
+  id: string;
+  customerId: string;
+  /** ISO 8601, as stored. */
+  currentPeriodEnd: string;
+  status: string;
+}
+
+/** What closing one period did (JSON: a workflow step's result). */
+export type PeriodClose = {
+  subscriptionId: string;
+  /** The period end found under the lock (ISO 8601). */
+  periodEnd: string;
+  outcome: 'renewed' | 'canceled' | 'already_closed' | 'not_due';
+  status: string | null;
+  nextPeriodEnd: string | null;
+  invoiceId: string | null;
+  invoiceNumber: string | null;
+  invoiceStatus: string | null;
+  amountDue: number | null;
+};
 
 interface StoredPaymentMethod extends GatewayPaymentMethod {
   behaviour: CardBehaviour;

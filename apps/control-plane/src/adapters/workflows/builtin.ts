@@ -57,7 +57,11 @@ export interface BuiltinEngineOptions {
   leaseMs?: number;
   /** Default leaseMs / 3. */
   heartbeatMs?: number;
-  /** Runs executed at once by this engine. Default 10. */
+  /**
+   * Runs executed at once by this engine. Default 30: a run holds a pooled connection only
+   * during a step's transaction, so more runs than connections keep them busy
+   * (docs/benchmarks.md, workflows: 10 -> 30 took three-step runs from ~480 to ~550/s).
+   */
   concurrency?: number;
   /** Identifies this engine in `locked_by`. Default host:pid:random. */
   engineId?: string;
@@ -93,6 +97,16 @@ interface Claim {
   input: Json;
   attempt: number;
   cancelRequested: boolean;
+  /** The run's checkpoints, read with the claim (a run started by this engine has none). */
+  checkpoints: Map<string, Checkpoint>;
+}
+
+/** A completed local step whose transaction is still open (see RunExecution.holdOpen). */
+interface HeldStep {
+  /** Hands the transaction `more` work (or none) before it commits; false if it has committed already. */
+  take(more: ((tx: ScopedTx) => Promise<void>) | null): boolean;
+  committed: Promise<unknown>;
+  step: { name: string; seq: number; attempt: number; options: StepOptions | undefined };
 }
 
 interface Checkpoint {
@@ -159,8 +173,12 @@ export class BuiltinWorkflowEngine implements WorkflowEngine {
   private readonly executions = new Set<Promise<void>>();
   private readonly wakeTimers = new Set<NodeJS.Timeout>();
   private timer: NodeJS.Timeout | undefined;
+  /** Slots taken by start() calls that will run their new run here at once. */
+  private reserved = 0;
   private ticking = false;
   private wakeRequested = false;
+  /** The last poll found fewer due runs than it had slots for, and nothing woke the engine since. */
+  private idle = false;
   private failures = 0;
   private closing = false;
 
@@ -173,7 +191,7 @@ export class BuiltinWorkflowEngine implements WorkflowEngine {
     this.pollIntervalMs = options.pollIntervalMs ?? 1_000;
     this.leaseMs = options.leaseMs ?? 30_000;
     this.heartbeatMs = options.heartbeatMs ?? Math.max(50, Math.floor(this.leaseMs / 3));
-    this.concurrency = options.concurrency ?? 10;
+    this.concurrency = options.concurrency ?? 30;
     this.engineId = options.engineId ?? `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
     this.retryDefaults = { ...defaultRetryPolicy, ...options.retry };
     this.onRunFailed = options.onRunFailed;
@@ -189,6 +207,11 @@ export class BuiltinWorkflowEngine implements WorkflowEngine {
     if (!definition) throw new Error(`unknown workflow type ${request.type}`);
     const input = definition.parseInput ? definition.parseInput(request.input) : request.input;
     const workflowId = request.workflowId ?? randomUUID();
+    // Not in a caller's transaction and a slot free: the new run is inserted leased to this
+    // engine and runs here as soon as it is committed (no poll, no claim). If this process dies
+    // first, the lease runs out and any engine claims it, as after a crash mid-run.
+    const runHere = !options.tx && this.polling && !this.closing && this.executions.size + this.reserved < this.concurrency;
+    // In the caller's transaction (transactional start): the run waits for a poll.
     const insert = async (tx: ScopedTx): Promise<StartedWorkflow> => {
       const inserted = await queryRows<{ id: string; status: WorkflowStatus }>(
         tx,
@@ -207,8 +230,41 @@ export class BuiltinWorkflowEngine implements WorkflowEngine {
       return { runId: existing.id, workflowId, created: false, status: existing.status };
     };
     if (options.tx) return insert(options.tx);
-    const started = await this.inRunScope(request.tenantId, insert);
-    if (started.created) this.wake();
+    // One statement, its own transaction: workflow_start (migration 0024) sets the run's scope,
+    // inserts it (leased to this engine when it runs here) or answers the existing one.
+    const startHere = async (): Promise<StartedWorkflow> => {
+      const [row] = await queryRows<{ id: string; status: WorkflowStatus; created: boolean }>(
+        this.db,
+        sql`SELECT id, status, created FROM workflow_start(${request.tenantId}::uuid, ${workflowId}, ${request.type},
+              ${JSON.stringify(input)}::jsonb, ${runHere ? this.engineId : null}::text, ${this.leaseMs}::double precision)`,
+      );
+      if (!row) throw new Error(`workflow ${workflowId} exists but is not visible in this scope`);
+      return { runId: row.id, workflowId, created: row.created, status: row.status };
+    };
+    if (!runHere) {
+      const started = await startHere();
+      if (started.created) this.wake();
+      return started;
+    }
+    this.reserved += 1;
+    let started: StartedWorkflow;
+    try {
+      started = await startHere();
+    } finally {
+      this.reserved -= 1;
+    }
+    if (started.created) {
+      this.launch({
+        id: started.runId,
+        workflowId,
+        tenantId: request.tenantId,
+        type: request.type,
+        input: input as Json,
+        attempt: 1,
+        cancelRequested: false,
+        checkpoints: new Map(),
+      });
+    }
     return started;
   }
 
@@ -309,6 +365,7 @@ export class BuiltinWorkflowEngine implements WorkflowEngine {
 
   wake(): void {
     if (!this.polling || this.closing) return;
+    this.idle = false;
     if (this.ticking) {
       this.wakeRequested = true;
       return;
@@ -353,11 +410,12 @@ export class BuiltinWorkflowEngine implements WorkflowEngine {
     this.wakeRequested = false;
     let more = false;
     try {
-      const free = this.concurrency - this.executions.size;
+      const free = this.concurrency - this.executions.size - this.reserved;
       if (free > 0) {
         const claims = await this.claim(free);
         for (const claim of claims) this.launch(claim);
         more = claims.length === free;
+        if (!more && !this.wakeRequested) this.idle = true;
       }
       this.failures = 0;
     } catch (err) {
@@ -388,6 +446,7 @@ export class BuiltinWorkflowEngine implements WorkflowEngine {
         input_text: string;
         attempt: number;
         cancel_requested: boolean;
+        steps_text: string | null;
       }>(
         tx,
         sql`UPDATE workflow_runs r
@@ -405,7 +464,9 @@ export class BuiltinWorkflowEngine implements WorkflowEngine {
               FOR UPDATE SKIP LOCKED
             ) due
             WHERE r.id = due.id
-            RETURNING r.id, r.workflow_id, r.tenant_id, r.type, r.input::text AS input_text, r.attempt, r.cancel_requested`,
+            RETURNING r.id, r.workflow_id, r.tenant_id, r.type, r.input::text AS input_text, r.attempt, r.cancel_requested,
+              (SELECT json_agg(json_build_object('name', s.name, 'status', s.status, 'attempts', s.attempts, 'result', s.result))::text
+               FROM workflow_steps s WHERE s.run_id = r.id) AS steps_text`,
       ),
     );
     return rows.map((r) => ({
@@ -416,6 +477,12 @@ export class BuiltinWorkflowEngine implements WorkflowEngine {
       input: parseJson(r.input_text),
       attempt: Number(r.attempt),
       cancelRequested: r.cancel_requested,
+      checkpoints: new Map(
+        ((parseJson(r.steps_text) ?? []) as { name: string; status: string; attempts: number; result: { v?: Json } | null }[]).map((c) => [
+          c.name,
+          { status: c.status, attempts: Number(c.attempts), result: c.result },
+        ]),
+      ),
     }));
   }
 
@@ -425,7 +492,8 @@ export class BuiltinWorkflowEngine implements WorkflowEngine {
       .catch((err: unknown) => this.logger?.error({ err, runId: claim.id }, 'workflow engine: execution failed'))
       .finally(() => {
         this.executions.delete(execution);
-        this.wake();
+        // A slot is free: poll at once only if runs may be waiting for one (else at the interval).
+        if (!this.idle) this.wake();
       });
     this.executions.add(execution);
   }
@@ -489,10 +557,15 @@ class RunExecution implements WorkflowContext {
   readonly tenantId: string | null;
   readonly type: string;
   private readonly definition: WorkflowDefinition | undefined;
-  private checkpoints = new Map<string, Checkpoint>();
+  private readonly checkpoints: Map<string, Checkpoint>;
   private readonly seen = new Set<string>();
   private seq = 0;
   private lost = false;
+  /** Local steps under way (more than one only if the workflow code runs steps concurrently). */
+  private inFlight = 0;
+  private held: HeldStep | undefined;
+  /** cancel_requested as read by each open transaction's fence. */
+  private readonly fences = new WeakMap<ScopedTx, boolean>();
   /** The first signal thrown, in case workflow code swallowed it. */
   private signal: WorkflowSignal | undefined;
 
@@ -505,6 +578,7 @@ class RunExecution implements WorkflowContext {
     this.tenantId = claim.tenantId;
     this.type = claim.type;
     this.definition = engine.definition(claim.type);
+    this.checkpoints = claim.checkpoints;
   }
 
   async run(): Promise<void> {
@@ -525,20 +599,28 @@ class RunExecution implements WorkflowContext {
         await this.scoped(async (tx) => this.fence(tx, { cancel: true }));
         return;
       }
-      await this.loadCheckpoints();
       const input = this.definition.parseInput ? this.definition.parseInput(this.claim.input) : this.claim.input;
       const output = await this.definition.run(this, input);
       if (this.signal) throw this.signal;
       const stored = output === undefined ? null : JSON.stringify(output);
-      await this.scoped(async (tx) => {
-        await this.fence(tx, { cancel: false });
+      const close = async (tx: ScopedTx) => {
         await tx.execute(
           sql`UPDATE workflow_runs SET status = 'completed', result = ${stored}::jsonb, closed_at = now(), updated_at = now(),
                 locked_by = NULL, locked_until = NULL
               WHERE id = ${this.runId}`,
         );
-      });
+      };
+      // Usually the last step's transaction is still open (fenced, its row lock held): the run
+      // completes in it, with that step's checkpoint.
+      if (!(await this.flush(close))) {
+        await this.scoped(async (tx) => {
+          await this.fence(tx, { cancel: false });
+          await close(tx);
+        });
+      }
     } catch (thrown) {
+      // A completed step still open commits first (its effect and checkpoint stand).
+      await this.flush().catch(() => {});
       const err = this.signal ?? thrown;
       if (err instanceof WorkflowSignal) {
         if (err.action === 'pause') this.engine.scheduleWake(err.wakeInMs);
@@ -572,39 +654,38 @@ class RunExecution implements WorkflowContext {
     }
   }
 
+  /**
+   * A transaction of this run, fenced: its first statement (`workflow_fence`, migration 0024)
+   * sets the run's scope (its tenant, or the platform) as withTenant/withPlatformScope do, and
+   * locks the run row if it is still running and leased to this engine; else `lost` is thrown
+   * and nothing is recorded. Scope and fence in one round trip.
+   */
   private scoped<T>(fn: (tx: ScopedTx) => Promise<T>): Promise<T> {
-    return this.engine.inRunScope(this.tenantId, fn);
-  }
-
-  private async loadCheckpoints() {
-    const rows = await this.scoped((tx) =>
-      queryRows<{ name: string; status: string; attempts: number; result_text: string | null }>(
+    return this.engine.settings.db.transaction(async (raw) => {
+      // Scoped by workflow_fence below (set_config local to this transaction).
+      const tx = raw as ScopedTx;
+      const [row] = await queryRows<{ cancel_requested: boolean }>(
         tx,
-        sql`SELECT name, status, attempts, result::text AS result_text FROM workflow_steps WHERE run_id = ${this.runId}`,
-      ),
-    );
-    this.checkpoints = new Map(
-      rows.map((r) => [r.name, { status: r.status, attempts: Number(r.attempts), result: parseJson(r.result_text) as { v?: Json } | null }]),
-    );
+        sql`SELECT cancel_requested FROM workflow_fence(${this.runId}::uuid, ${this.tenantId}::uuid, ${this.engine.engineId})`,
+      );
+      if (!row) {
+        this.lost = true;
+        throw this.raise(new WorkflowSignal('lost'));
+      }
+      this.fences.set(tx, row.cancel_requested);
+      return fn(tx);
+    });
   }
 
   /**
-   * Locks the run row and checks that this engine still holds it and that it is still running
-   * (else throws `lost`). With `cancel`, a requested cancellation is carried out here and
-   * `true` returned (the caller commits and stops).
+   * The fence of a transaction from `scoped` (the run row is locked, this engine holds it).
+   * With `cancel`, a requested cancellation is carried out here and `true` returned (the
+   * caller commits and stops).
    */
   private async fence(tx: ScopedTx, { cancel }: { cancel: boolean }): Promise<boolean> {
-    const [row] = await queryRows<{ cancel_requested: boolean }>(
-      tx,
-      sql`SELECT cancel_requested FROM workflow_runs
-          WHERE id = ${this.runId} AND locked_by = ${this.engine.engineId} AND status = 'running'
-          FOR UPDATE`,
-    );
-    if (!row) {
-      this.lost = true;
-      throw this.raise(new WorkflowSignal('lost'));
-    }
-    if (cancel && row.cancel_requested) {
+    const cancelRequested = this.fences.get(tx);
+    if (cancelRequested === undefined) throw new Error('workflow engine: fence outside a fenced transaction');
+    if (cancel && cancelRequested) {
       await tx.execute(
         sql`UPDATE workflow_runs SET status = 'cancelled', closed_at = now(), updated_at = now(), locked_by = NULL, locked_until = NULL
             WHERE id = ${this.runId}`,
@@ -612,6 +693,72 @@ class RunExecution implements WorkflowContext {
       return true;
     }
     return false;
+  }
+
+  /**
+   * Runs a local step's transaction; if `hold(result)` and no other step is under way, the
+   * result is handed to the workflow code while the transaction stays open, so that what the
+   * code does next can join it: returning from the workflow completes the run in it (one
+   * transaction less per run); anything else commits it first (flush). It commits on its own
+   * at the next turn of the event loop if nothing came (workflow code between steps is plain
+   * computation).
+   */
+  private holdOpen<T>(step: HeldStep['step'], work: (tx: ScopedTx) => Promise<T>, hold: (result: T) => boolean): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      let handed = false;
+      const holder: HeldStep = { take: () => false, committed: Promise.resolve(), step };
+      const committed = this.scoped(async (tx) => {
+        const result = await work(tx);
+        if (!hold(result) || this.inFlight > 1 || this.signal || this.held) return result;
+        let taken = false;
+        let next!: (more: ((tx: ScopedTx) => Promise<void>) | null) => void;
+        const more = new Promise<((tx: ScopedTx) => Promise<void>) | null>((r) => {
+          next = r;
+        });
+        holder.take = (extra) => {
+          if (taken) return false;
+          taken = true;
+          next(extra);
+          return true;
+        };
+        this.held = holder;
+        handed = true;
+        resolve(result);
+        const timer = setImmediate(() => holder.take(null));
+        const extra = await more;
+        clearImmediate(timer);
+        if (extra) await extra(tx);
+        return result;
+      });
+      holder.committed = committed;
+      committed.then(
+        (result) => {
+          if (!handed) resolve(result);
+        },
+        (err: unknown) => {
+          if (!handed) reject(err);
+        },
+      );
+    });
+  }
+
+  /**
+   * Commits the step held open, with `more` in its transaction if it is still open; true if
+   * `more` ran there. A failed commit is that step's failed attempt.
+   */
+  private async flush(more: ((tx: ScopedTx) => Promise<void>) | null = null): Promise<boolean> {
+    const held = this.held;
+    if (!held) return false;
+    this.held = undefined;
+    const joined = held.take(more);
+    try {
+      await held.committed;
+    } catch (err) {
+      if (err instanceof WorkflowSignal || isDatabaseUnavailable(err)) throw err;
+      const { name, seq, attempt, options } = held.step;
+      return this.stepFailed(name, seq, 'local', attempt, options, err);
+    }
+    return joined && more !== null;
   }
 
   private raise(signal: WorkflowSignal): WorkflowSignal {
@@ -667,18 +814,26 @@ class RunExecution implements WorkflowContext {
   async step<T extends StepResult>(name: string, fn: (ctx: LocalStepContext) => Promise<T>, options?: StepOptions): Promise<T> {
     const { seq, replay, checkpoint } = this.begin(name);
     if (replay) return replay.value as T;
+    await this.flush();
     const attempt = (checkpoint?.attempts ?? 0) + 1;
     let outcome: { cancelled: true } | { cancelled: false; value: T };
+    this.inFlight += 1;
     try {
-      outcome = await this.scoped(async (tx) => {
-        if (await this.fence(tx, { cancel: true })) return { cancelled: true };
-        const value = await fn({ ...this.info(name, attempt), tx });
-        await this.complete(tx, name, seq, 'local', attempt, value);
-        return { cancelled: false, value };
-      });
+      outcome = await this.holdOpen(
+        { name, seq, attempt, options },
+        async (tx): Promise<typeof outcome> => {
+          if (await this.fence(tx, { cancel: true })) return { cancelled: true };
+          const value = await fn({ ...this.info(name, attempt), tx });
+          await this.complete(tx, name, seq, 'local', attempt, value);
+          return { cancelled: false, value };
+        },
+        (o) => !o.cancelled,
+      );
     } catch (err) {
       if (err instanceof WorkflowSignal || isDatabaseUnavailable(err)) throw err;
       return this.stepFailed(name, seq, 'local', attempt, options, err);
+    } finally {
+      this.inFlight -= 1;
     }
     if (outcome.cancelled) throw this.raise(new WorkflowSignal('stop'));
     return outcome.value;
@@ -687,6 +842,7 @@ class RunExecution implements WorkflowContext {
   async remoteStep<T extends StepResult>(name: string, fn: (ctx: RemoteStepContext) => Promise<T>, options?: StepOptions): Promise<T> {
     const { seq, replay, checkpoint } = this.begin(name);
     if (replay) return replay.value as T;
+    await this.flush();
     const attempt = (checkpoint?.attempts ?? 0) + 1;
     const cancelled = await this.scoped(async (tx) => {
       if (await this.fence(tx, { cancel: true })) return true;
@@ -716,6 +872,7 @@ class RunExecution implements WorkflowContext {
   async sleep(name: string, durationMs: number): Promise<void> {
     const { seq, replay, checkpoint } = this.begin(name);
     if (replay) return;
+    await this.flush();
     const result = await this.scoped(async (tx): Promise<{ action: 'stop' | 'done' } | { action: 'pause'; remainingMs: number }> => {
       if (await this.fence(tx, { cancel: true })) return { action: 'stop' };
       if (!checkpoint) {

@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import { queryRows, withTenant, type AppDb } from '../../platform/db.js';
+import { queryRows, withTenant, type AppDb, type ScopedTx } from '../../platform/db.js';
 
 export interface RetentionRun {
   tenants: number;
@@ -18,13 +18,19 @@ export async function applyAuditRetention(db: AppDb, { batch = 50_000 }: { batch
   for (const { id } of tenants) {
     for (;;) {
       // In the tenant's scope: the purge moves the tenant's anchor and records its own entry.
-      const [row] = await withTenant(db, id, (tx) =>
-        queryRows<{ removed: string | number }>(tx, sql`SELECT purge_expired_audit_logs(${id}::uuid, ${batch}::int) AS removed`),
-      );
-      const n = Number(row?.removed ?? 0);
+      const n = await withTenant(db, id, (tx) => retentionBatch(tx, id, batch));
       removed += n;
       if (n < batch) break;
     }
   }
   return { tenants: tenants.length, removed };
+}
+
+/**
+ * One purge batch of one tenant in the caller's tenant transaction (the `audit.retention`
+ * workflow's local step): how many entries were removed.
+ */
+export async function retentionBatch(tx: ScopedTx, tenantId: string, batch: number): Promise<number> {
+  const [row] = await queryRows<{ removed: string | number }>(tx, sql`SELECT purge_expired_audit_logs(${tenantId}::uuid, ${batch}::int) AS removed`);
+  return Number(row?.removed ?? 0);
 }

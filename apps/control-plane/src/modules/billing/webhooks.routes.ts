@@ -3,14 +3,15 @@ import type Stripe from 'stripe';
 import { z } from 'zod';
 import { Problem } from '@cbp/contracts';
 import { parseStripeWebhook, WebhookSignatureError } from '../../adapters/payments/stripe-mapping.js';
-import type { PaymentGateway } from '../../adapters/payments/port.js';
+import type { WorkflowEngine } from '../../adapters/workflows/port.js';
 import type { AppDb } from '../../platform/db.js';
 import { AppError } from '../../platform/errors.js';
-import { applyGatewayEvent } from './gateway-events.js';
+import { enqueueStripeEvent } from './billing.workflows.js';
 
 export interface WebhookDeps {
   db: AppDb;
-  gateway: PaymentGateway;
+  /** Runs the `billing.stripe-event` workflow that applies each stored event. */
+  engine: WorkflowEngine;
   /** Only used to verify signatures; no API call is made with it. */
   stripe: Stripe;
   secret: string | undefined;
@@ -18,7 +19,7 @@ export interface WebhookDeps {
 
 const Receipt = z.object({ received: z.literal(true), outcome: z.string() });
 
-export const webhookRoutes: FastifyPluginAsyncZod<WebhookDeps> = async (app, { db, gateway, stripe, secret }) => {
+export const webhookRoutes: FastifyPluginAsyncZod<WebhookDeps> = async (app, { db, engine, stripe, secret }) => {
   // Signatures are computed over the exact bytes Stripe sent: keep the body raw.
   app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (_request, body, done) => done(null, body));
 
@@ -27,7 +28,10 @@ export const webhookRoutes: FastifyPluginAsyncZod<WebhookDeps> = async (app, { d
     {
       schema: {
         tags: ['billing'],
-        summary: 'Stripe events (Stripe-Signature verified); each event id is applied once',
+        summary: 'Stripe events (Stripe-Signature verified): stored and answered at once, applied by a workflow; each event id once',
+        description:
+          'The verified event is stored with its `billing.stripe-event` workflow (`stripe.event:<event id>`) in one transaction; ' +
+          '`outcome` is `queued`, `duplicate` (this event id was received before) or `ignored` (an event type CBP does not use).',
         response: { 200: Receipt, 400: Problem, 503: Problem },
       },
     },
@@ -44,8 +48,13 @@ export const webhookRoutes: FastifyPluginAsyncZod<WebhookDeps> = async (app, { d
         }
         throw err;
       }
-      const outcome = await applyGatewayEvent(db, gateway, event, 'stripe');
-      request.log.info({ eventId: event.id, type: event.stripeType, outcome }, 'stripe webhook');
+      // Event types CBP does not use are acknowledged without being stored.
+      if (event.type === 'ignored') return { received: true as const, outcome: 'ignored' };
+      // Stored with its workflow in one transaction; applied by the workflow, never in the request.
+      const queued = await enqueueStripeEvent(db, engine, event);
+      if (queued) engine.wake();
+      const outcome = queued ? 'queued' : 'duplicate';
+      request.log.info({ eventId: event.id, type: event.stripeType, outcome, runId: queued?.runId }, 'stripe webhook');
       return { received: true as const, outcome };
     },
   );

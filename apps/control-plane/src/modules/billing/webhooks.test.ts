@@ -13,7 +13,8 @@ let periodStart: number;
 let periodEnd: number;
 
 beforeAll(async () => {
-  t = await createTestContext({ STRIPE_WEBHOOK_SECRET: secret });
+  // Events are applied by their billing.stripe-event workflow: the engine polls every 25 ms here.
+  t = await createTestContext({ STRIPE_WEBHOOK_SECRET: secret, WORKFLOW_POLL_INTERVAL_MS: '25' });
   const [row] = await platformRows<{ customer_id: string }>(t.database.db, sql`SELECT customer_id FROM billing_customers WHERE tenant_id = ${acme.id}`);
   customerId = row?.customer_id ?? '';
   const [mirror] = await platformRows<{ gateway_subscription_id: string }>(
@@ -43,6 +44,26 @@ function send(event: object, { sign = secret, tamper = false }: { sign?: string;
 }
 
 const nowSeconds = () => Math.floor(Date.now() / 1000);
+
+/** The outcome the event's workflow reached (`stripe.event:<id>`). */
+async function outcomeOf(eventId: string, timeoutMs = 15_000): Promise<string> {
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    const { data } = await t.app.workflows.list({ platform: true }, { type: 'billing.stripe-event', limit: 100 });
+    const run = data.find((r) => r.workflowId === `stripe.event:${eventId}`);
+    if (run && run.status !== 'running') return (run.result as { outcome?: string } | null)?.outcome ?? run.status;
+    if (Date.now() > until) throw new Error(`stripe.event:${eventId} not applied: ${JSON.stringify(run)}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+/** Delivers an event as Stripe would: answered `queued` at once, then applied by its workflow. */
+async function deliver(event: { id: string; [key: string]: unknown }): Promise<string> {
+  const res = await send(event);
+  expect(res.statusCode).toBe(200);
+  expect(res.json()).toEqual({ received: true, outcome: 'queued' });
+  return outcomeOf(event.id);
+}
 
 /** `customer.subscription.updated` as Stripe sends it (current API: period on the item). */
 function subscriptionEvent(id: string, created: number, { plan = 'pro', cancel = false } = {}) {
@@ -137,13 +158,19 @@ describe('POST /webhooks/stripe', () => {
     expect(await events()).toEqual([]);
   });
 
-  it('applies a valid event once, however often it is delivered', async () => {
+  it('answers at once, applies the event in its workflow, and once however often it is delivered', async () => {
     const event = subscriptionEvent('evt_cancel_1', nowSeconds() + 5, { cancel: true });
-    const first = await send(event);
-    expect(first.statusCode).toBe(200);
-    expect(first.json()).toEqual({ received: true, outcome: 'applied' });
+    expect(await deliver(event)).toBe('applied');
     const again = await send(event);
     expect(again.json()).toEqual({ received: true, outcome: 'duplicate' });
+    // One stored event, one run (with its step), whatever the number of deliveries.
+    const runs = await platformRows<{ id: string }>(t.database.db, sql`SELECT id FROM workflow_runs WHERE workflow_id = 'stripe.event:evt_cancel_1'`);
+    expect(runs).toHaveLength(1);
+    const status = await t.app.inject({
+      url: `/workflows/${runs[0]?.id}/status`,
+      headers: { authorization: `Bearer ${await t.tokenFor('engineer@acme.test')}`, 'x-tenant-id': acme.id },
+    });
+    expect(status.json()).toMatchObject({ status: 'completed', tenantId: acme.id, steps: [{ name: 'apply-event', status: 'completed', attempts: 1 }] });
     expect((await get('/subscriptions/current')).json().cancelAtPeriodEnd).toBe(true);
     expect(await auditCount('subscription.synced')).toBe(1);
   });
@@ -151,18 +178,16 @@ describe('POST /webhooks/stripe', () => {
   it('ends in the newest state when deliveries arrive out of order', async () => {
     const older = subscriptionEvent('evt_order_old', nowSeconds() + 10, { plan: 'pro', cancel: true });
     const newer = subscriptionEvent('evt_order_new', nowSeconds() + 20, { plan: 'enterprise', cancel: false });
-    expect((await send(newer)).json().outcome).toBe('applied');
-    expect((await send(older)).json().outcome).toBe('stale');
+    expect(await deliver(newer)).toBe('applied');
+    expect(await deliver(older)).toBe('stale');
     const sub = (await get('/subscriptions/current')).json();
     expect(sub).toMatchObject({ cancelAtPeriodEnd: false, plan: { name: 'Enterprise' } });
     expect((await get('/tenants/current')).json().planId).toBe(sub.planId);
   });
 
   it('marks the open invoice paid, and a late "finalized" delivery does not reopen it', async () => {
-    const paid = await send(invoiceEvent('evt_inv_paid', 'invoice.paid', nowSeconds() + 30, 'paid'));
-    expect(paid.json().outcome).toBe('applied');
-    const late = await send(invoiceEvent('evt_inv_final', 'invoice.finalized', nowSeconds() + 1, 'open'));
-    expect(late.json().outcome).toBe('stale');
+    expect(await deliver(invoiceEvent('evt_inv_paid', 'invoice.paid', nowSeconds() + 30, 'paid'))).toBe('applied');
+    expect(await deliver(invoiceEvent('evt_inv_final', 'invoice.finalized', nowSeconds() + 1, 'open'))).toBe('stale');
     const { data } = (await get('/invoices?status=paid&limit=100')).json();
     expect(data.find((i: { number: string }) => i.number === 'ACME-0007')).toMatchObject({ status: 'paid', amountPaid: 19_900 });
     expect((await get('/invoices?status=open')).json().total).toBe(0);
@@ -178,7 +203,7 @@ describe('POST /webhooks/stripe', () => {
       const event = invoiceEvent(id, 'invoice.created', nowSeconds(), 'open', 'in_renewal_draft');
       return { ...event, data: { object: { ...event.data.object, status: 'draft', number: null, billing_reason: 'subscription_cycle' } } };
     };
-    expect((await send(draft('evt_draft_1'))).json().outcome).toBe('applied');
+    expect(await deliver(draft('evt_draft_1'))).toBe('applied');
     const summaries = (await get('/usage/summaries')).json() as { metricType: string; frozen: boolean; overageAmount: number; overageBilling: string }[];
     expect(summaries.find((s) => s.frozen && s.metricType === 'storage_gb')).toMatchObject({ overageAmount: 4_500, overageBilling: 'invoiced' });
     const billed = async () =>
@@ -193,7 +218,7 @@ describe('POST /webhooks/stripe', () => {
     );
     const [quota] = await platformRows<{ period_start: string }>(t.database.db, sql`SELECT period_start::text FROM usage_quotas WHERE tenant_id = ${acme.id} AND metric_type = 'storage_gb'`);
     const oneOff = draft('evt_draft_2');
-    await send({ ...oneOff, data: { object: { ...oneOff.data.object, id: 'in_manual', billing_reason: 'manual' } } });
+    expect(await deliver({ ...oneOff, data: { object: { ...oneOff.data.object, id: 'in_manual', billing_reason: 'manual' } } })).toBe('applied');
     const [after] = await platformRows<{ period_start: string }>(t.database.db, sql`SELECT period_start::text FROM usage_quotas WHERE tenant_id = ${acme.id} AND metric_type = 'storage_gb'`);
     expect(after).toEqual(quota);
     expect(await billed()).toBe(1);

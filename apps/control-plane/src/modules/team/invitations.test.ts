@@ -207,7 +207,8 @@ describe('mail outbox', () => {
     server.listen(0, '127.0.0.1');
     await once(server.server, 'listening');
     const { port } = server.server.address() as AddressInfo;
-    const smtp = await createTestContext({ SMTP_URL: `smtp://127.0.0.1:${port}?tls=off`, MAIL_DELIVERY_INTERVAL_MS: '50' });
+    // Delivery is the mail.delivery workflow: this copy's engine runs it (polling every 50 ms).
+    const smtp = await createTestContext({ SMTP_URL: `smtp://127.0.0.1:${port}?tls=off`, MAIL_DELIVERY_INTERVAL_MS: '50', WORKFLOW_POLL_INTERVAL_MS: '50' });
     try {
       expect((await call('admin@acme.test', 'POST', '/user-invitations', { email: 'hank@example.com', role: 'analyst' }, acme.id, smtp)).statusCode).toBe(201);
       for (let i = 0; i < 100 && received.length === 0; i++) await new Promise((r) => setTimeout(r, 50));
@@ -219,6 +220,16 @@ describe('mail outbox', () => {
       expect(text).toMatch(/\/invitations\/accept\?token=[\w-]{43}/);
       for (let i = 0; i < 40 && (await mailedLink('hank@example.com', smtp)).mail?.status !== 'sent'; i++) await new Promise((r) => setTimeout(r, 50));
       expect((await mailedLink('hank@example.com', smtp)).mail?.status).toBe('sent');
+      // Sent exactly once, by a recorded run in Acme's scope (send, then the outbox row marked sent).
+      await new Promise((r) => setTimeout(r, 300));
+      expect(received).toHaveLength(1);
+      const { data } = await smtp.app.workflows.list({ tenantId: acme.id }, { type: 'mail.delivery' });
+      expect(data).toHaveLength(1);
+      const run = await smtp.app.workflows.describe({ tenantId: acme.id }, data[0]?.id ?? '');
+      expect(run?.steps.map((s) => [s.name, s.status])).toEqual([
+        ['send', 'completed'],
+        ['record-delivery', 'completed'],
+      ]);
     } finally {
       await smtp.close();
       await new Promise<void>((resolve) => server.close(() => resolve()));

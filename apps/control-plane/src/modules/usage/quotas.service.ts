@@ -106,22 +106,30 @@ export async function resetQuotas(
   now = new Date(),
 ): Promise<Omit<ResetQuotasResult, 'invoiced' | 'invoicePending'>> {
   if (input.force && !hasRoleAtLeast(ctx.role, 'super_admin')) throw new AppError(403, 'FORBIDDEN', 'Only platform staff can close a period before it ends.');
-  return withTenant(db, ctx.tenantId, async (tx) => {
-    await tx.execute(sql`SELECT pg_advisory_xact_lock(hashtext(${`usage-period:${ctx.tenantId}`}))`);
-    const quotas = (await ensureQuotas(tx, ctx.tenantId)).filter((q) => !input.metricType || q.metricType === input.metricType);
-    if (input.metricType && quotas.length === 0) throw notFound('Quota');
-    const reset: MetricType[] = [];
-    const skipped: MetricType[] = [];
-    let periodStart: Date | null = null;
-    for (const q of quotas) {
-      if (q.periodEnd > now && !input.force) {
-        skipped.push(q.metricType as MetricType);
-        continue;
-      }
-      const closeAt = input.force && q.periodEnd > now ? { ...q, periodEnd: now } : q;
-      periodStart = await closeAndReset(tx, ctx, closeAt, now);
-      reset.push(q.metricType as MetricType);
+  return withTenant(db, ctx.tenantId, (tx) => closeEndedPeriods(tx, ctx, input, now));
+}
+
+/** `resetQuotas` in the caller's tenant transaction (the period-close workflow's local step). */
+export async function closeEndedPeriods(
+  tx: ScopedTx,
+  ctx: TenantCtx,
+  input: { metricType?: MetricType; force?: boolean },
+  now: Date,
+): Promise<Omit<ResetQuotasResult, 'invoiced' | 'invoicePending'>> {
+  await tx.execute(sql`SELECT pg_advisory_xact_lock(hashtext(${`usage-period:${ctx.tenantId}`}))`);
+  const quotas = (await ensureQuotas(tx, ctx.tenantId)).filter((q) => !input.metricType || q.metricType === input.metricType);
+  if (input.metricType && quotas.length === 0) throw notFound('Quota');
+  const reset: MetricType[] = [];
+  const skipped: MetricType[] = [];
+  let periodStart: Date | null = null;
+  for (const q of quotas) {
+    if (q.periodEnd > now && !input.force) {
+      skipped.push(q.metricType as MetricType);
+      continue;
     }
-    return { reset, skipped, periodStart: periodStart ? periodStart.toISOString() : null };
-  });
+    const closeAt = input.force && q.periodEnd > now ? { ...q, periodEnd: now } : q;
+    periodStart = await closeAndReset(tx, ctx, closeAt, now);
+    reset.push(q.metricType as MetricType);
+  }
+  return { reset, skipped, periodStart: periodStart ? periodStart.toISOString() : null };
 }

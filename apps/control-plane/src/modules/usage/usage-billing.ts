@@ -4,7 +4,7 @@ import type { PaymentGateway } from '../../adapters/payments/port.js';
 import { shortDate } from '../../adapters/payments/proration.js';
 import { recordAuditEntry } from '../../platform/audit.js';
 import { systemContext, type TenantContext } from '../../platform/context.js';
-import { queryRows, withPlatformScope, withTenant, type AppDb } from '../../platform/db.js';
+import { queryRows, withPlatformScope, withTenant, type AppDb, type ScopedTx } from '../../platform/db.js';
 import { subscriptions, usageSummaries } from '../../platform/schema.js';
 import { customerOf } from '../billing/billing.repo.js';
 import { resetQuotas } from './quotas.service.js';
@@ -37,6 +37,46 @@ export async function invoiceClosedOverage(
   ctx: TenantContext = { ...systemContext(tenantId), tenantId },
   { invoiceId }: { invoiceId?: string } = {},
 ): Promise<OverageBillingRun> {
+  const added = await addOverageItems(db, gateway, tenantId, invoiceId ? { invoiceId } : {});
+  const run: OverageBillingRun = { invoiced: [], pending: [...added.pending, ...added.failed.map((f) => f.metricType)] };
+  for (const item of added.items) {
+    const stored = await withTenant(db, tenantId, (tx) => recordOverageItem(tx, ctx, item));
+    if (stored) run.invoiced.push(item.metricType);
+  }
+  return run;
+}
+
+/** An overage invoice item the gateway holds for a frozen summary (JSON: a workflow step's result). */
+export type OverageItem = {
+  summaryId: string;
+  metricType: MetricType;
+  itemId: string;
+  overageQuantity: number;
+  amount: number;
+  currency: string;
+  periodStart: string;
+  periodEnd: string;
+};
+
+export type OverageItemsRun = {
+  items: OverageItem[];
+  /** No live subscription to bill on: left for a later run (the next renewal bills it at the latest). */
+  pending: MetricType[];
+  /** The gateway refused or was unreachable. */
+  failed: { metricType: MetricType; message: string }[];
+};
+
+/**
+ * The gateway half of overage billing: one invoice item per frozen summary with overage and no
+ * item yet, keyed by the summary's id (`cbp-usage-overage-<id>`), so a repeat adds nothing.
+ * Called outside any transaction; `recordOverageItem` then stores each item on its summary.
+ */
+export async function addOverageItems(
+  db: AppDb,
+  gateway: PaymentGateway,
+  tenantId: string,
+  { invoiceId }: { invoiceId?: string } = {},
+): Promise<OverageItemsRun> {
   const found = await withTenant(db, tenantId, async (tx) => {
     const unbilled = await tx
       .select()
@@ -49,7 +89,7 @@ export async function invoiceClosedOverage(
     const customer = unbilled.length ? await customerOf(tx, tenantId) : undefined;
     return { unbilled, subscription, customer };
   });
-  const run: OverageBillingRun = { invoiced: [], pending: [] };
+  const run: OverageItemsRun = { items: [], pending: [], failed: [] };
   const { unbilled, subscription, customer } = found;
   for (const summary of unbilled) {
     const metric = summary.metricType as MetricType;
@@ -57,9 +97,8 @@ export async function invoiceClosedOverage(
       run.pending.push(metric);
       continue;
     }
-    let itemId: string;
     try {
-      ({ id: itemId } = await gateway.addInvoiceItem({
+      const { id: itemId } = await gateway.addInvoiceItem({
         customerId: customer.customerId,
         subscriptionId: subscription.gatewaySubscriptionId,
         description: overageLineDescription(summary),
@@ -71,31 +110,41 @@ export async function invoiceClosedOverage(
         periodEnd: summary.periodEnd,
         idempotencyKey: `cbp-usage-overage-${summary.id}`,
         ...(invoiceId ? { invoiceId } : {}),
-      }));
-    } catch {
-      run.pending.push(metric);
-      continue;
-    }
-    const stored = await withTenant(db, tenantId, async (tx) => {
-      const [row] = await tx
-        .update(usageSummaries)
-        .set({ invoiceItemId: itemId, invoicedAt: new Date() })
-        .where(and(eq(usageSummaries.id, summary.id), isNull(usageSummaries.invoiceItemId)))
-        .returning({ id: usageSummaries.id });
-      if (!row) return false; // another copy stored it first
-      await recordAuditEntry(tx, ctx, {
-        action: 'usage.overage_invoiced',
-        targetType: 'usage_summary',
-        targetId: summary.id,
-        targetName: summary.metricType,
-        after: { invoiceItemId: itemId, overageQuantity: summary.overageQuantity, amount: summary.overageAmount, currency: summary.currency },
-        metadata: { periodStart: summary.periodStart.toISOString(), periodEnd: summary.periodEnd.toISOString() },
       });
-      return true;
-    });
-    if (stored) run.invoiced.push(metric);
+      run.items.push({
+        summaryId: summary.id,
+        metricType: metric,
+        itemId,
+        overageQuantity: summary.overageQuantity,
+        amount: summary.overageAmount,
+        currency: summary.currency,
+        periodStart: summary.periodStart.toISOString(),
+        periodEnd: summary.periodEnd.toISOString(),
+      });
+    } catch (err) {
+      run.failed.push({ metricType: metric, message: err instanceof Error ? err.message : String(err) });
+    }
   }
   return run;
+}
+
+/** Stores an overage item on its summary with its audit entry; false if it was stored already. */
+export async function recordOverageItem(tx: ScopedTx, ctx: TenantContext, item: OverageItem): Promise<boolean> {
+  const [row] = await tx
+    .update(usageSummaries)
+    .set({ invoiceItemId: item.itemId, invoicedAt: new Date() })
+    .where(and(eq(usageSummaries.id, item.summaryId), isNull(usageSummaries.invoiceItemId)))
+    .returning({ id: usageSummaries.id });
+  if (!row) return false; // another copy stored it first
+  await recordAuditEntry(tx, ctx, {
+    action: 'usage.overage_invoiced',
+    targetType: 'usage_summary',
+    targetId: item.summaryId,
+    targetName: item.metricType,
+    after: { invoiceItemId: item.itemId, overageQuantity: item.overageQuantity, amount: item.amount, currency: item.currency },
+    metadata: { periodStart: item.periodStart, periodEnd: item.periodEnd },
+  });
+  return true;
 }
 
 export interface PeriodCloseRun {

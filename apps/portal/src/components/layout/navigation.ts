@@ -1,4 +1,4 @@
-import { Building2, CreditCard, Gauge, LayoutDashboard, ShieldCheck, Users, type LucideIcon } from 'lucide-react';
+import { Building2, CreditCard, Gauge, LayoutDashboard, ShieldCheck, Users, Workflow, type LucideIcon } from 'lucide-react';
 
 export interface NavItem {
   to: string;
@@ -14,5 +14,6 @@ export const navItems: readonly NavItem[] = [
   { to: '/usage', label: 'Usage', icon: Gauge },
   { to: '/team', label: 'Team', icon: Users },
   { to: '/organization', label: 'Organization', icon: Building2 },
+  { to: '/workflows', label: 'Workflows', icon: Workflow, access: { resource: 'workflows', action: 'list' } },
   { to: '/admin', label: 'Admin', icon: ShieldCheck, access: { resource: 'audit-logs', action: 'list' } },
 ];

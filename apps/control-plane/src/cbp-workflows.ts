@@ -1,0 +1,83 @@
+import type { FastifyInstance } from 'fastify';
+import type { LocalGateway } from './adapters/payments/local.js';
+import type { PaymentGateway } from './adapters/payments/port.js';
+import { mailWorkflows, startMailDeliveries } from './adapters/mail/mail.workflows.js';
+import type { SmtpSender } from './adapters/mail/smtp.js';
+import type { WorkflowDefinition, WorkflowEngine } from './adapters/workflows/port.js';
+import { auditWorkflows, startAuditRetention } from './modules/audit-logs/audit.workflows.js';
+import { billingWorkflows, startRenewals, type CrashPoint } from './modules/billing/billing.workflows.js';
+import type { InvitationDeps } from './modules/team/invitations.service.js';
+import { tenantWorkflows } from './modules/tenants/tenant-provisioning.js';
+import { startPeriodCloses, usageWorkflows } from './modules/usage/usage.workflows.js';
+import type { AppDb } from './platform/db.js';
+import { scheduleJob } from './platform/jobs.js';
+
+// CBP's own workflows (issue 13) and the timers that start them. The table of workflows (type,
+// scope, trigger, steps, workflow id) is in docs/ARCHITECTURE.md, Workflows.
+
+export interface CbpWorkflowDeps {
+  db: AppDb;
+  gateway: PaymentGateway;
+  local: LocalGateway | null;
+  /** With SMTP_URL: mail is delivered by the `mail.delivery` workflow. */
+  sender: SmtpSender | null;
+  crashAt?: CrashPoint | undefined;
+  /**
+   * Tenant provisioning invites the owner (mail through the outbox) with these settings; without
+   * them `tenant.provision` is not registered (a worker that runs no provisioning).
+   */
+  invitations?: InvitationDeps;
+}
+
+/** Every definition CBP's engine runs (the app adds the ones tests register). */
+export function cbpWorkflows(deps: CbpWorkflowDeps): WorkflowDefinition[] {
+  return [
+    ...billingWorkflows(deps),
+    ...usageWorkflows(deps),
+    ...auditWorkflows(),
+    ...(deps.invitations ? tenantWorkflows({ db: deps.db, gateway: deps.gateway, invitations: deps.invitations }) : []),
+    ...(deps.sender ? mailWorkflows({ db: deps.db, sender: deps.sender }) : []),
+  ];
+}
+
+export interface TriggerSettings {
+  db: AppDb;
+  engine: WorkflowEngine;
+  local: LocalGateway | null;
+  smtp: boolean;
+  /** Billing clock trigger and local gateway event delivery (ms); 0: off. */
+  billingClockIntervalMs: number;
+  periodCloseIntervalMs: number;
+  auditRetentionIntervalMs: number;
+  mailIntervalMs: number;
+}
+
+/**
+ * The per-process timers (platform/jobs.ts) now only find work with a cheap query and start its
+ * workflow under a deterministic workflow id: with several API copies, the second start of an
+ * id is a no-op (unique per tenant and workflow id), and whichever engine claims the run does
+ * the work once. The runs are recorded and visible in `GET /workflows`.
+ */
+export function scheduleCbpTriggers(app: FastifyInstance, s: TriggerSettings): void {
+  const { db, engine, local } = s;
+  if (local) {
+    // The local gateway's billing clock: each live subscription period gets its renewal run; the
+    // gateway's queued events (its stand-in for Stripe's webhooks) are delivered on the same tick.
+    scheduleJob(
+      app,
+      'billing-clock',
+      s.billingClockIntervalMs,
+      async () => ({ renewalsStarted: await startRenewals(db, engine), eventsDelivered: await local.deliverEvents() }),
+      { firstRunMs: Math.min(1_000, s.billingClockIntervalMs) },
+    );
+  }
+  scheduleJob(app, 'usage-period-close', s.periodCloseIntervalMs, () => startPeriodCloses(db, engine), {
+    firstRunMs: Math.min(1_000, s.periodCloseIntervalMs),
+  });
+  scheduleJob(app, 'audit-retention', s.auditRetentionIntervalMs, () => startAuditRetention(db, engine), {
+    firstRunMs: Math.min(10_000, s.auditRetentionIntervalMs),
+  });
+  if (s.smtp) {
+    scheduleJob(app, 'mail-delivery', s.mailIntervalMs, () => startMailDeliveries(db, engine), { firstRunMs: Math.min(500, s.mailIntervalMs) });
+  }
+}

@@ -1,0 +1,1 @@
+export type { Workflow, WorkflowListQuery, WorkflowPage, WorkflowStatus, WorkflowStatusDetail, WorkflowStep } from '@cbp/contracts';
