@@ -24,6 +24,10 @@ import { billingRoutes } from './modules/billing/billing.routes.js';
 import { applyGatewayEvent } from './modules/billing/gateway-events.js';
 import { webhookRoutes } from './modules/billing/webhooks.routes.js';
 import { healthRoutes } from './modules/health/health.routes.js';
+import { notificationRoutes } from './modules/notifications/notifications.routes.js';
+import { notificationHandler } from './modules/notifications/notifications.service.js';
+import { publishWorkflowFailure } from './modules/notifications/workflow-failures.js';
+import { registerDomainEvents } from './platform/events.js';
 import { paymentMethodRoutes } from './modules/payment-methods/payment-methods.routes.js';
 import { planRoutes } from './modules/plans/plans.routes.js';
 import { sessionRoutes } from './modules/session/session.routes.js';
@@ -201,6 +205,7 @@ export async function buildApp({
         poll: config.WORKFLOW_POLL_INTERVAL_MS > 0,
         pollIntervalMs: config.WORKFLOW_POLL_INTERVAL_MS || undefined,
         leaseMs: config.WORKFLOW_LEASE_MS,
+        onRunFailed: publishWorkflowFailure, // workflow.failed domain event, committed with the failure
         logger: app.log,
       });
   app.decorate('workflows', engine);
@@ -208,6 +213,14 @@ export async function buildApp({
   await app.register(workflowRoutes, { db, engine });
   // End-to-end test hooks (CBP_TEST_HOOKS=1 only, refused in production): a workflow that fails on demand.
   if (config.CBP_TEST_HOOKS) await app.register((await import('./modules/workflows/test-hooks.js')).workflowTestHooks, { config, db });
+  // Domain events (platform/events.ts): delivered to the notification fan-out; this copy consumes
+  // when it runs background work (EVENTS_POLL_INTERVAL_MS, default follows WORKFLOW_POLL_INTERVAL_MS).
+  await registerDomainEvents(app, {
+    db,
+    handlers: [notificationHandler({ mailer, portalUrl })],
+    pollIntervalMs: config.EVENTS_POLL_INTERVAL_MS ?? (config.WORKFLOW_POLL_INTERVAL_MS > 0 ? 5_000 : 0),
+  });
+  await app.register(notificationRoutes, { db });
   await app.register(usageRoutes, { db, gateway: payments.gateway });
   await app.register(billingRoutes, { db, gateway: payments.gateway });
   await app.register(webhookRoutes, { db, engine, stripe: payments.stripe, secret: config.STRIPE_WEBHOOK_SECRET });

@@ -94,6 +94,12 @@ const ConfigSchema = z.object({
   WORKFLOW_POLL_INTERVAL_MS: z.coerce.number().int().min(0).default(1_000),
   /** How long a built-in engine's claim holds a run without a heartbeat (ms): a crashed copy's runs are taken over after it. */
   WORKFLOW_LEASE_MS: z.coerce.number().int().min(1_000).default(30_000),
+  /**
+   * How often this copy polls for undelivered domain events (ms) besides being woken by NOTIFY at
+   * each commit; 0: it only publishes (other copies deliver). Unset: 5 s when this process runs
+   * workflows (WORKFLOW_POLL_INTERVAL_MS > 0), else 0.
+   */
+  EVENTS_POLL_INTERVAL_MS: z.coerce.number().int().min(0).optional(),
   /** Crash test hook: the process SIGKILLs itself at this point (renewal-after-invoice: between the renewal's invoice and subscription writes). Tests only. */
   CBP_TEST_CRASH_AT: z.enum(['renewal-after-invoice']).optional(),
   /** End-to-end test hooks (modules/workflows/test-hooks.ts: a workflow that fails on demand); refused with NODE_ENV=production. */

@@ -398,7 +398,9 @@ export const fingerprintQuery = `SELECT concat_ws(' | ',
   'api_keys=' || (SELECT count(*) || '/' || count(revoked_at) FROM api_keys),
   'quotas=' || (SELECT string_agg(metric_type || ':' || coalesce(soft_limit::text, '-') || ':' || current_usage, ',' ORDER BY metric_type, period_start) FROM usage_quotas),
   'usage_events=' || (SELECT count(*) FROM usage_events),
-  'mail=' || (SELECT count(*) FROM mail_outbox)) AS f`;
+  'mail=' || (SELECT count(*) FROM mail_outbox),
+  'notifications=' || (SELECT count(*) || '/' || count(read_at) FROM notifications),
+  'notification_settings=' || (SELECT string_agg(user_id || ':' || channels::text || ':' || types::text || ':' || digest, ',' ORDER BY user_id) FROM notification_settings)) AS f`;
 
 /**
  * Real values of a tenant to use as path and query parameters (by parameter name), read

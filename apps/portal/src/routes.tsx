@@ -27,6 +27,9 @@ const AuditLogsPage = lazy(() => import('@/pages/admin/audit-logs'));
 const OutboxPage = lazy(() => import('@/pages/admin/outbox'));
 const WorkflowsPage = lazy(() => import('@/pages/admin/workflows'));
 const WorkflowDetailPage = lazy(() => import('@/pages/admin/workflows-detail'));
+const NotificationsPage = lazy(() => import('@/pages/notifications'));
+const SettingsSection = lazy(() => import('@/pages/settings/settings-section'));
+const NotificationSettingsPage = lazy(() => import('@/pages/settings/notifications'));
 const NotFoundPage = lazy(() => import('@/pages/errors/not-found'));
 const LoginPage = lazy(() => import('@/pages/login'));
 const AuthCallbackPage = lazy(() => import('@/pages/auth/callback'));
@@ -73,6 +76,11 @@ export function AppRoutes() {
             <Route index element={<Navigate to="/admin/audit-logs" replace />} />
             <Route path="audit-logs" element={<AuditLogsPage />} />
             <Route path="outbox" element={<OutboxPage />} />
+          </Route>
+          <Route path="notifications" element={<NotificationsPage />} />
+          <Route path="settings" element={<SettingsSection />}>
+            <Route index element={<Navigate to="/settings/notifications" replace />} />
+            <Route path="notifications" element={<NotificationSettingsPage />} />
           </Route>
           <Route path="*" element={<NotFoundPage />} />
         </Route>

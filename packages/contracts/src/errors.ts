@@ -15,6 +15,7 @@ export const errorCatalogue = {
   FORBIDDEN: { statuses: [403], meaning: "The caller's role does not allow this action." },
   NOT_A_MEMBER: { statuses: [403], meaning: 'The caller has no active membership in the requested organization.' },
   TENANT_REQUIRED: { statuses: [400], meaning: 'The caller belongs to several organizations: send X-Tenant-Id.' },
+  TENANT_SUSPENDED: { statuses: [403], meaning: "The organization is suspended: its routes refuse its members and API keys until it is reactivated." },
   RATE_LIMITED: { statuses: [429], meaning: 'Too many requests; wait for Retry-After and retry.' },
   // What is asked for
   NOT_FOUND: { statuses: [404], meaning: 'No such route or resource (or not visible to this organization).' },

@@ -9,3 +9,4 @@ export * from './team.js';
 export * from './usage.js';
 export * from './pagination.js';
 export * from './workflows.js';
+export * from './notifications.js';

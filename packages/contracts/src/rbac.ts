@@ -27,7 +27,8 @@ export const resourcePolicies = {
   settings: { show: 'analyst', edit: 'admin' },
   organization: { show: 'analyst', edit: 'admin', delete: 'owner' },
   'audit-logs': { list: 'admin', show: 'admin' },
-  notifications: { list: 'analyst' },
+  /** Every member reads and marks their own notifications and edits their own settings. */
+  notifications: { list: 'analyst', show: 'analyst', edit: 'analyst' },
   workflows: { list: 'engineer', show: 'engineer', edit: 'admin' },
   'identity-roles': { list: 'super_admin', edit: 'super_admin' },
 } as const satisfies Record<string, Partial<Record<Action, Role>>>;
@@ -122,4 +123,9 @@ export const routePolicies: Record<string, RoutePolicy> = {
   'GET /api-keys': { access: 'tenant', resource: 'api-keys', action: 'list' },
   'POST /api-keys': { access: 'tenant', resource: 'api-keys', action: 'create' },
   'DELETE /api-keys/:id': { access: 'tenant', resource: 'api-keys', action: 'delete' },
+  'GET /notifications': { access: 'tenant', resource: 'notifications', action: 'list' },
+  'PATCH /notifications/:id/read': { access: 'tenant', resource: 'notifications', action: 'edit' },
+  'POST /notifications/read-all': { access: 'tenant', resource: 'notifications', action: 'edit' },
+  'GET /notifications/settings': { access: 'tenant', resource: 'notifications', action: 'show' },
+  'PATCH /notifications/settings': { access: 'tenant', resource: 'notifications', action: 'edit' },
 };

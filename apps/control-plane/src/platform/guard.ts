@@ -7,10 +7,10 @@ import {
   type Role,
   type RoutePolicy,
 } from '@cbp/contracts';
-import type { Authenticator, AuthenticatedUser } from './auth.js';
+import type { Authenticator, AuthenticatedUser, Principal } from './auth.js';
 import type { RequestContext, TenantContext } from './context.js';
 import type { AppDb } from './db.js';
-import { membershipsOf, roleInTenant, tenantExists } from './accounts.js';
+import { tenantStatus } from './accounts.js';
 import { AppError, forbidden } from './errors.js';
 
 declare module 'fastify' {
@@ -42,31 +42,34 @@ export function tenantContext(request: FastifyRequest): TenantContext {
 
 const TenantHeader = z.uuid();
 
-async function resolveTenant(db: AppDb, request: FastifyRequest, auth: AuthenticatedUser): Promise<{ tenantId: string; role: Role }> {
+/** The X-Tenant-Id header: absent, a tenant id, or invalid (reported after authentication). */
+function tenantHeader(request: FastifyRequest): { tenantId: string | null; invalid: boolean } {
   const header = request.headers['x-tenant-id'];
-  let tenantId: string;
-  if (header === undefined || header === '') {
-    const tenants = await membershipsOf(db, auth.user.id);
-    if (tenants.length !== 1 || !tenants[0]) {
-      throw new AppError(400, 'TENANT_REQUIRED', 'Choose a tenant with the X-Tenant-Id header.');
-    }
-    tenantId = tenants[0].id;
-  } else {
-    const parsed = TenantHeader.safeParse(Array.isArray(header) ? header[0] : header);
-    if (!parsed.success) {
-      throw new AppError(400, 'VALIDATION_FAILED', 'X-Tenant-Id must be a tenant id (UUID).', [
-        { path: 'headers.x-tenant-id', message: 'Must be a UUID' },
-      ]);
-    }
-    tenantId = parsed.data;
+  if (header === undefined || header === '') return { tenantId: null, invalid: false };
+  const parsed = TenantHeader.safeParse(Array.isArray(header) ? header[0] : header);
+  return parsed.success ? { tenantId: parsed.data, invalid: false } : { tenantId: null, invalid: true };
+}
+
+const tenantSuspended = () => new AppError(403, 'TENANT_SUSPENDED', 'This organization is suspended; contact your platform administrator.');
+
+/** The tenant of a request and the caller's role in it, from the principal already read with the user. */
+function resolveTenant(principal: Principal, header: { tenantId: string | null; invalid: boolean }): { tenantId: string; role: Role } {
+  if (header.invalid) {
+    throw new AppError(400, 'VALIDATION_FAILED', 'X-Tenant-Id must be a tenant id (UUID).', [
+      { path: 'headers.x-tenant-id', message: 'Must be a UUID' },
+    ]);
   }
-  if (auth.platformRole === 'super_admin' && (await tenantExists(db, tenantId))) {
-    return { tenantId, role: 'super_admin' };
+  if (!header.tenantId && principal.activeMemberships !== 1) {
+    throw new AppError(400, 'TENANT_REQUIRED', 'Choose a tenant with the X-Tenant-Id header.');
   }
-  const role = await roleInTenant(db, auth.user.id, tenantId);
+  const tenant = principal.tenant;
+  if (principal.auth.platformRole === 'super_admin' && tenant) {
+    return { tenantId: tenant.id, role: 'super_admin' };
+  }
   // A tenant that does not exist and one the caller is not in look the same from outside.
-  if (!role) throw new AppError(403, 'NOT_A_MEMBER', 'You are not a member of this tenant.');
-  return { tenantId, role };
+  if (!tenant?.role) throw new AppError(403, 'NOT_A_MEMBER', 'You are not a member of this tenant.');
+  if (tenant.status === 'suspended') throw tenantSuspended();
+  return { tenantId: tenant.id, role: tenant.role };
 }
 
 /**
@@ -96,6 +99,15 @@ export function registerGuard(
     };
   });
 
+  // A write of this copy may have changed access (role, membership, key): the next cached
+  // answer re-reads the auth epoch first. API-key writes (usage events) change none of it.
+  app.addHook('onSend', async (request, _reply, payload) => {
+    if (request.method !== 'GET' && request.method !== 'HEAD' && request.method !== 'OPTIONS' && request.ctx?.actor.type !== 'api_key') {
+      authenticator.invalidate();
+    }
+    return payload;
+  });
+
   app.addHook('onRoute', (route) => {
     const methods = Array.isArray(route.method) ? route.method : [route.method];
     const method = methods.find((m) => m !== 'HEAD');
@@ -108,8 +120,12 @@ export function registerGuard(
     const guard: onRequestHookHandler = async (request) => {
       const secret = /^Bearer (cbp_\S+)$/.exec(request.headers.authorization ?? '')?.[1];
       if (secret && authenticateApiKey) {
-        const key = await authenticateApiKey(secret);
+        const key = await authenticator.apiKey(secret, async () => {
+          const found = await authenticateApiKey(secret);
+          return found && { ...found, tenantStatus: await tenantStatus(db, found.tenantId) };
+        });
         if (!key) throw new AppError(401, 'UNAUTHENTICATED', 'This API key is not valid or was revoked.');
+        if (key.tenantStatus === 'suspended') throw tenantSuspended();
         const allowed = policy.access === 'tenant' && key.scopes.some((scope) => apiKeyScopes[scope]?.resource === policy.resource && apiKeyScopes[scope]?.action === policy.action);
         if (!allowed) throw forbidden('API keys can only report usage (POST /usage/events).');
         const header = request.headers['x-tenant-id'];
@@ -123,7 +139,10 @@ export function registerGuard(
         };
         return;
       }
-      const auth = await authenticator.authenticate(request.headers.authorization);
+      // One statement (or none, from the cache) for the user, their membership and the tenant.
+      const header = policy.access === 'tenant' ? tenantHeader(request) : { tenantId: null, invalid: false };
+      const principal = await authenticator.principal(request.headers.authorization, header.tenantId);
+      const auth = principal.auth;
       request.auth = auth;
       const base: RequestContext = {
         actor: { type: 'user', id: auth.user.id, email: auth.user.email },
@@ -136,7 +155,7 @@ export function registerGuard(
         request.ctx = base;
         return;
       }
-      const { tenantId, role } = await resolveTenant(db, request, auth);
+      const { tenantId, role } = resolveTenant(principal, header);
       request.ctx = { ...base, tenantId, role };
       const minimum = minimumRoleFor(policy.resource, policy.action);
       if (!minimum) throw new Error(`No policy for ${policy.resource}.${policy.action}`);

@@ -56,6 +56,7 @@ const bodies: Record<string, () => object> = {
   'POST /usage/quotas/initialize': () => ({}),
   'POST /usage/quotas/reset': () => ({ metricType: 'api_calls' }),
   'POST /api-keys': () => ({ name: `matrix ${++sequence}` }),
+  'PATCH /notifications/settings': () => ({ digest: false }),
   'POST /webhooks/stripe': () => ({ id: 'evt_matrix', type: 'invoice.paid' }),
 };
 /** Query strings routes need to be valid. */
@@ -161,7 +162,16 @@ async function prepareTenant(tenant: TenantSlug) {
   o.action = 'tenant.created';
   o.metricType = 'api_calls';
   o.uid = 'matrix-unknown-interaction';
+  o.notifications = await notificationOf(tenant);
   for (const [k, v] of Object.entries(o)) if (!v) throw new Error(`no ${k} object in ${tenant}`);
+}
+
+/** A notification of the tenant's owner (a fixture row: the matrix runs no event consumer). */
+async function notificationOf(tenant: TenantSlug): Promise<string> {
+  const id = randomUUID();
+  await t.database.execScript(`INSERT INTO notifications (id, tenant_id, user_id, event_id, type, severity, title, body, link, in_app, emailed)
+    VALUES ('${id}', '${tenantIds[tenant]}', '${userId(`owner@${tenant}.test`)}', '${randomUUID()}', 'api_key.created', 'info', 'API key created', 'Matrix fixture', '/usage/api-keys', true, false)`);
+  return id;
 }
 
 beforeAll(async () => {
@@ -252,6 +262,7 @@ async function globexSnapshot(headers: Record<string, string>) {
     apiKey: keys.find((k) => k.id === o['api-keys']),
     invitation: invitations.data.find((i) => i.id === o['user-invitations']),
     workflow: { status: workflow.status, attempt: workflow.attempt },
+    notifications: (await get('/notifications')).body,
     tenant: globex.id,
   };
 }

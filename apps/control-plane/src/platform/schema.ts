@@ -387,3 +387,64 @@ export const workflowStepResults = pgTable('workflow_step_results', {
   result: jsonb('result').notNull(),
   createdAt,
 });
+
+// Domain events and notifications (migration 0025; src/platform/events.ts, modules/notifications).
+export const domainEvents = pgTable('domain_events', {
+  id: uuid('id').primaryKey().defaultRandom(),
+  seq: bigint('seq', { mode: 'number' }).generatedAlwaysAsIdentity(),
+  tenantId: uuid('tenant_id').notNull(),
+  type: text('type').notNull(),
+  payload: jsonb('payload').$type<Record<string, unknown>>().notNull(),
+  occurredAt: timestamp('occurred_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
+  deliveredAt: timestamp('delivered_at', { withTimezone: true, mode: 'date' }),
+  attempts: integer('attempts').notNull().default(0),
+  nextAttemptAt: timestamp('next_attempt_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
+  lastError: text('last_error'),
+});
+
+export const domainEventDeliveries = pgTable(
+  'domain_event_deliveries',
+  {
+    eventId: uuid('event_id').notNull(),
+    handler: text('handler').notNull(),
+    tenantId: uuid('tenant_id').notNull(),
+    deliveredAt: timestamp('delivered_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ columns: [t.eventId, t.handler] })],
+);
+
+export const notifications = pgTable('notifications', {
+  id: uuid('id').primaryKey().defaultRandom(),
+  tenantId: uuid('tenant_id').notNull(),
+  userId: uuid('user_id').notNull(),
+  eventId: uuid('event_id').notNull(),
+  type: text('type').notNull(),
+  severity: text('severity', { enum: ['info', 'warning', 'critical'] }).notNull(),
+  title: text('title').notNull(),
+  body: text('body').notNull(),
+  link: text('link').notNull(),
+  inApp: boolean('in_app').notNull(),
+  emailed: boolean('emailed').notNull(),
+  readAt: timestamp('read_at', { withTimezone: true, mode: 'date' }),
+  createdAt,
+});
+
+export const notificationSettings = pgTable(
+  'notification_settings',
+  {
+    tenantId: uuid('tenant_id').notNull(),
+    userId: uuid('user_id').notNull(),
+    channels: jsonb('channels').$type<{ inApp?: boolean; email?: boolean }>().notNull(),
+    types: jsonb('types').$type<Record<string, { inApp?: boolean; email?: boolean }>>().notNull(),
+    digest: boolean('digest').notNull().default(false),
+    updatedAt: timestamp('updated_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ columns: [t.tenantId, t.userId] })],
+);
+
+// The version of what authentication caches (migration 0026; src/platform/auth.ts): bumped by
+// triggers in the transaction of any membership, role, tenant status, user or API key change.
+export const authEpoch = pgTable('auth_epoch', {
+  id: integer('id').primaryKey(),
+  value: bigint('value', { mode: 'number' }).notNull(),
+});

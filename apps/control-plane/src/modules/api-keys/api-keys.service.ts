@@ -5,9 +5,13 @@ import { recordAuditEntry } from '../../platform/audit.js';
 import type { TenantContext as TenantCtx } from '../../platform/context.js';
 import { withPlatformScope, withTenant, type AppDb } from '../../platform/db.js';
 import { AppError, notFound } from '../../platform/errors.js';
+import { publishEvent } from '../../platform/events.js';
 import { apiKeys, users } from '../../platform/schema.js';
 
 type Row = typeof apiKeys.$inferSelect;
+
+/** Who changed the key, for the domain event (the actor is not notified of their own change). */
+const actorOf = (ctx: TenantCtx) => (ctx.actor.type === 'user' ? { actorUserId: ctx.actor.id, actorEmail: ctx.actor.email } : {});
 
 /** Secrets look like `cbp_live_<43 chars>`; only their SHA-256 is stored. */
 export const apiKeyPattern = /^cbp_live_[A-Za-z0-9_-]{43}$/;
@@ -45,6 +49,7 @@ export async function createApiKey(db: AppDb, ctx: TenantCtx, name: string): Pro
       .returning();
     if (!row) throw new Error('api key not inserted');
     await recordAuditEntry(tx, ctx, { action: 'api_key.created', targetType: 'api_key', targetId: row.id, targetName: name, after: { name, prefix: row.prefix, scopes: row.scopes } });
+    await publishEvent(tx, { type: 'api_key.created', tenantId: ctx.tenantId, payload: { apiKeyId: row.id, name, ...actorOf(ctx) } });
     return { ...keyFrom(row, ctx.actor.email), secret };
   });
 }
@@ -56,6 +61,7 @@ export async function revokeApiKey(db: AppDb, ctx: TenantCtx, id: string): Promi
     if (row.revokedAt) throw new AppError(409, 'CONFLICT', 'This API key is already revoked.');
     await tx.update(apiKeys).set({ revokedAt: new Date() }).where(eq(apiKeys.id, id));
     await recordAuditEntry(tx, ctx, { action: 'api_key.revoked', targetType: 'api_key', targetId: id, targetName: row.name, before: { revokedAt: null }, after: { revoked: true } });
+    await publishEvent(tx, { type: 'api_key.revoked', tenantId: ctx.tenantId, payload: { apiKeyId: id, name: row.name, ...actorOf(ctx) } });
   });
 }
 

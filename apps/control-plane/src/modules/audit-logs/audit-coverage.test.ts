@@ -16,6 +16,8 @@ const writesNoEntry: Record<string, string> = {
   'POST /local-gateway/payment-methods': 'tokenises a test card; nothing is saved before POST /payment-methods',
   'POST /user-invitations/preview': 'reads what an invitation link is for; changes nothing',
   'POST /usage/events': 'usage events are facts, kept in usage_events with their sender (user or API key); quota changes are audited',
+  'PATCH /notifications/:id/read': "marks the caller's own notification read: inbox state, no business data (settings changes are audited)",
+  'POST /notifications/read-all': "marks the caller's own notifications read: inbox state, no business data",
 };
 
 interface Scenario {
@@ -154,6 +156,11 @@ const scenarios: Scenario[] = [
       await t.database.execScript(`UPDATE workflow_runs SET status = 'failed', error_message = 'boom', closed_at = now() WHERE id = '${runId}'`);
       return { url: `/workflows/${runId}/retry` };
     },
+  },
+  {
+    route: 'PATCH /notifications/settings',
+    action: 'notification_settings.updated',
+    request: async () => ({ url: '/notifications/settings', payload: { types: { 'quota.soft_limit_crossed': { email: false } } } }),
   },
   // Last: the caller (now an admin after the transfer) leaves the tenant.
   { route: 'POST /team/leave', action: 'member.left', request: async () => ({ url: '/team/leave' }) },

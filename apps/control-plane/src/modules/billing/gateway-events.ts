@@ -3,6 +3,7 @@ import type { GatewayEvent, GatewayInvoice, PaymentGateway } from '../../adapter
 import { recordAuditEntry } from '../../platform/audit.js';
 import { systemContext } from '../../platform/context.js';
 import { queryRows, scopeToTenant, withPlatformScope, type AppDb, type ScopedTx } from '../../platform/db.js';
+import { publishEvent } from '../../platform/events.js';
 import { webhookEvents } from '../../platform/schema.js';
 import {
   invoiceByGatewayId,
@@ -187,5 +188,10 @@ async function applyInvoice(tx: ScopedTx, g: GatewayInvoice, event: GatewayEvent
       metadata: { source: 'gateway', eventId: event.id, eventType: event.stripeType },
     });
   }
+  // Domain events (issue 14), in this transaction: an invoice issued (first seen open or paid), a payment that failed.
+  const facts = { invoiceId: (await invoiceByGatewayId(tx, g.id))?.id ?? null, number: g.number ?? g.id, amountDue: g.amountDue, currency: g.currency };
+  const issuedBefore = existing !== undefined && existing !== null && (existing.status === 'open' || finalInvoiceStates.has(existing.status));
+  if ((g.status === 'open' || g.status === 'paid') && !issuedBefore) await publishEvent(tx, { type: 'invoice.issued', tenantId, payload: facts });
+  if (event.stripeType === 'invoice.payment_failed') await publishEvent(tx, { type: 'payment.failed', tenantId, payload: facts });
   return 'applied';
 }

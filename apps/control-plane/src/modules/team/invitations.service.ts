@@ -21,6 +21,7 @@ import { recordAuditEntry } from '../../platform/audit.js';
 import type { RequestContext, TenantContext as TenantCtx } from '../../platform/context.js';
 import { escapeLike, scopeToTenant, withPlatformScope, withTenant, type AppDb, type ScopedTx } from '../../platform/db.js';
 import { AppError, forbidden, notFound } from '../../platform/errors.js';
+import { publishEvent } from '../../platform/events.js';
 import { tenants, userInvitations, users } from '../../platform/schema.js';
 import { insertMembership, lockTeam, memberByEmail, tenantName } from './team.repo.js';
 
@@ -355,6 +356,11 @@ export async function acceptInvitation(deps: InvitationDeps, input: AcceptInvita
       targetName: user.email,
       after: { role: invitation.role },
       metadata: { invitationId: invitation.id, newAccount },
+    });
+    await publishEvent(tx, {
+      type: 'invitation.accepted',
+      tenantId: invitation.tenantId,
+      payload: { invitationId: invitation.id, userId: user.id, email: user.email, role: invitation.role, actorUserId: user.id },
     });
     const newExternal = external && !user.externalSubject && !user.passwordHash;
     return {

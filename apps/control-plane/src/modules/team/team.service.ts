@@ -21,6 +21,7 @@ import { recordAuditEntry } from '../../platform/audit.js';
 import type { RequestContext, TenantContext as TenantCtx } from '../../platform/context.js';
 import { withTenant, type AppDb, type ScopedTx } from '../../platform/db.js';
 import { AppError, forbidden, notFound } from '../../platform/errors.js';
+import { publishEvent } from '../../platform/events.js';
 import { auditLogs } from '../../platform/schema.js';
 import { auditLogFrom } from '../audit-logs/audit-logs.service.js';
 import {
@@ -100,6 +101,11 @@ async function changeRoleIn(tx: ScopedTx, ctx: TenantCtx, userId: string, role: 
     before: { role: target.role },
     after: { role },
   });
+  await publishEvent(tx, {
+    type: 'member.role_changed',
+    tenantId: ctx.tenantId,
+    payload: { subjectUserIds: [userId], email: target.email, fromRole: target.role, toRole: role, actorUserId: ctx.actor.id },
+  });
   return { ...target, role };
 }
 
@@ -166,6 +172,7 @@ export async function removeMember(db: AppDb, ctx: TenantCtx, userId: string): P
       targetName: target.email,
       before: { role: target.role, status: target.status },
     });
+    await publishEvent(tx, { type: 'member.removed', tenantId: ctx.tenantId, payload: { userId, email: target.email, role: target.role, actorUserId: ctx.actor.id } });
   });
 }
 
@@ -182,6 +189,7 @@ export async function leaveTenant(db: AppDb, ctx: TenantCtx): Promise<void> {
     }
     await deleteMembership(tx, ctx.tenantId, userId);
     await recordAuditEntry(tx, ctx, { action: 'member.left', targetType: 'user', targetId: userId, targetName: me.email, before: { role: me.role } });
+    await publishEvent(tx, { type: 'member.removed', tenantId: ctx.tenantId, payload: { userId, email: me.email, role: me.role, left: true, actorUserId: userId } });
   });
 }
 
@@ -222,6 +230,11 @@ export async function transferOwnership(deps: TeamDeps, ctx: TenantCtx, newOwner
         metadata: { reason: 'ownership_transfer' },
       });
     }
+    await publishEvent(tx, {
+      type: 'ownership.transferred',
+      tenantId: ctx.tenantId,
+      payload: { subjectUserIds: [next.id], fromEmail: me.email, toEmail: next.email, actorUserId: me.id },
+    });
     const link = `${deps.portalUrl}/team`;
     await deps.mailer.send(tx, {
       tenantId: ctx.tenantId,

@@ -3,6 +3,7 @@ import type { TenantContext as TenantCtx } from '../../platform/context.js';
 import { queryRows, withTenant, type AppDb, type ScopedTx } from '../../platform/db.js';
 import { sql } from 'drizzle-orm';
 import { AppError } from '../../platform/errors.js';
+import { publishEvent } from '../../platform/events.js';
 import { eventsBetween, insertEvents, insertQuotas, planAndPeriod, quotasOf, type NewEvent, type QuotaRow } from './usage.repo.js';
 
 
@@ -54,6 +55,13 @@ export async function ensureQuotas(tx: ScopedTx, tenantId: string, override?: { 
   return quotasOf(tx, tenantId);
 }
 
+/** The domain event of each usage alert threshold (issue 14). */
+const alertEventTypes = {
+  soft_limit: 'quota.soft_limit_crossed',
+  hard_limit: 'quota.hard_limit_crossed',
+  projected_overage: 'quota.overage_projected',
+} as const;
+
 /**
  * Records each threshold the tenant's usage has crossed in its current period, once per
  * period and threshold (the unique key): soft limit (warning), hard limit (critical), and a
@@ -61,7 +69,14 @@ export async function ensureQuotas(tx: ScopedTx, tenantId: string, override?: { 
  * pending notification events for the tenant's admins and owner.
  */
 export async function raiseUsageAlerts(tx: ScopedTx, tenantId: string, now = new Date()): Promise<number> {
-  const rows = await queryRows<{ id: string }>(
+  const rows = await queryRows<{
+    id: string;
+    metric_type: string;
+    threshold: keyof typeof alertEventTypes;
+    current_usage: string | number;
+    limit_value: string | number | null;
+    period_start: string | Date;
+  }>(
     tx,
     sql`INSERT INTO usage_alerts (tenant_id, metric_type, threshold, severity, period_start, current_usage, limit_value)
         SELECT tenant_id, metric_type, 'soft_limit', 'warning', period_start, current_usage, soft_limit FROM usage_quotas
@@ -76,8 +91,22 @@ export async function raiseUsageAlerts(tx: ScopedTx, tenantId: string, now = new
             AND current_usage::numeric / GREATEST(EXTRACT(EPOCH FROM (${now.toISOString()}::timestamptz - period_start)), 1)
                 * EXTRACT(EPOCH FROM (period_end - period_start)) > included_quantity
         ON CONFLICT (tenant_id, metric_type, period_start, threshold) DO NOTHING
-        RETURNING id`,
+        RETURNING id, metric_type, threshold, current_usage, limit_value, period_start`,
   );
+  // Each new alert is announced in this transaction: the notification handler tells the admins and owner.
+  for (const alert of rows) {
+    await publishEvent(tx, {
+      type: alertEventTypes[alert.threshold],
+      tenantId,
+      payload: {
+        alertId: alert.id,
+        metricType: alert.metric_type,
+        currentUsage: Number(alert.current_usage),
+        limit: alert.limit_value === null ? null : Number(alert.limit_value),
+        periodStart: new Date(alert.period_start).toISOString(),
+      },
+    });
+  }
   return rows.length;
 }
 

@@ -1,4 +1,5 @@
 import { MobileNav } from '@/components/layout/mobile-nav';
+import { NotificationBell } from '@/components/layout/notification-bell';
 import { TenantSwitcher } from '@/components/layout/tenant-switcher';
 import { ThemeToggle } from '@/components/layout/theme-toggle';
 import { UserMenu } from '@/components/layout/user-menu';
@@ -11,6 +12,7 @@ export function AppHeader() {
         <TenantSwitcher />
       </div>
       <ThemeToggle />
+      <NotificationBell />
       <UserMenu />
     </header>
   );

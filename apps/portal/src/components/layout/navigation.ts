@@ -1,4 +1,4 @@
-import { Building2, CreditCard, Gauge, LayoutDashboard, ShieldCheck, Users, Workflow, type LucideIcon } from 'lucide-react';
+import { Bell, Building2, CreditCard, Gauge, LayoutDashboard, ShieldCheck, Users, Workflow, type LucideIcon } from 'lucide-react';
 
 export interface NavItem {
   to: string;
@@ -14,6 +14,7 @@ export const navItems: readonly NavItem[] = [
   { to: '/usage', label: 'Usage', icon: Gauge },
   { to: '/team', label: 'Team', icon: Users },
   { to: '/organization', label: 'Organization', icon: Building2 },
+  { to: '/notifications', label: 'Notifications', icon: Bell, access: { resource: 'notifications', action: 'list' } },
   { to: '/workflows', label: 'Workflows', icon: Workflow, access: { resource: 'workflows', action: 'list' } },
   { to: '/admin', label: 'Admin', icon: ShieldCheck, access: { resource: 'audit-logs', action: 'list' } },
 ];
