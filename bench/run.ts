@@ -1,10 +1,11 @@
 // npm run bench [-- suite...]: runs the named suites (all when none) and prints their tables.
 import { apiSuite } from './suites/api.js';
 import { auditSuite } from './suites/audit.js';
+import { notificationsSuite } from './suites/notifications.js';
 import { usageSuite } from './suites/usage.js';
 import { workflowsSuite } from './suites/workflows.js';
 
-const suites: Record<string, () => Promise<void>> = { api: apiSuite, audit: auditSuite, usage: usageSuite, workflows: workflowsSuite };
+const suites: Record<string, () => Promise<void>> = { api: apiSuite, audit: auditSuite, notifications: notificationsSuite, usage: usageSuite, workflows: workflowsSuite };
 const wanted = process.argv.slice(2).filter((a) => a !== '--');
 const unknown = wanted.filter((w) => !suites[w]);
 if (unknown.length) {

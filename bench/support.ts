@@ -19,6 +19,8 @@ export interface BenchApi {
   ownerQuery(text: string): Promise<void>;
   /** Authorization header for a demo user, with a tenant. */
   headersFor(email: string, tenantId: string): Promise<Record<string, string>>;
+  /** Authorization header for any user id (bench fixtures), with a tenant. */
+  headersForUserId(userId: string, tenantId: string): Promise<Record<string, string>>;
   close(): Promise<void>;
 }
 
@@ -51,6 +53,18 @@ export async function startBenchApi(): Promise<BenchApi> {
   const jwk = keys.keys[0];
   if (!jwk) throw new Error('no key');
   const key = await importJWK(jwk, 'RS256');
+  const kid = jwk.kid ?? '';
+  async function headersForUserId(userId: string, tenantId: string): Promise<Record<string, string>> {
+    const token = await new SignJWT({ scope: 'api' })
+      .setProtectedHeader({ alg: 'RS256', kid })
+      .setIssuer(config.issuer)
+      .setAudience(config.audience)
+      .setSubject(userId)
+      .setExpirationTime('2h')
+      .setJti(randomUUID())
+      .sign(key);
+    return { authorization: `Bearer ${token}`, 'x-tenant-id': tenantId };
+  }
   return {
     address,
     database,
@@ -67,16 +81,9 @@ export async function startBenchApi(): Promise<BenchApi> {
     async headersFor(email, tenantId) {
       const user = demoUsers.find((u) => u.email === email);
       if (!user) throw new Error(`no demo user ${email}`);
-      const token = await new SignJWT({ scope: 'api' })
-        .setProtectedHeader({ alg: 'RS256', kid: jwk.kid ?? '' })
-        .setIssuer(config.issuer)
-        .setAudience(config.audience)
-        .setSubject(user.id)
-        .setExpirationTime('2h')
-        .setJti(randomUUID())
-        .sign(key);
-      return { authorization: `Bearer ${token}`, 'x-tenant-id': tenantId };
+      return headersForUserId(user.id, tenantId);
     },
+    headersForUserId,
     async close() {
       await app.close();
       await database.close();

@@ -122,7 +122,7 @@ test('the invoice list shows paid invoices and the open one, filters by status i
   await rows.first().getByRole('link', { name: number }).click();
   await expect(page.getByRole('heading', { level: 1, name: `Invoice ${number}` })).toBeVisible();
   await expect(page.getByTestId('invoice-lines')).toContainText('Pro plan');
-  await expect(page.getByRole('rowheader', { name: 'Total due' })).toBeVisible();
+  await expect(page.getByRole('rowheader', { name: 'Amount due', exact: true })).toBeVisible();
 });
 
 test.describe('accessibility (axe: no serious or critical violation)', () => {

@@ -514,6 +514,7 @@ test(
     try {
       await openTeam(admin);
       await roleSelect(admin, acme.analyst.name).selectOption('engineer');
+      await admin.getByRole('dialog', { name: `Change ${acme.analyst.name}'s role?` }).getByRole('button', { name: 'Make Engineer' }).click();
       await expect(admin.getByText(`${acme.analyst.name} is now Engineer.`)).toBeVisible();
       await expect(roleSelect(admin, acme.analyst.name)).toHaveValue('engineer');
 

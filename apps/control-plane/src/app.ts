@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import cors from '@fastify/cors';
 import helmet from '@fastify/helmet';
 import swagger from '@fastify/swagger';
@@ -25,7 +25,11 @@ import { applyGatewayEvent } from './modules/billing/gateway-events.js';
 import { webhookRoutes } from './modules/billing/webhooks.routes.js';
 import { healthRoutes } from './modules/health/health.routes.js';
 import { notificationRoutes } from './modules/notifications/notifications.routes.js';
+import { createTxtLookup } from './modules/organization/dns.js';
+import { organizationRoutes } from './modules/organization/organization.routes.js';
 import { notificationHandler } from './modules/notifications/notifications.service.js';
+import { notificationUnsubscribeRoutes } from './modules/notifications/notifications.unsubscribe.js';
+import { createUnsubscribeTokens } from './modules/notifications/unsubscribe-token.js';
 import { publishWorkflowFailure } from './modules/notifications/workflow-failures.js';
 import { registerDomainEvents } from './platform/events.js';
 import { paymentMethodRoutes } from './modules/payment-methods/payment-methods.routes.js';
@@ -60,6 +64,8 @@ export interface AppDeps {
   signingKeys?: SigningKeys;
   /** Secret for the built-in provider's cookies. */
   cookieSecret?: string;
+  /** Key of notification mail's unsubscribe links (main.ts: NOTIFICATION_TOKEN_SECRET or `.data/secrets`); default: that variable, else one per process. */
+  unsubscribeSecret?: string;
   logger?: FastifyServerOptions['logger'];
   /** How often the billing clock starts renewal runs and the local gateway delivers its queued events (ms); 0 turns both off (tests do it by hand). */
   localEventIntervalMs?: number;
@@ -73,6 +79,7 @@ export async function buildApp({
   db,
   signingKeys,
   cookieSecret,
+  unsubscribeSecret,
   logger = false,
   localEventIntervalMs = 2_000,
   workflows = [],
@@ -118,7 +125,8 @@ export async function buildApp({
   });
   await app.register(cors, {
     origin: portals,
-    allowedHeaders: ['Authorization', 'Content-Type', 'X-Tenant-Id', 'Idempotency-Key', 'X-Request-Id'],
+    // Last-Event-ID: the portal's notification stream resumes with it (GET /notifications/stream).
+    allowedHeaders: ['Authorization', 'Content-Type', 'X-Tenant-Id', 'Idempotency-Key', 'X-Request-Id', 'Last-Event-ID'],
     exposedHeaders: ['X-Request-Id', 'Content-Disposition', 'Retry-After', 'RateLimit-Limit', 'RateLimit-Remaining', 'RateLimit-Reset'],
     methods: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'],
     maxAge: 600,
@@ -156,12 +164,19 @@ export async function buildApp({
 
   app.get('/docs', { schema: { tags: ['platform'], summary: 'This OpenAPI document' } }, () => app.swagger());
   await app.register(healthRoutes, { db, version });
-  await app.register(sessionRoutes, { db });
+  await app.register(sessionRoutes, { db, identity: { external: !config.embeddedIdentity, issuer: config.issuer } });
   await app.register(planRoutes, { db });
   await app.register(auditLogRoutes, { db });
   await app.register(apiKeyRoutes, { db });
   const mailer = createMailer(config.SMTP_URL ? 'smtp' : 'outbox');
   const portalUrl = config.portalOrigins[0] ?? config.PUBLIC_URL;
+  // The email channel of notifications: templates, signed unsubscribe links (served by this API), the daily digest.
+  const notificationMail = {
+    mailer,
+    portalUrl,
+    publicUrl: config.PUBLIC_URL,
+    tokens: createUnsubscribeTokens(unsubscribeSecret ?? config.NOTIFICATION_TOKEN_SECRET ?? randomBytes(32).toString('base64url')),
+  };
   const invitations = {
     db,
     mailer,
@@ -186,8 +201,9 @@ export async function buildApp({
   // The built-in durable workflow engine (decision 007), on the API's database.
   // CBP's own workflows (cbp-workflows.ts) plus the ones a caller (tests) registers.
   if (config.CBP_TEST_CRASH_AT && config.NODE_ENV === 'production') throw new Error('CBP_TEST_CRASH_AT is a test hook: refused with NODE_ENV=production');
+  const txtLookup = createTxtLookup(config.DNS_RESOLVER); // domain verification (DNS_RESOLVER)
   const definitions = [
-    ...cbpWorkflows({ db, gateway: payments.gateway, local: payments.local, sender: smtp, crashAt: config.CBP_TEST_CRASH_AT, invitations }),
+    ...cbpWorkflows({ db, gateway: payments.gateway, local: payments.local, sender: smtp, crashAt: config.CBP_TEST_CRASH_AT, invitations, txtLookup, notificationMail }),
     ...workflows,
   ];
   // With TEMPORAL_ADDRESS the same definitions run on Temporal (decision 008; loaded only then).
@@ -211,18 +227,33 @@ export async function buildApp({
   app.decorate('workflows', engine);
   app.addHook('onClose', async () => engine.close());
   await app.register(workflowRoutes, { db, engine });
+  await app.register(organizationRoutes, {
+    db,
+    engine,
+    lookup: txtLookup,
+    schedule: { intervalMs: config.DOMAIN_VERIFICATION_INTERVAL_MS, windowMs: config.DOMAIN_VERIFICATION_WINDOW_MS },
+  });
   // End-to-end test hooks (CBP_TEST_HOOKS=1 only, refused in production): a workflow that fails on demand.
   if (config.CBP_TEST_HOOKS) await app.register((await import('./modules/workflows/test-hooks.js')).workflowTestHooks, { config, db });
   // Domain events (platform/events.ts): delivered to the notification fan-out; this copy consumes
   // when it runs background work (EVENTS_POLL_INTERVAL_MS, default follows WORKFLOW_POLL_INTERVAL_MS).
   await registerDomainEvents(app, {
     db,
-    handlers: [notificationHandler({ mailer, portalUrl })],
+    handlers: [notificationHandler(notificationMail)],
     pollIntervalMs: config.EVENTS_POLL_INTERVAL_MS ?? (config.WORKFLOW_POLL_INTERVAL_MS > 0 ? 5_000 : 0),
   });
-  await app.register(notificationRoutes, { db });
+  await app.register(notificationRoutes, {
+    db,
+    stream: { heartbeatMs: config.NOTIFICATIONS_HEARTBEAT_MS, perUser: config.NOTIFICATIONS_STREAMS_PER_USER },
+  });
+  await app.register(notificationUnsubscribeRoutes, { db, tokens: notificationMail.tokens, portalUrl });
   await app.register(usageRoutes, { db, gateway: payments.gateway });
-  await app.register(billingRoutes, { db, gateway: payments.gateway });
+  await app.register(billingRoutes, {
+    db,
+    gateway: payments.gateway,
+    // The seller on invoice PDFs; the customer's address/tax id: `customerBillingDetails` (organization profile, issue 15).
+    seller: { name: config.INVOICE_SELLER_NAME, addressLines: config.INVOICE_SELLER_ADDRESS, taxId: config.INVOICE_SELLER_TAX_ID ?? null },
+  });
   await app.register(webhookRoutes, { db, engine, stripe: payments.stripe, secret: config.STRIPE_WEBHOOK_SECRET });
   await app.register(paymentMethodRoutes, {
     db,
@@ -243,6 +274,7 @@ export async function buildApp({
     periodCloseIntervalMs: config.USAGE_PERIOD_CLOSE_INTERVAL_MS,
     auditRetentionIntervalMs: config.AUDIT_RETENTION_INTERVAL_MS,
     mailIntervalMs: config.MAIL_DELIVERY_INTERVAL_MS,
+    digestIntervalMs: config.NOTIFICATION_DIGEST_INTERVAL_MS,
   });
 
   if (config.embeddedIdentity && signingKeys && cookieSecret) {

@@ -6,6 +6,10 @@ import type { SmtpSender } from './adapters/mail/smtp.js';
 import type { WorkflowDefinition, WorkflowEngine } from './adapters/workflows/port.js';
 import { auditWorkflows, startAuditRetention } from './modules/audit-logs/audit.workflows.js';
 import { billingWorkflows, startRenewals, type CrashPoint } from './modules/billing/billing.workflows.js';
+import type { NotificationMailDeps } from './modules/notifications/notification-mail.js';
+import { notificationWorkflows, startNotificationDigest } from './modules/notifications/notifications.workflows.js';
+import { createTxtLookup, type TxtLookup } from './modules/organization/dns.js';
+import { organizationWorkflows } from './modules/organization/organization.workflows.js';
 import type { InvitationDeps } from './modules/team/invitations.service.js';
 import { tenantWorkflows } from './modules/tenants/tenant-provisioning.js';
 import { startPeriodCloses, usageWorkflows } from './modules/usage/usage.workflows.js';
@@ -22,11 +26,15 @@ export interface CbpWorkflowDeps {
   /** With SMTP_URL: mail is delivered by the `mail.delivery` workflow. */
   sender: SmtpSender | null;
   crashAt?: CrashPoint | undefined;
+  /** The email channel of notifications: with it, the daily digest (`notifications.digest`) is registered. */
+  notificationMail?: NotificationMailDeps;
   /**
    * Tenant provisioning invites the owner (mail through the outbox) with these settings; without
    * them `tenant.provision` is not registered (a worker that runs no provisioning).
    */
   invitations?: InvitationDeps;
+  /** DNS TXT lookups of domain verification (DNS_RESOLVER); default: the system's resolvers. */
+  txtLookup?: TxtLookup;
 }
 
 /** Every definition CBP's engine runs (the app adds the ones tests register). */
@@ -35,8 +43,10 @@ export function cbpWorkflows(deps: CbpWorkflowDeps): WorkflowDefinition[] {
     ...billingWorkflows(deps),
     ...usageWorkflows(deps),
     ...auditWorkflows(),
+    ...organizationWorkflows({ db: deps.db, lookup: deps.txtLookup ?? createTxtLookup(undefined) }),
     ...(deps.invitations ? tenantWorkflows({ db: deps.db, gateway: deps.gateway, invitations: deps.invitations }) : []),
     ...(deps.sender ? mailWorkflows({ db: deps.db, sender: deps.sender }) : []),
+    ...(deps.notificationMail ? notificationWorkflows(deps.notificationMail) : []),
   ];
 }
 
@@ -50,6 +60,8 @@ export interface TriggerSettings {
   periodCloseIntervalMs: number;
   auditRetentionIntervalMs: number;
   mailIntervalMs: number;
+  /** How often the daily notification digest of the last ended UTC day is started (ms); 0 or unset: off. */
+  digestIntervalMs?: number;
 }
 
 /**
@@ -79,5 +91,8 @@ export function scheduleCbpTriggers(app: FastifyInstance, s: TriggerSettings): v
   });
   if (s.smtp) {
     scheduleJob(app, 'mail-delivery', s.mailIntervalMs, () => startMailDeliveries(db, engine), { firstRunMs: Math.min(500, s.mailIntervalMs) });
+  }
+  if (s.digestIntervalMs) {
+    scheduleJob(app, 'notification-digest', s.digestIntervalMs, () => startNotificationDigest(engine), { firstRunMs: Math.min(30_000, s.digestIntervalMs) });
   }
 }

@@ -80,6 +80,11 @@ const ConfigSchema = z.object({
   OIDC_CLIENT_ID: z.string().default('cbp-portal'),
   /** Secret for the built-in provider's cookies; generated into CBP_DATA_DIR when unset. */
   OIDC_COOKIE_SECRET: z.string().min(32).optional(),
+  /**
+   * Key of the signed unsubscribe links in notification mail (HMAC-SHA256); generated into
+   * CBP_DATA_DIR when unset. Set the same value in every copy, or links from one fail on another.
+   */
+  NOTIFICATION_TOKEN_SECRET: z.string().min(32).optional(),
   STRIPE_SECRET_KEY: z.string().optional(),
   STRIPE_WEBHOOK_SECRET: z.string().optional(),
   /** Handed to the portal with each SetupIntent so it can load Stripe Elements. */
@@ -100,6 +105,10 @@ const ConfigSchema = z.object({
    * workflows (WORKFLOW_POLL_INTERVAL_MS > 0), else 0.
    */
   EVENTS_POLL_INTERVAL_MS: z.coerce.number().int().min(0).optional(),
+  /** Heartbeat comment on each open `GET /notifications/stream` (ms), so proxies keep it open and clients notice a dead one. */
+  NOTIFICATIONS_HEARTBEAT_MS: z.coerce.number().int().min(10).default(15_000),
+  /** Open notification streams per user and organization; a new one closes the oldest. */
+  NOTIFICATIONS_STREAMS_PER_USER: z.coerce.number().int().min(1).default(5),
   /** Crash test hook: the process SIGKILLs itself at this point (renewal-after-invoice: between the renewal's invoice and subscription writes). Tests only. */
   CBP_TEST_CRASH_AT: z.enum(['renewal-after-invoice']).optional(),
   /** End-to-end test hooks (modules/workflows/test-hooks.ts: a workflow that fails on demand); refused with NODE_ENV=production. */
@@ -109,6 +118,15 @@ const ConfigSchema = z.object({
   MAIL_FROM: z.string().default('CBP <no-reply@cbp.localhost>'),
   /** How often queued mail is sent when SMTP_URL is set (ms). */
   MAIL_DELIVERY_INTERVAL_MS: z.coerce.number().int().min(0).default(2_000),
+  /** How often the daily notification digest of the last ended UTC day is started, if not yet (ms); 0: off. */
+  NOTIFICATION_DIGEST_INTERVAL_MS: z.coerce.number().int().min(0).default(15 * 60_000),
+  /** The seller on invoice PDFs (issue 17): legal name, postal address (lines separated by `|`), tax id (VAT/EIN). */
+  INVOICE_SELLER_NAME: z.string().trim().min(1).default('CBP · Customer Business Portal'),
+  INVOICE_SELLER_ADDRESS: z
+    .string()
+    .optional()
+    .transform((v) => (v ?? '').split('|').map((s) => s.trim()).filter(Boolean)),
+  INVOICE_SELLER_TAX_ID: z.string().trim().min(1).optional(),
   /** Rate limits (platform/rate-limit.ts), 0 = off: reads (GET) per second per user. */
   RATE_LIMIT_READS_PER_SECOND: z.coerce.number().min(0).default(100),
   /** Mutations (POST, PUT, PATCH, DELETE) per second per user. */
@@ -119,6 +137,18 @@ const ConfigSchema = z.object({
   RATE_LIMIT_ANON_PER_MINUTE: z.coerce.number().int().min(0).default(600),
   /** Length of the counting window (ms); the per-second budgets are scaled to it. */
   RATE_LIMIT_WINDOW_MS: z.coerce.number().int().min(100).max(3_600_000).default(1_000),
+  /**
+   * DNS server(s) for domain verification TXT lookups, comma separated `host` or `host:port`
+   * (`[::1]:53` for IPv6 with a port); unset: the system's resolvers.
+   */
+  DNS_RESOLVER: z
+    .string()
+    .optional()
+    .transform((v) => (v ? v.split(',').map((s) => s.trim()).filter(Boolean) : undefined)),
+  /** How often a pending domain is re-checked by its verification workflow (ms). */
+  DOMAIN_VERIFICATION_INTERVAL_MS: z.coerce.number().int().min(100).default(3_600_000),
+  /** How long a pending domain is re-checked before it is marked failed (ms, default 72 h). */
+  DOMAIN_VERIFICATION_WINDOW_MS: z.coerce.number().int().min(100).default(72 * 3_600_000),
 });
 
 export type Config = z.infer<typeof ConfigSchema> & {

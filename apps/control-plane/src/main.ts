@@ -47,6 +47,7 @@ const app = await buildApp({
   cookieSecret: config.embeddedIdentity
     ? await persistentSecret(config.CBP_DATA_DIR, 'oidc-cookie', config.OIDC_COOKIE_SECRET)
     : undefined,
+  unsubscribeSecret: await persistentSecret(config.CBP_DATA_DIR, 'notification-unsubscribe', config.NOTIFICATION_TOKEN_SECRET),
   logger: {
     level: config.LOG_LEVEL,
     // Readable logs in development (pino-pretty is a dev dependency); JSON lines otherwise.

@@ -1,13 +1,16 @@
 import path from 'node:path';
 import pino from 'pino';
 import { createPaymentGateway } from './adapters/payments/index.js';
+import { createMailer } from './adapters/mail/port.js';
 import { createSmtpSender } from './adapters/mail/smtp.js';
 import { createTemporalWorker } from './adapters/workflows/temporal/worker.js';
 import { cbpWorkflows } from './cbp-workflows.js';
 import { loadConfig } from './config.js';
 import { applyGatewayEvent } from './modules/billing/gateway-events.js';
+import { createUnsubscribeTokens } from './modules/notifications/unsubscribe-token.js';
 import { closeUsagePeriods } from './modules/usage/usage-billing.js';
 import { migrate, openDatabase } from './platform/db.js';
+import { persistentSecret } from './platform/secrets.js';
 
 // `npm run worker`: a Temporal worker for CBP's workflows, without the HTTP API (decision 008).
 // It polls TEMPORAL_TASK_QUEUE in TEMPORAL_NAMESPACE at TEMPORAL_ADDRESS, runs `cbpWorkflow` in
@@ -37,7 +40,14 @@ const payments = createPaymentGateway(
   (event) => applyGatewayEvent(db, payments.gateway, event, 'local'),
   (subscription) => closeUsagePeriods(db, payments.gateway, { customerId: subscription.customerId, now: subscription.currentPeriodEnd }),
 );
-const workflows = cbpWorkflows({ db, gateway: payments.gateway, local: payments.local, sender: smtp });
+// The daily notification digest queues its mail like the API does (same unsubscribe key: NOTIFICATION_TOKEN_SECRET).
+const notificationMail = {
+  mailer: createMailer(config.SMTP_URL ? 'smtp' : 'outbox'),
+  portalUrl: config.portalOrigins[0] ?? config.PUBLIC_URL,
+  publicUrl: config.PUBLIC_URL,
+  tokens: createUnsubscribeTokens(await persistentSecret(config.CBP_DATA_DIR, 'notification-unsubscribe', config.NOTIFICATION_TOKEN_SECRET)),
+};
+const workflows = cbpWorkflows({ db, gateway: payments.gateway, local: payments.local, sender: smtp, notificationMail });
 
 const worker = await createTemporalWorker({
   address: config.TEMPORAL_ADDRESS,

@@ -76,6 +76,7 @@ export async function createTestContext(env: Record<string, string> = {}, option
     CBP_DATA_DIR: '/nonexistent',
     AUDIT_RETENTION_INTERVAL_MS: '0',
     USAGE_PERIOD_CLOSE_INTERVAL_MS: '0',
+    NOTIFICATION_DIGEST_INTERVAL_MS: '0',
     // Suites that run workflows set a poll interval; the others' engines never poll.
     WORKFLOW_POLL_INTERVAL_MS: '0',
     // Suites fire requests as fast as they can: limits stay on (same code path) but out of reach;

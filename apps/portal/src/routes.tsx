@@ -30,6 +30,10 @@ const WorkflowDetailPage = lazy(() => import('@/pages/admin/workflows-detail'));
 const NotificationsPage = lazy(() => import('@/pages/notifications'));
 const SettingsSection = lazy(() => import('@/pages/settings/settings-section'));
 const NotificationSettingsPage = lazy(() => import('@/pages/settings/notifications'));
+const ProfileSettingsPage = lazy(() => import('@/pages/settings/profile'));
+const PasswordSettingsPage = lazy(() => import('@/pages/settings/password'));
+const AppearanceSettingsPage = lazy(() => import('@/pages/settings/appearance'));
+const SessionsSettingsPage = lazy(() => import('@/pages/settings/sessions'));
 const NotFoundPage = lazy(() => import('@/pages/errors/not-found'));
 const LoginPage = lazy(() => import('@/pages/login'));
 const AuthCallbackPage = lazy(() => import('@/pages/auth/callback'));
@@ -81,6 +85,10 @@ export function AppRoutes() {
           <Route path="settings" element={<SettingsSection />}>
             <Route index element={<Navigate to="/settings/notifications" replace />} />
             <Route path="notifications" element={<NotificationSettingsPage />} />
+            <Route path="profile" element={<ProfileSettingsPage />} />
+            <Route path="password" element={<PasswordSettingsPage />} />
+            <Route path="appearance" element={<AppearanceSettingsPage />} />
+            <Route path="sessions" element={<SessionsSettingsPage />} />
           </Route>
           <Route path="*" element={<NotFoundPage />} />
         </Route>

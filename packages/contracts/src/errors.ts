@@ -17,6 +17,7 @@ export const errorCatalogue = {
   TENANT_REQUIRED: { statuses: [400], meaning: 'The caller belongs to several organizations: send X-Tenant-Id.' },
   TENANT_SUSPENDED: { statuses: [403], meaning: "The organization is suspended: its routes refuse its members and API keys until it is reactivated." },
   RATE_LIMITED: { statuses: [429], meaning: 'Too many requests; wait for Retry-After and retry.' },
+  CURRENT_PASSWORD_INCORRECT: { statuses: [403], meaning: 'POST /me/password: the current password is not correct (`errors[]` names `body.currentPassword`); attempts count against the sign-in throttle.' },
   // What is asked for
   NOT_FOUND: { statuses: [404], meaning: 'No such route or resource (or not visible to this organization).' },
   GONE: { statuses: [410], meaning: 'The resource existed but no longer can be used (e.g. an expired or revoked invitation).' },

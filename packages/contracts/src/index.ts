@@ -7,6 +7,8 @@ export * from './payment-methods.js';
 export * from './audit.js';
 export * from './team.js';
 export * from './usage.js';
+export * from './invoice-lines.js';
 export * from './pagination.js';
 export * from './workflows.js';
 export * from './notifications.js';
+export * from './organization.js';

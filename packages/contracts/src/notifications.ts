@@ -194,6 +194,19 @@ export type NotificationPage = z.infer<typeof NotificationPage>;
 export const NotificationReadAllResult = z.object({ updated: z.number().int().nonnegative(), unread: z.literal(0) });
 export type NotificationReadAllResult = z.infer<typeof NotificationReadAllResult>;
 
+/**
+ * `GET /notifications/stream` (Server-Sent Events): each new notification of the caller as
+ * `id: <seq>` / `event: notification` / `data: NotificationStreamEvent`, a comment as heartbeat.
+ * Reconnecting with `Last-Event-ID: <seq>` first sends what came after it (the newest 100).
+ */
+export const notificationStreamEventName = 'notification';
+export const NotificationStreamEvent = z.object({
+  notification: Notification,
+  /** The caller's unread count once this notification arrived. */
+  unread: z.number().int().nonnegative(),
+});
+export type NotificationStreamEvent = z.infer<typeof NotificationStreamEvent>;
+
 export const ChannelSettings = z.object({ inApp: z.boolean(), email: z.boolean() });
 export type ChannelSettings = z.infer<typeof ChannelSettings>;
 
@@ -225,3 +238,16 @@ export function defaultChannelsFor(type: NotificationType): ChannelSettings {
   const info: NotificationTypeInfo = notificationTypes[type];
   return { inApp: true, email: info.emailDefault ?? info.severity !== 'info' };
 }
+
+/**
+ * `POST /notifications/unsubscribe` (public: the signed token of a notification mail's
+ * unsubscribe link is the credential) as JSON: what was switched off. `changed: false` when it
+ * was already off. Form posts get an HTML page instead; a bad or tampered token is 400.
+ */
+export const NotificationUnsubscribeResult = z.object({
+  type: z.union([NotificationType, z.literal('digest')]),
+  channel: z.literal('email'),
+  email: z.literal(false),
+  changed: z.boolean(),
+});
+export type NotificationUnsubscribeResult = z.infer<typeof NotificationUnsubscribeResult>;

@@ -167,64 +167,187 @@ export function createEventConsumer({ db, handlers, logger }: { db: AppDb; handl
   return consumer;
 }
 
+export interface ChannelSubscriber {
+  /** A NOTIFY on the channel (payload as sent). */
+  onNotify(payload: string): void;
+  /**
+   * The channel is listened to: after the first LISTEN and after every reconnection. Whatever
+   * was sent while not listening is lost, so subscribers catch up from the database here.
+   */
+  onListening?(): void;
+}
+
 /**
- * Calls `onNotify` whenever an event is published by any API copy (LISTEN on its own
- * connection; PGlite: in process). The PostgreSQL listener reconnects with backoff after the
- * server goes away and wakes once reconnected (to catch up). Returns a stop function.
+ * ONE LISTEN connection per API process for every channel (domain events, the notification
+ * stream). PostgreSQL: its own `pg.Client` (application_name `cbp-listener`), reconnecting with
+ * backoff after the server or an administrator drops it; PGlite: in process.
  */
-export async function listenForEvents(db: AppDb, onNotify: () => void, logger?: Logger): Promise<() => Promise<void>> {
+export interface ChannelListener {
+  /** Listens to `channel` (connecting on the first subscription); resolves once listening or retrying. Returns the unsubscribe function. */
+  subscribe(channel: string, subscriber: ChannelSubscriber): Promise<() => void>;
+  /** Drops the connection; later subscriptions are ignored. */
+  close(): Promise<void>;
+}
+
+export const listenerApplicationName = 'cbp-listener';
+
+const isChannelName = (channel: string) => /^[a-z_][a-z0-9_]{0,62}$/.test(channel);
+
+export function createChannelListener(db: AppDb, logger?: Logger): ChannelListener {
+  const subscribers = new Map<string, Set<ChannelSubscriber>>();
+  const deliver = (channel: string, payload: string) => {
+    for (const s of subscribers.get(channel) ?? []) {
+      try {
+        s.onNotify(payload);
+      } catch (err) {
+        logger?.error({ err, channel }, 'channel listener: subscriber failed');
+      }
+    }
+  };
+  const listening = (subs: Iterable<ChannelSubscriber>) => {
+    for (const s of subs) {
+      try {
+        s.onListening?.();
+      } catch (err) {
+        logger?.error({ err }, 'channel listener: subscriber failed');
+      }
+    }
+  };
+  const add = (channel: string, subscriber: ChannelSubscriber) => {
+    if (!isChannelName(channel)) throw new Error(`invalid channel name ${channel}`);
+    let set = subscribers.get(channel);
+    if (!set) subscribers.set(channel, (set = new Set()));
+    set.add(subscriber);
+    return () => {
+      set.delete(subscriber);
+    };
+  };
   const client = (db as unknown as { $client?: unknown }).$client;
+
   if (client instanceof pg.Pool) {
     const options = client.options;
     let stopped = false;
     let current: pg.Client | null = null;
+    /** The channels LISTENed on `current` (empty while (re)connecting). */
+    let listened = new Set<string>();
+    let ready = false;
+    let connecting: Promise<void> | null = null;
     let timer: NodeJS.Timeout | undefined;
     let failures = 0;
+    const listenOn = async (c: pg.Client, channel: string) => {
+      if (listened.has(channel)) return;
+      listened.add(channel);
+      await c.query(`LISTEN ${channel}`);
+    };
     const connect = async () => {
       if (stopped) return;
-      const c = new pg.Client({ ...options });
+      const c = new pg.Client({ ...options, application_name: listenerApplicationName });
       const retry = () => {
         if (stopped || current !== c) return;
         current = null;
+        ready = false;
         failures += 1;
         c.end().catch(() => {});
-        timer = setTimeout(() => void connect(), Math.min(5_000, 250 * 2 ** Math.min(failures, 5)));
+        timer = setTimeout(() => {
+          timer = undefined;
+          connecting = connect().finally(() => (connecting = null));
+        }, Math.min(5_000, 250 * 2 ** Math.min(failures, 5)));
         timer.unref();
       };
       current = c;
+      listened = new Set();
       c.on('error', (err) => {
-        logger?.warn({ err: err.message }, 'domain events listener: connection lost, reconnecting');
+        logger?.warn({ err: err.message }, 'channel listener: connection lost, reconnecting');
         retry();
       });
       c.on('end', retry);
-      c.on('notification', (msg) => {
-        if (msg.channel === domainEventsChannel) onNotify();
-      });
+      c.on('notification', (msg) => deliver(msg.channel, msg.payload ?? ''));
       try {
         await c.connect();
-        await c.query(`LISTEN ${domainEventsChannel}`);
+        // Channels subscribed meanwhile are picked up by this loop (Map iteration sees new keys).
+        for (const channel of subscribers.keys()) await listenOn(c, channel);
+        if (current !== c) return;
+        ready = true;
         failures = 0;
-        onNotify(); // catch up with what was published while not listening
+        // Catch up with what was sent while not listening.
+        listening([...subscribers.values()].flatMap((set) => [...set]));
       } catch {
         retry();
       }
     };
-    await connect();
-    return async () => {
-      stopped = true;
-      clearTimeout(timer);
-      const c = current;
-      current = null;
-      await atMost(2_000, c?.end().catch(() => {}));
+    return {
+      async subscribe(channel, subscriber) {
+        const remove = add(channel, subscriber);
+        if (stopped) return remove;
+        if (ready && current) {
+          const c = current;
+          try {
+            await listenOn(c, channel);
+            subscriber.onListening?.();
+          } catch {
+            // The connection is going away: its retry listens again and calls onListening.
+          }
+        } else if (!connecting && !current && !timer) {
+          connecting = connect().finally(() => (connecting = null));
+          await connecting;
+        } else if (connecting) {
+          await connecting;
+        }
+        return remove;
+      },
+      async close() {
+        stopped = true;
+        clearTimeout(timer);
+        const c = current;
+        current = null;
+        ready = false;
+        await atMost(2_000, c?.end().catch(() => {}));
+      },
     };
   }
+
   if (client && typeof (client as PGlite).listen === 'function') {
-    const unlisten = await (client as PGlite).listen(domainEventsChannel, () => onNotify());
-    return async () => {
-      await unlisten().catch(() => {});
+    const pglite = client as PGlite;
+    const unlisteners = new Map<string, Promise<() => Promise<void>>>();
+    let stopped = false;
+    return {
+      async subscribe(channel, subscriber) {
+        const remove = add(channel, subscriber);
+        if (stopped) return remove;
+        let unlisten = unlisteners.get(channel);
+        if (!unlisten) {
+          unlisten = pglite.listen(channel, (payload) => deliver(channel, payload));
+          unlisteners.set(channel, unlisten);
+        }
+        await unlisten;
+        subscriber.onListening?.();
+        return remove;
+      },
+      async close() {
+        stopped = true;
+        const all = [...unlisteners.values()];
+        unlisteners.clear();
+        for (const u of all) await (await u)().catch(() => {});
+      },
     };
   }
-  return async () => {};
+
+  return {
+    async subscribe(channel, subscriber) {
+      return add(channel, subscriber);
+    },
+    async close() {},
+  };
+}
+
+/**
+ * Calls `onNotify` whenever an event is published by any API copy, on a listener of its own
+ * (the app shares one, `app.channels`). Returns a stop function.
+ */
+export async function listenForEvents(db: AppDb, onNotify: () => void, logger?: Logger): Promise<() => Promise<void>> {
+  const listener = createChannelListener(db, logger);
+  await listener.subscribe(domainEventsChannel, { onNotify, onListening: onNotify });
+  return () => listener.close();
 }
 
 /** Waits for `work`, but no longer than `ms`. */
@@ -238,6 +361,8 @@ declare module 'fastify' {
   interface FastifyInstance {
     /** The domain events consumer (tests call `app.events.drain()`). */
     events: EventConsumer;
+    /** This process's one LISTEN connection (domain events, notification stream). */
+    channels: ChannelListener;
   }
 }
 
@@ -252,14 +377,18 @@ export async function registerDomainEvents(
 ): Promise<EventConsumer> {
   const consumer = createEventConsumer({ db, handlers, logger: app.log });
   app.decorate('events', consumer);
+  // The process's LISTEN connection, shared with the notification stream; it connects on the
+  // first subscription, so a copy that neither consumes nor streams opens none.
+  const channels = createChannelListener(db, app.log);
+  app.decorate('channels', channels);
+  // Bounded: closing never hangs on a connection the server dropped.
+  app.addHook('onClose', async () => atMost(2_000, channels.close()));
   if (pollIntervalMs <= 0) return consumer;
-  let stopListening: (() => Promise<void>) | null = null;
   app.addHook('onReady', async () => {
-    stopListening = await listenForEvents(db, () => consumer.wake(), app.log);
+    const wake = () => consumer.wake();
+    await channels.subscribe(domainEventsChannel, { onNotify: wake, onListening: wake });
   });
   app.addHook('onClose', async () => {
-    // Bounded: closing never hangs on a connection the server dropped.
-    await atMost(2_000, stopListening?.());
     // Let a drain in progress finish its transaction before the database closes.
     await atMost(10_000, consumer.drain(0).catch(() => 0));
   });

@@ -18,6 +18,7 @@ import { acme, createTestContext, globex, type TestContext } from '../../test/ha
 import { routeTable, type RouteSpec } from '../../test/hostile.js';
 import { callers, expectationFor, guardCodes, headersOf, loner, tenantIds, type Caller, type TenantSlug } from '../../test/rbac-matrix.js';
 import { defineWorkflow } from '../adapters/workflows/port.js';
+import { createUnsubscribeTokens } from '../modules/notifications/unsubscribe-token.js';
 import { demoUsers } from '../seed/demo.js';
 
 /** A run per tenant for the workflow routes (the engine does not poll here: the runs stay `running`). */
@@ -33,6 +34,8 @@ const objects: Record<TenantSlug, Record<string, string>> = { acme: {}, globex: 
 let enterprisePlanId = '';
 
 const spare = { id: '00000000-0000-4000-8000-0000000000e1', email: 'spare@matrix.test' };
+const unsubscribeSecret = 'rbac-matrix-unsubscribe-secret-0123456789';
+const unsubscribeTokens = createUnsubscribeTokens(unsubscribeSecret);
 const spareToRemove = { id: '00000000-0000-4000-8000-0000000000e2', email: 'removable@matrix.test' };
 const userId = (email: string) => demoUsers.find((u) => u.email === email)?.id ?? '';
 
@@ -57,10 +60,21 @@ const bodies: Record<string, () => object> = {
   'POST /usage/quotas/reset': () => ({ metricType: 'api_calls' }),
   'POST /api-keys': () => ({ name: `matrix ${++sequence}` }),
   'PATCH /notifications/settings': () => ({ digest: false }),
+  // A genuine unsubscribe link (the app's key is set below): public, the token is the credential.
+  'POST /notifications/unsubscribe': () => ({ token: unsubscribeTokens.sign({ userId: spare.id, tenantId: acme.id, type: 'invoice.issued', channel: 'email' }) }),
+  'PATCH /organization': () => ({ taxId: `MATRIX${++sequence}` }),
+  'PATCH /settings': () => ({ sessionTimeoutMinutes: 60 + (++sequence % 60) }),
+  'POST /organization/domains': () => ({ domain: `matrix-${++sequence}.example` }),
   'POST /webhooks/stripe': () => ({ id: 'evt_matrix', type: 'invoice.paid' }),
+  'PATCH /me': () => ({ name: `Matrix Caller ${++sequence}` }),
+  // A wrong current password: the handler refuses (403 CURRENT_PASSWORD_INCORRECT), nobody's password changes.
+  'POST /me/password': () => ({ currentPassword: 'not-the-password', newPassword: 'matrix new password' }),
 };
 /** Query strings routes need to be valid. */
-const queries: Record<string, () => string> = { 'GET /subscriptions/preview-change': () => `planId=${enterprisePlanId}` };
+const queries: Record<string, () => string> = {
+  'GET /subscriptions/preview-change': () => `planId=${enterprisePlanId}`,
+  'GET /notifications/unsubscribe': () => `token=${encodeURIComponent(unsubscribeTokens.sign({ userId: spare.id, tenantId: acme.id, type: 'invoice.issued', channel: 'email' }))}`,
+};
 
 /** Path parameters with object ids: `:id` means a different object under each prefix. */
 function objectFor(route: RouteSpec, param: string, tenant: TenantSlug): string {
@@ -176,7 +190,7 @@ async function notificationOf(tenant: TenantSlug): Promise<string> {
 
 beforeAll(async () => {
   // A webhook secret, so POST /webhooks/stripe checks signatures (instead of 503: not configured).
-  t = await createTestContext({ STRIPE_WEBHOOK_SECRET: 'whsec_rbac_matrix' }, { workflows: [matrixWorkflow] });
+  t = await createTestContext({ STRIPE_WEBHOOK_SECRET: 'whsec_rbac_matrix', NOTIFICATION_TOKEN_SECRET: unsubscribeSecret }, { workflows: [matrixWorkflow] });
   await t.ownerScript(`
     INSERT INTO users (id, email, name, status) VALUES
       ('${loner.id}', '${loner.email}', '${loner.name}', 'active'),

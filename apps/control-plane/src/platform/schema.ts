@@ -152,8 +152,13 @@ export const invoiceLines = pgTable('invoice_lines', {
   kind: text('kind', { enum: ['subscription', 'usage', 'proration', 'adjustment'] }).notNull(),
   description: text('description').notNull(),
   metricType: text('metric_type'),
+  /** Priced units billed (0031): amount = quantity x unitAmount (CHECK). */
   quantity: bigint('quantity', { mode: 'number' }).notNull(),
-  unitAmount: integer('unit_amount'),
+  unitAmount: integer('unit_amount').notNull(),
+  /** Metered units in one priced unit; used/included: what a usage line's period used and the plan included (0031). */
+  unitSize: bigint('unit_size', { mode: 'number' }).notNull().default(1),
+  usedQuantity: bigint('used_quantity', { mode: 'number' }),
+  includedQuantity: bigint('included_quantity', { mode: 'number' }),
   amount: integer('amount').notNull(),
   periodStart: timestamp('period_start', { withTimezone: true }).notNull(),
   periodEnd: timestamp('period_end', { withTimezone: true }).notNull(),
@@ -243,6 +248,9 @@ export const mailOutbox = pgTable('mail_outbox', {
   toAddress: text('to_address').notNull(),
   subject: text('subject').notNull(),
   bodyText: text('body_text').notNull(),
+  // HTML alternative and extra headers (List-Unsubscribe...) of notification mail (migration 0029).
+  bodyHtml: text('body_html'),
+  headers: jsonb('headers').$type<Record<string, string>>().notNull().default({}),
   kind: text('kind').notNull(),
   status: text('status', { enum: ['captured', 'queued', 'sent', 'failed'] }).notNull(),
   attempts: integer('attempts').notNull(),
@@ -415,6 +423,8 @@ export const domainEventDeliveries = pgTable(
 
 export const notifications = pgTable('notifications', {
   id: uuid('id').primaryKey().defaultRandom(),
+  // The stream's event id (migration 0030): monotonic, in commit order within a tenant.
+  seq: bigint('seq', { mode: 'number' }).generatedAlwaysAsIdentity(),
   tenantId: uuid('tenant_id').notNull(),
   userId: uuid('user_id').notNull(),
   eventId: uuid('event_id').notNull(),
@@ -425,6 +435,8 @@ export const notifications = pgTable('notifications', {
   link: text('link').notNull(),
   inApp: boolean('in_app').notNull(),
   emailed: boolean('emailed').notNull(),
+  // Email held back for the recipient's daily digest (migration 0029).
+  digest: boolean('digest').notNull().default(false),
   readAt: timestamp('read_at', { withTimezone: true, mode: 'date' }),
   createdAt,
 });
@@ -442,9 +454,89 @@ export const notificationSettings = pgTable(
   (t) => [primaryKey({ columns: [t.tenantId, t.userId] })],
 );
 
+// One daily digest per member, organization and UTC day (migration 0029): the key that makes a
+// repeated digest run send nothing twice (notifications.workflows.ts).
+export const notificationDigests = pgTable(
+  'notification_digests',
+  {
+    tenantId: uuid('tenant_id').notNull(),
+    userId: uuid('user_id').notNull(),
+    day: text('day').notNull(),
+    notifications: integer('notifications').notNull(),
+    createdAt,
+  },
+  (t) => [primaryKey({ columns: [t.tenantId, t.userId, t.day] })],
+);
+
 // The version of what authentication caches (migration 0026; src/platform/auth.ts): bumped by
 // triggers in the transaction of any membership, role, tenant status, user or API key change.
 export const authEpoch = pgTable('auth_epoch', {
   id: integer('id').primaryKey(),
   value: bigint('value', { mode: 'number' }).notNull(),
+});
+
+// Organization profile, settings and domains (migration 0028; modules/organization). The name
+// stays in tenants.name; a missing profile or settings row means the defaults.
+const orgTimestamp = (name: string) => timestamp(name, { withTimezone: true, mode: 'date' });
+
+export const organizationProfiles = pgTable('organization_profiles', {
+  tenantId: uuid('tenant_id').primaryKey(),
+  legalName: text('legal_name'),
+  billingEmail: text('billing_email'),
+  addressLine1: text('address_line1'),
+  addressLine2: text('address_line2'),
+  addressCity: text('address_city'),
+  addressPostalCode: text('address_postal_code'),
+  addressRegion: text('address_region'),
+  addressCountry: text('address_country'),
+  taxId: text('tax_id'),
+  website: text('website'),
+  updatedAt: orgTimestamp('updated_at').notNull().defaultNow(),
+});
+
+export const organizationSettings = pgTable('organization_settings', {
+  tenantId: uuid('tenant_id').primaryKey(),
+  timezone: text('timezone').notNull(),
+  locale: text('locale').notNull(),
+  dateFormat: text('date_format', { enum: ['YYYY-MM-DD', 'DD/MM/YYYY', 'MM/DD/YYYY', 'DD.MM.YYYY'] }).notNull(),
+  sessionTimeoutMinutes: integer('session_timeout_minutes').notNull(),
+  mfaRequired: boolean('mfa_required').notNull(),
+  allowedSignupDomains: text('allowed_signup_domains').array().notNull(),
+  defaultRole: text('default_role', { enum: ['analyst', 'engineer', 'admin'] }).notNull(),
+  updatedAt: orgTimestamp('updated_at').notNull().defaultNow(),
+});
+
+export const organizationDomains = pgTable('organization_domains', {
+  id: uuid('id').primaryKey().defaultRandom(),
+  tenantId: uuid('tenant_id').notNull(),
+  domain: text('domain').notNull(),
+  status: text('status', { enum: ['pending', 'verified', 'failed'] }).notNull(),
+  token: text('token').notNull(),
+  createdAt,
+  lastCheckedAt: orgTimestamp('last_checked_at'),
+  lastCheckMessage: text('last_check_message'),
+  verifiedAt: orgTimestamp('verified_at'),
+  failureReason: text('failure_reason'),
+});
+
+/** Devices seen at a user's built-in sign-ins (migration 0027): hash of UA family + network. */
+export const knownDevices = pgTable(
+  'known_devices',
+  {
+    userId: uuid('user_id').notNull(),
+    deviceHash: text('device_hash').notNull(),
+    firstSeenAt: timestamp('first_seen_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
+    lastSeenAt: timestamp('last_seen_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ columns: [t.userId, t.deviceHash] })],
+);
+
+/** The device of each built-in provider session, by the session's uid (migration 0027). */
+export const userSessions = pgTable('user_sessions', {
+  sessionUid: text('session_uid').primaryKey(),
+  userId: uuid('user_id').notNull(),
+  userAgent: text('user_agent'),
+  ipAddress: text('ip_address'),
+  createdAt,
+  lastSeenAt: timestamp('last_seen_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
 });

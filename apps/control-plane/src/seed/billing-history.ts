@@ -26,8 +26,12 @@ function usageLine(limit: MetricLimit | undefined, used: number, start: Date, en
     kind: 'usage' as const,
     description: `API calls ${shortDate(start)} – ${shortDate(end)}: ${used.toLocaleString('en-US')} (${limit.included.toLocaleString('en-US')} included)`,
     metricType: 'api_calls',
-    quantity: used,
+    // Billed in the priced unit (issue 17): `units` blocks of `overageUnit` calls.
+    quantity: units,
     unitAmount: limit.overagePrice,
+    unitSize: limit.overageUnit,
+    usedQuantity: used,
+    includedQuantity: limit.included,
     amount: units * limit.overagePrice,
     periodStart: start,
     periodEnd: end,

@@ -54,3 +54,28 @@ function subscribe(listener: () => void): () => void {
 export function useTheme(): Theme {
   return useSyncExternalStore(subscribe, getTheme, () => 'light');
 }
+
+/** What the user chose: a theme, or `system` (nothing stored: the system preference decides). */
+export type ThemePreference = Theme | 'system';
+
+export function getThemePreference(): ThemePreference {
+  return storedTheme() ?? 'system';
+}
+
+export function setThemePreference(preference: ThemePreference): void {
+  if (preference !== 'system') {
+    setTheme(preference);
+    return;
+  }
+  try {
+    window.localStorage.removeItem(THEME_STORAGE_KEY);
+  } catch {
+    // Nothing stored to forget.
+  }
+  applyTheme();
+  for (const listener of listeners) listener();
+}
+
+export function useThemePreference(): ThemePreference {
+  return useSyncExternalStore(subscribe, getThemePreference, () => 'system');
+}

@@ -62,8 +62,9 @@ export async function getMember(id: string): Promise<Member> {
 }
 
 /** Admin; nobody changes their own role and only an owner grants owner. Errors are toasted. */
-export async function changeMemberRole(id: string, role: TenantRole): Promise<Member> {
-  const { data } = await platformApi.patch<unknown>(`${member(id)}/role`, { role });
+/** Changes a member's role. `silent` when a dialog shows the refusal itself. */
+export async function changeMemberRole(id: string, role: TenantRole, { silent = false } = {}): Promise<Member> {
+  const { data } = await platformApi.patch<unknown>(`${member(id)}/role`, { role }, { silent });
   return parseResponse(Member, data, 'PATCH /users/:id/role');
 }
 

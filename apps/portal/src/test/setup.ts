@@ -13,6 +13,9 @@ Element.prototype.scrollIntoView ??= function scrollIntoView() {};
 Element.prototype.hasPointerCapture ??= () => false;
 Element.prototype.releasePointerCapture ??= function releasePointerCapture() {};
 
+// The notification stream never connects in tests; they drive it through the double.
+vi.mock('eventsource', async () => ({ EventSource: (await import('@/test/event-source-double')).EventSourceDouble }));
+
 // A page's first render loads its lazy chunk; on a busy 2-core runner that can take over the default second.
 configure({ asyncUtilTimeout: 3_000 });
 

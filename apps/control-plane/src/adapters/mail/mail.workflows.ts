@@ -23,14 +23,21 @@ export function mailWorkflows({ db, sender }: { db: AppDb; sender: SmtpSender })
     async run(ctx, { messageId }) {
       const sent = await ctx.remoteStep('send', async ({ attempt }) => {
         const [message] = await withPlatformScope(db, (tx) =>
-          queryRows<{ to_address: string; subject: string; body_text: string; status: string }>(
+          queryRows<{ to_address: string; subject: string; body_text: string; body_html: string | null; headers: Record<string, string> | null; status: string }>(
             tx,
-            sql`SELECT to_address, subject, body_text, status FROM mail_outbox WHERE id = ${messageId}`,
+            sql`SELECT to_address, subject, body_text, body_html, headers, status FROM mail_outbox WHERE id = ${messageId}`,
           ),
         );
         if (!message || message.status !== 'queued') return { sent: false, skipped: true, error: null, attempts: attempt };
         try {
-          await sender.send({ to: message.to_address, subject: message.subject, text: message.body_text, messageId: `<${messageId}@cbp.mail>` });
+          await sender.send({
+            to: message.to_address,
+            subject: message.subject,
+            text: message.body_text,
+            html: message.body_html,
+            headers: message.headers ?? undefined,
+            messageId: `<${messageId}@cbp.mail>`,
+          });
           return { sent: true, skipped: false, error: null, attempts: attempt };
         } catch (err) {
           // The last attempt gives up: the message is marked failed (the run completes; the outbox shows why).

@@ -7,6 +7,10 @@ export interface MailMessage {
   to: string;
   subject: string;
   text: string;
+  /** HTML alternative of `text` (notification mail: docs/decisions/009-email-templates.md). */
+  html?: string;
+  /** Extra headers, e.g. `List-Unsubscribe` and `List-Unsubscribe-Post` (RFC 8058). */
+  headers?: Record<string, string>;
   /** What the message is for, e.g. `invitation`, `ownership_transferred`. */
   kind: string;
 }
@@ -30,6 +34,8 @@ export function createMailer(mode: Mailer['mode']): Mailer {
         toAddress: message.to,
         subject: message.subject,
         bodyText: message.text,
+        bodyHtml: message.html ?? null,
+        headers: message.headers ?? {},
         kind: message.kind,
         status: mode === 'smtp' ? 'queued' : 'captured',
         attempts: 0,

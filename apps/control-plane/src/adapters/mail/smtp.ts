@@ -19,7 +19,7 @@ function smtpTransport(smtpUrl: string) {
 
 export interface SmtpSender {
   /** Sends one message; `messageId` becomes its Message-ID header (the same on every attempt, so receivers can drop repeats). */
-  send(message: { to: string; subject: string; text: string; messageId: string }): Promise<void>;
+  send(message: { to: string; subject: string; text: string; html?: string | null; headers?: Record<string, string>; messageId: string }): Promise<void>;
   close(): void;
 }
 
@@ -27,8 +27,8 @@ export interface SmtpSender {
 export function createSmtpSender(smtpUrl: string, from: string): SmtpSender {
   const transport = smtpTransport(smtpUrl);
   return {
-    async send({ to, subject, text, messageId }) {
-      await transport.sendMail({ from, to, subject, text, messageId });
+    async send({ to, subject, text, html, headers, messageId }) {
+      await transport.sendMail({ from, to, subject, text, ...(html ? { html } : {}), ...(headers ? { headers } : {}), messageId });
     },
     close: () => transport.close(),
   };
@@ -54,14 +54,29 @@ export function createSmtpDelivery(db: AppDb, smtpUrl: string, from: string): Sm
       for (let i = 0; i < batch; i++) {
         // The queue spans tenants: claimed in the platform scope (decision 003).
         const done = await withPlatformScope(db, async (tx) => {
-          const [message] = await queryRows<{ id: string; to_address: string; subject: string; body_text: string; attempts: number }>(
+          const [message] = await queryRows<{
+            id: string;
+            to_address: string;
+            subject: string;
+            body_text: string;
+            body_html: string | null;
+            headers: Record<string, string> | null;
+            attempts: number;
+          }>(
             tx,
-            sql`SELECT id, to_address, subject, body_text, attempts FROM mail_outbox
+            sql`SELECT id, to_address, subject, body_text, body_html, headers, attempts FROM mail_outbox
                 WHERE status = 'queued' ORDER BY created_at LIMIT 1 FOR UPDATE SKIP LOCKED`,
           );
           if (!message) return null;
           try {
-            await transport.sendMail({ from, to: message.to_address, subject: message.subject, text: message.body_text });
+            await transport.sendMail({
+              from,
+              to: message.to_address,
+              subject: message.subject,
+              text: message.body_text,
+              ...(message.body_html ? { html: message.body_html } : {}),
+              ...(message.headers ? { headers: message.headers } : {}),
+            });
             await tx.execute(sql`UPDATE mail_outbox SET status = 'sent', sent_at = now(), attempts = attempts + 1, last_error = NULL WHERE id = ${message.id}`);
             return 'sent' as const;
           } catch (err) {

@@ -45,6 +45,18 @@ export function reviveEvent(json: string): GatewayEvent {
   ) as GatewayEvent;
 }
 
+/**
+ * An overage item's line in its priced unit (ceil(over / unitSize) blocks at unitAmount each),
+ * or one lump sum when the item does not carry its pricing (items stored before issue 17).
+ */
+function usagePricing(item: StoredInvoiceItem): Pick<GatewayInvoiceLine, 'quantity' | 'unitAmount' | 'unitSize' | 'usedQuantity' | 'includedQuantity'> {
+  const { quantity, unitSize, unitAmount } = item;
+  if (quantity !== undefined && unitSize && unitAmount !== undefined && Math.ceil(quantity / unitSize) * unitAmount === item.amount) {
+    return { quantity: Math.ceil(quantity / unitSize), unitAmount, unitSize, usedQuantity: item.usedQuantity ?? null, includedQuantity: item.includedQuantity ?? null };
+  }
+  return { quantity: 1, unitAmount: item.amount, unitSize: 1, usedQuantity: item.usedQuantity ?? null, includedQuantity: item.includedQuantity ?? null };
+}
+
 interface StoredInvoiceItem {
   id: string;
   subscriptionId: string;
@@ -54,6 +66,10 @@ interface StoredInvoiceItem {
   kind?: 'usage';
   metricType?: string;
   quantity?: number;
+  usedQuantity?: number;
+  includedQuantity?: number;
+  unitSize?: number;
+  unitAmount?: number;
   periodStart?: string;
   periodEnd?: string;
 }
@@ -473,20 +489,19 @@ export class LocalGateway implements PaymentGateway {
     const end = addMonth(start);
     const items = await this.pendingItems(stored.id, q);
     const lines: GatewayInvoiceLine[] = [
-      { kind: 'subscription', description: `${plan.name} plan (${shortDate(start)} – ${shortDate(end)})`, metricType: null, quantity: 1, unitAmount: plan.priceMonthly, amount: plan.priceMonthly, periodStart: start, periodEnd: end },
+      { kind: 'subscription', description: `${plan.name} plan (${shortDate(start)} – ${shortDate(end)})`, metricType: null, quantity: 1, unitAmount: plan.priceMonthly, unitSize: 1, usedQuantity: null, includedQuantity: null, amount: plan.priceMonthly, periodStart: start, periodEnd: end },
       ...items.map((item): GatewayInvoiceLine =>
         item.kind === 'usage'
           ? {
               kind: 'usage',
               description: item.description,
               metricType: item.metricType ?? null,
-              quantity: item.quantity ?? 1,
-              unitAmount: null,
+              ...usagePricing(item),
               amount: item.amount,
               periodStart: new Date(item.periodStart ?? previousStart),
               periodEnd: new Date(item.periodEnd ?? start),
             }
-          : { kind: 'proration', description: item.description, metricType: null, quantity: 1, unitAmount: null, amount: item.amount, periodStart: previousStart, periodEnd: start },
+          : { kind: 'proration', description: item.description, metricType: null, quantity: 1, unitAmount: item.amount, unitSize: 1, usedQuantity: null, includedQuantity: null, amount: item.amount, periodStart: previousStart, periodEnd: start },
       ),
     ];
     const subtotal = lines.reduce((sum, l) => sum + l.amount, 0);
@@ -558,6 +573,10 @@ export class LocalGateway implements PaymentGateway {
       kind: 'usage',
       metricType: input.metricType,
       quantity: input.quantity,
+      usedQuantity: input.usedQuantity,
+      includedQuantity: input.includedQuantity,
+      unitSize: input.unitSize,
+      unitAmount: input.unitAmount,
       periodStart: input.periodStart.toISOString(),
       periodEnd: input.periodEnd.toISOString(),
     };

@@ -54,6 +54,11 @@ export interface UsageInvoiceItem {
   metricType: string;
   /** Units over the included quantity. */
   quantity: number;
+  /** What the period used and the plan included, and the price step (`amount` = ceil(quantity / unitSize) x unitAmount). */
+  usedQuantity: number;
+  includedQuantity: number;
+  unitSize: number;
+  unitAmount: number;
   periodStart: Date;
   periodEnd: Date;
   idempotencyKey: string;
@@ -115,8 +120,14 @@ export interface GatewayInvoiceLine {
   kind: InvoiceLineKind;
   description: string;
   metricType: string | null;
+  /** Priced units billed: amount = quantity x unitAmount. */
   quantity: number;
-  unitAmount: number | null;
+  unitAmount: number;
+  /** Metered units in one priced unit (1 unless usage priced per block). */
+  unitSize: number;
+  /** Usage lines: units used in the period and included in the plan; else null. */
+  usedQuantity: number | null;
+  includedQuantity: number | null;
   amount: number;
   periodStart: Date;
   periodEnd: Date;

@@ -119,6 +119,33 @@ function lineKind(line: Stripe.InvoiceLineItem, price: Stripe.Price | null): Inv
   return 'adjustment';
 }
 
+/**
+ * The line in its priced unit, so that amount = quantity x unitAmount. CBP's overage items are
+ * one amount whose metadata says what it is for (units over, used, included, price step);
+ * other lines use Stripe's quantity and unit price, or become one lump sum when those do not
+ * reproduce the amount (a fractional unit_amount_decimal, a discount...).
+ */
+function pricingOf(line: Stripe.InvoiceLineItem, price: Stripe.Price | null): Pick<GatewayInvoiceLine, 'quantity' | 'unitAmount' | 'unitSize' | 'usedQuantity' | 'includedQuantity'> {
+  const meta = line.metadata ?? {};
+  const lump = { quantity: 1, unitAmount: line.amount, unitSize: 1, usedQuantity: null, includedQuantity: null };
+  if (meta.cbp_kind === 'usage') {
+    const over = decimalToNumber(meta.quantity);
+    const unitSize = decimalToNumber(meta.unit_size);
+    const unitAmount = decimalToNumber(meta.unit_amount);
+    const usage = { usedQuantity: decimalToNumber(meta.used_quantity), includedQuantity: decimalToNumber(meta.included_quantity) };
+    if (over !== null && unitSize && unitAmount !== null && Math.ceil(over / unitSize) * unitAmount === line.amount) {
+      return { quantity: Math.ceil(over / unitSize), unitAmount, unitSize, ...usage };
+    }
+    return { ...lump, ...usage };
+  }
+  const quantity = line.quantity ?? decimalToNumber(line.quantity_decimal) ?? 1;
+  const unitAmount = decimalToNumber(line.pricing?.unit_amount_decimal) ?? price?.unit_amount ?? null;
+  if (unitAmount !== null && Number.isInteger(unitAmount) && Number.isInteger(quantity) && quantity * unitAmount === line.amount) {
+    return { quantity, unitAmount, unitSize: 1, usedQuantity: null, includedQuantity: null };
+  }
+  return lump;
+}
+
 export function invoiceLineFromStripe(line: Stripe.InvoiceLineItem): GatewayInvoiceLine {
   const price = expandedPrice(line);
   const kind = lineKind(line, price);
@@ -126,9 +153,7 @@ export function invoiceLineFromStripe(line: Stripe.InvoiceLineItem): GatewayInvo
     kind,
     description: line.description ?? price?.nickname ?? '',
     metricType: kind === 'usage' ? (price?.metadata?.metric_type ?? line.metadata?.metric_type ?? null) : null,
-    // CBP's overage items are one amount; their metadata says how many units it is for.
-    quantity: (line.metadata?.cbp_kind === 'usage' ? decimalToNumber(line.metadata.quantity) : null) ?? line.quantity ?? decimalToNumber(line.quantity_decimal) ?? 1,
-    unitAmount: decimalToNumber(line.pricing?.unit_amount_decimal) ?? price?.unit_amount ?? null,
+    ...pricingOf(line, price),
     amount: line.amount,
     periodStart: fromUnix(line.period.start),
     periodEnd: fromUnix(line.period.end),

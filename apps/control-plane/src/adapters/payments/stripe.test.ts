@@ -166,6 +166,10 @@ describe('StripeGateway against a Stripe-compatible server', () => {
       currency: 'USD',
       metricType: 'storage_gb',
       quantity: 150,
+      usedQuantity: 250,
+      includedQuantity: 100,
+      unitSize: 10,
+      unitAmount: 300,
       periodStart: new Date('2026-10-01T00:00:00Z'),
       periodEnd: new Date('2026-11-01T00:00:00Z'),
       idempotencyKey: `cbp-usage-overage-${randomUUID()}`,
@@ -180,7 +184,10 @@ describe('StripeGateway against a Stripe-compatible server', () => {
       amount: '4500',
       currency: 'usd',
       period: { start: String(unix(input.periodStart)), end: String(unix(input.periodEnd)) },
-      metadata: { cbp_kind: 'usage', metric_type: 'storage_gb', quantity: '150', cbp_idempotency_key: input.idempotencyKey },
+      metadata: {
+        cbp_kind: 'usage', metric_type: 'storage_gb', quantity: '150', used_quantity: '250', included_quantity: '100', unit_size: '10', unit_amount: '300',
+        cbp_idempotency_key: input.idempotencyKey,
+      },
     });
     const upcoming = await gateway.upcomingInvoice({ subscriptionId: sub.id });
     expect(upcoming.nextInvoiceLines).toContainEqual({ description: input.description, amount: 4_500 });
@@ -387,24 +394,32 @@ describe('Stripe mapping and webhooks', () => {
       id: 'in_1', customerId: 'cus_1', subscriptionId: 'sub_1', number: 'CBP-0001', status: 'paid',
       amountDue: 26925, amountPaid: 26925, paidAt: new Date((period.end + 60) * 1000), dueDate: null,
     });
+    // Every line bills quantity x unit price = amount: a line whose Stripe quantity and unit price do not
+    // give its amount in whole minor units (the fractional metered price, these fixtures' prorated amounts) is one lump sum.
     expect(parsed.invoice.lines.map((l) => [l.kind, l.amount, l.metricType, l.quantity, l.unitAmount])).toEqual([
       ['subscription', 19900, null, 1, 19900],
-      ['proration', 2450, null, 1, 19900],
-      ['usage', 4075, 'api_calls', 163_000, 0.025],
-      ['adjustment', 500, null, 1, 19900],
+      ['proration', 2450, null, 1, 2450],
+      ['usage', 4075, 'api_calls', 1, 4075],
+      ['adjustment', 500, null, 1, 500],
     ]);
+    for (const l of parsed.invoice.lines) expect(l.quantity * l.unitAmount).toBe(l.amount);
   });
 
-  it("maps CBP's overage invoice item as a usage line of its metric and quantity", () => {
+  it("maps CBP's overage invoice item as a usage line of its metric, in its priced unit", () => {
     const overage = {
       id: 'il_ovg', object: 'line_item', amount: 4500, currency: 'usd', description: 'Storage over the included 100: 150 GB', discount_amounts: [],
-      discountable: true, discounts: [], invoice: 'in_2', livemode: false, metadata: { cbp_kind: 'usage', metric_type: 'storage_gb', quantity: '150' },
+      discountable: true, discounts: [], invoice: 'in_2', livemode: false,
+      metadata: { cbp_kind: 'usage', metric_type: 'storage_gb', quantity: '150', used_quantity: '250', included_quantity: '100', unit_size: '10', unit_amount: '300' },
       parent: { type: 'invoice_item_details', subscription_item_details: null, invoice_item_details: { invoice_item: 'ii_2', proration: false, proration_details: null, subscription: 'sub_1' } },
       period: { start: 1_767_225_600, end: 1_769_904_000 }, pretax_credit_amounts: [], pricing: null, quantity: 1, quantity_decimal: '1', subtotal: 4500, taxes: [],
     };
     const other = { ...overage, id: 'il_fee', metadata: { quantity: '7' } };
-    const [usage, fee] = [overage, other].map((l) => invoiceLineFromStripe(l as unknown as Stripe.InvoiceLineItem));
-    expect(usage).toMatchObject({ kind: 'usage', metricType: 'storage_gb', quantity: 150, amount: 4500 });
+    const legacy = { ...overage, id: 'il_old', metadata: { cbp_kind: 'usage', metric_type: 'storage_gb', quantity: '150' } };
+    const [usage, fee, old] = [overage, other, legacy].map((l) => invoiceLineFromStripe(l as unknown as Stripe.InvoiceLineItem));
+    // 150 GB over, priced $3.00 per 10 GB: 15 x $3.00 = $45.00
+    expect(usage).toMatchObject({ kind: 'usage', metricType: 'storage_gb', quantity: 15, unitSize: 10, unitAmount: 300, usedQuantity: 250, includedQuantity: 100, amount: 4500 });
+    // An item added before its metadata carried the price step: one lump sum of its amount.
+    expect(old).toMatchObject({ kind: 'usage', quantity: 1, unitAmount: 4500, unitSize: 1, amount: 4500 });
     // Someone else's metadata named "quantity" is not read as CBP's.
     expect(fee).toMatchObject({ kind: 'adjustment', metricType: null, quantity: 1 });
   });

@@ -162,12 +162,61 @@ const scenarios: Scenario[] = [
     action: 'notification_settings.updated',
     request: async () => ({ url: '/notifications/settings', payload: { types: { 'quota.soft_limit_crossed': { email: false } } } }),
   },
+  {
+    route: 'POST /notifications/unsubscribe',
+    action: 'notification_settings.updated',
+    actorEmail: 'admin@acme.test',
+    anonymous: true,
+    // The admin's quota warning mail (a metric pushed over its soft limit), whose signed link works signed out.
+    request: async () => {
+      const status = (await call('GET', '/usage/status')).json() as { metricType: string; currentUsage: number; softLimit: number | null }[];
+      const metric = status.find((s) => s.softLimit !== null && s.currentUsage <= s.softLimit);
+      if (!metric || metric.softLimit === null) throw new Error('no metric under its soft limit');
+      await call('POST', '/usage/events', { events: [{ metricType: metric.metricType, quantity: metric.softLimit - metric.currentUsage + 1, idempotencyKey: 'coverage-unsubscribe' }] });
+      await t.app.events.drain();
+      const [mail] = await platformRows<{ headers: Record<string, string> }>(
+        t.database.db,
+        sql`SELECT headers FROM mail_outbox WHERE to_address = 'admin@acme.test' AND kind = 'notification.quota.soft_limit_crossed' ORDER BY created_at DESC LIMIT 1`,
+      );
+      const link = new URL(/^<(.+)>$/.exec(mail?.headers['List-Unsubscribe'] ?? '')?.[1] ?? 'http://invalid/');
+      return { url: '/notifications/unsubscribe', payload: { token: link.searchParams.get('token') ?? '' } };
+    },
+  },
+  { route: 'PATCH /organization', action: 'organization.updated', request: async () => ({ url: '/organization', payload: { legalName: 'Acme Corporation' } }) },
+  { route: 'PATCH /settings', action: 'settings.updated', request: async () => ({ url: '/settings', payload: { mfaRequired: true } }) },
+  { route: 'POST /organization/domains', action: 'domain.added', request: async () => ({ url: '/organization/domains', payload: { domain: 'coverage.example' } }) },
+  {
+    route: 'POST /organization/domains/:id/verify',
+    action: 'domain.checked',
+    // DNS_RESOLVER points at a closed loopback port: the lookup fails at once, the check is still recorded.
+    request: async () => ({ url: `/organization/domains/${((await call('GET', '/organization/domains')).json() as { data: { id: string }[] }).data[0]?.id}/verify` }),
+  },
+  {
+    route: 'DELETE /organization/domains/:id',
+    action: 'domain.removed',
+    request: async () => ({ url: `/organization/domains/${((await call('GET', '/organization/domains')).json() as { data: { id: string }[] }).data[0]?.id}` }),
+  },
+  // The caller's own account (issue 14, slice 2c): audited in each of their organizations.
+  { route: 'PATCH /me', action: 'user.profile_updated', request: async () => ({ url: '/me', payload: { name: 'Olivia Q. Owner' } }) },
+  { route: 'POST /me/password', action: 'user.password_changed', request: async () => ({ url: '/me/password', payload: { currentPassword: 'demo1234!', newPassword: 'coverage-password-1' } }) },
+  {
+    route: 'DELETE /me/sessions/:id',
+    action: 'auth.session_revoked',
+    // A session of the built-in provider as it stores one (signing in through its pages is identity.test.ts's job).
+    request: async () => {
+      await t.database.execScript(
+        `INSERT INTO oidc_payloads (kind, id, payload, uid, expires_at)
+         VALUES ('Session', 'coverage-session', '{"accountId":"00000000-0000-4000-8000-000000000a04","uid":"coverage-uid"}', 'coverage-uid', now() + interval '1 day')`,
+      );
+      return { url: '/me/sessions/coverage-uid' };
+    },
+  },
   // Last: the caller (now an admin after the transfer) leaves the tenant.
   { route: 'POST /team/leave', action: 'member.left', request: async () => ({ url: '/team/leave' }) },
 ];
 
 beforeAll(async () => {
-  t = await createTestContext({}, { workflows: [coverageWorkflow] });
+  t = await createTestContext({ DNS_RESOLVER: '127.0.0.1:9' }, { workflows: [coverageWorkflow] });
 });
 afterAll(() => t.close());
 

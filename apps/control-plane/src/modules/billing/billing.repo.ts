@@ -101,6 +101,11 @@ export async function linesOf(tx: ScopedTx, invoiceIds: string[]): Promise<Invoi
     .orderBy(asc(invoiceLines.invoiceId), asc(invoiceLines.position));
 }
 
+/** A line as stored: quantity x unitAmount = amount (a CHECK since 0031), else one lump sum. */
+export function addingUp<L extends { quantity: number; unitAmount: number; amount: number; unitSize?: number }>(line: L): L {
+  return line.quantity * line.unitAmount === line.amount ? line : { ...line, quantity: 1, unitAmount: line.amount, unitSize: 1 };
+}
+
 export async function upsertInvoice(
   tx: ScopedTx,
   values: typeof invoices.$inferInsert,
@@ -117,7 +122,7 @@ export async function upsertInvoice(
   if (lines.length) {
     await tx
       .insert(invoiceLines)
-      .values(lines.map((l, position) => ({ ...l, invoiceId: row.id, tenantId: values.tenantId, position })));
+      .values(lines.map((l, position) => ({ ...addingUp(l), invoiceId: row.id, tenantId: values.tenantId, position })));
   }
   return row.id;
 }

@@ -1,17 +1,28 @@
 import PDFDocument from 'pdfkit';
-import type { Invoice } from '@cbp/contracts';
+import { formatInvoiceLine, formatMinorUnits, type Invoice } from '@cbp/contracts';
 
-const money = (minor: number, currency: string) =>
-  new Intl.NumberFormat('en-US', { style: 'currency', currency: currency.toUpperCase() }).format(minor / 100);
 const date = (iso: string) =>
   new Date(iso).toLocaleDateString('en-US', { year: 'numeric', month: 'short', day: 'numeric', timeZone: 'UTC' });
 
-/** A one-document PDF of the invoice (PDFKit, built-in Helvetica: nothing is loaded from outside). */
-export function renderInvoicePdf(invoice: Invoice, billedTo: string): Promise<Buffer> {
+/** A party of the invoice: the seller (configuration, INVOICE_SELLER_*) or the customer. */
+export interface InvoiceParty {
+  name: string;
+  /** Postal address, one entry per printed line. */
+  addressLines: string[];
+  taxId: string | null;
+}
+
+/**
+ * A one-document PDF of the invoice (PDFKit, built-in Helvetica: nothing is loaded from outside).
+ * Lines read as on the portal's invoice page (`formatInvoiceLine` of the contracts), and the
+ * amounts are the invoice's own: subtotal, total, amount paid and amount due as the API serves them.
+ */
+export function renderInvoicePdf(invoice: Invoice, parties: { seller: InvoiceParty; billedTo: InvoiceParty }): Promise<Buffer> {
+  const { seller, billedTo } = parties;
   const doc = new PDFDocument({
     size: 'A4',
     margin: 50,
-    info: { Title: `Invoice ${invoice.number}`, Author: 'CBP', Subject: `Invoice for ${billedTo}` },
+    info: { Title: `Invoice ${invoice.number}`, Author: seller.name, Subject: `Invoice for ${billedTo.name}` },
   });
   const chunks: Buffer[] = [];
   doc.on('data', (c: Buffer) => chunks.push(c));
@@ -19,11 +30,12 @@ export function renderInvoicePdf(invoice: Invoice, billedTo: string): Promise<Bu
     doc.on('end', () => resolve(Buffer.concat(chunks)));
     doc.on('error', reject);
   });
+  const money = (minor: number) => formatMinorUnits(minor, invoice.currency);
 
   const left = 50;
   const right = doc.page.width - 50;
+  const half = (right - left) / 2;
   doc.font('Helvetica-Bold').fontSize(22).fillColor('#111827').text('Invoice', left, 50);
-  doc.font('Helvetica').fontSize(10).fillColor('#4b5563').text('CBP · Customer Business Portal', left, 80);
   doc
     .font('Helvetica-Bold')
     .fontSize(11)
@@ -36,43 +48,64 @@ export function renderInvoicePdf(invoice: Invoice, billedTo: string): Promise<Bu
   if (invoice.dueDate) doc.text(`Due: ${date(invoice.dueDate)}`, { width: right - left, align: 'right' });
   if (invoice.paidAt) doc.text(`Paid: ${date(invoice.paidAt)}`, { width: right - left, align: 'right' });
 
-  doc.moveDown(2).font('Helvetica-Bold').text('Billed to', left).font('Helvetica').text(billedTo);
-  doc.text(`Service period: ${date(invoice.periodStart)} – ${date(invoice.periodEnd)}`);
+  // Seller (left) and customer (right), each with address and tax id when known.
+  const partyTop = Math.max(doc.y, 110) + 16;
+  const party = (label: string, p: InvoiceParty, x: number) => {
+    doc.font('Helvetica-Bold').fontSize(10).fillColor('#111827').text(label, x, partyTop, { width: half - 10 });
+    doc.font('Helvetica').fillColor('#374151').text(p.name, { width: half - 10 });
+    for (const line of p.addressLines) doc.text(line, { width: half - 10 });
+    if (p.taxId) doc.text(`Tax ID: ${p.taxId}`, { width: half - 10 });
+    return doc.y;
+  };
+  const bottom = Math.max(party('From', seller, left), party('Billed to', billedTo, left + half));
+  doc.fillColor('#111827').text(`Service period: ${date(invoice.periodStart)} – ${date(invoice.periodEnd)}`, left, bottom + 12);
 
   let y = doc.y + 20;
-  const columns = { description: left, quantity: 330, amount: right - 100 };
-  doc.font('Helvetica-Bold').fontSize(10);
-  doc.text('Description', columns.description, y);
-  doc.text('Qty', columns.quantity, y, { width: 60, align: 'right' });
-  doc.text('Amount', columns.amount, y, { width: 100, align: 'right' });
-  y += 16;
+  const col = { description: left, quantity: 265, unitPrice: 355, amount: right - 80 };
+  const width = { description: 205, quantity: 85, unitPrice: 115, amount: 80 };
+  doc.font('Helvetica-Bold').fontSize(9);
+  doc.text('Description', col.description, y, { width: width.description });
+  doc.text('Quantity', col.quantity, y, { width: width.quantity, align: 'right' });
+  doc.text('Unit price', col.unitPrice, y, { width: width.unitPrice, align: 'right' });
+  doc.text('Amount', col.amount, y, { width: width.amount, align: 'right' });
+  y += 14;
   doc.moveTo(left, y).lineTo(right, y).strokeColor('#d1d5db').stroke();
   y += 8;
-  doc.font('Helvetica');
   for (const line of invoice.lines) {
-    const height = doc.heightOfString(line.description, { width: 270 });
-    if (y + height > doc.page.height - 120) {
+    const text = formatInvoiceLine(line, invoice.currency);
+    const period = `${date(line.periodStart)} – ${date(line.periodEnd)}`;
+    doc.font('Helvetica').fontSize(9);
+    const height = Math.max(
+      doc.heightOfString(text.description, { width: width.description }) + 11,
+      doc.heightOfString(text.quantity, { width: width.quantity }),
+      doc.heightOfString(text.unitPrice, { width: width.unitPrice }),
+    );
+    if (y + height > doc.page.height - 140) {
       doc.addPage();
       y = 50;
     }
-    doc.text(line.description, columns.description, y, { width: 270 });
-    doc.text(line.quantity.toLocaleString('en-US'), columns.quantity, y, { width: 60, align: 'right' });
-    doc.text(money(line.amount, invoice.currency), columns.amount, y, { width: 100, align: 'right' });
-    y += Math.max(height, 12) + 8;
+    doc.fillColor('#111827').text(text.description, col.description, y, { width: width.description });
+    doc.fontSize(8).fillColor('#6b7280').text(period, { width: width.description });
+    doc.fontSize(9).fillColor('#111827');
+    doc.text(text.quantity, col.quantity, y, { width: width.quantity, align: 'right' });
+    doc.text(text.unitPrice, col.unitPrice, y, { width: width.unitPrice, align: 'right' });
+    doc.text(text.amount, col.amount, y, { width: width.amount, align: 'right' });
+    y += height + 8;
   }
   doc.moveTo(left, y).lineTo(right, y).strokeColor('#d1d5db').stroke();
   y += 10;
   const total = (label: string, value: number, bold = false) => {
-    doc.font(bold ? 'Helvetica-Bold' : 'Helvetica');
-    doc.text(label, columns.quantity - 120, y, { width: 180, align: 'right' });
-    doc.text(money(value, invoice.currency), columns.amount, y, { width: 100, align: 'right' });
+    doc.font(bold ? 'Helvetica-Bold' : 'Helvetica').fontSize(10);
+    doc.text(label, col.unitPrice - 60, y, { width: width.unitPrice + 60, align: 'right' });
+    doc.text(money(value), col.amount, y, { width: width.amount, align: 'right' });
     y += 16;
   };
   total('Subtotal', invoice.subtotal);
+  total('Total', invoice.total);
   total('Amount paid', invoice.amountPaid);
-  total('Amount due', invoice.amountDue - invoice.amountPaid > 0 ? invoice.amountDue - invoice.amountPaid : 0, true);
+  total('Amount due', invoice.amountDue, true);
 
-  doc.font('Helvetica').fontSize(8).fillColor('#6b7280').text('Amounts in ' + invoice.currency.toUpperCase() + '.', left, doc.page.height - 80);
+  doc.font('Helvetica').fontSize(8).fillColor('#6b7280').text(`Amounts in ${invoice.currency.toUpperCase()}.`, left, doc.page.height - 80);
   doc.end();
   return done;
 }

@@ -3,7 +3,7 @@ import { addMonth } from '../../adapters/payments/proration.js';
 import { withTenant } from '../../platform/db.js';
 import { AppError, notFound } from '../../platform/errors.js';
 import { invoiceById, linesOf, listInvoices, subscriptionOf, tenantName } from './billing.repo.js';
-import { renderInvoicePdf } from './invoice-pdf.js';
+import { renderInvoicePdf, type InvoiceParty } from './invoice-pdf.js';
 import { invoiceFrom } from './mappers.js';
 import type { BillingDeps } from './subscriptions.service.js';
 
@@ -27,10 +27,19 @@ export async function invoiceOf({ db }: BillingDeps, tenantId: string, id: strin
   });
 }
 
+/** Without INVOICE_SELLER_* configuration (tests, local runs). */
+export const defaultSeller: InvoiceParty = { name: 'CBP · Customer Business Portal', addressLines: [], taxId: null };
+
 export async function invoicePdf(deps: BillingDeps, tenantId: string, id: string): Promise<{ number: string; pdf: Buffer }> {
   const invoice = await invoiceOf(deps, tenantId, id);
-  const name = await withTenant(deps.db, tenantId, (tx) => tenantName(tx, tenantId));
-  return { number: invoice.number, pdf: await renderInvoicePdf(invoice, name ?? '') };
+  const name = (await withTenant(deps.db, tenantId, (tx) => tenantName(tx, tenantId))) ?? '';
+  const details = deps.customerBillingDetails ? await deps.customerBillingDetails(tenantId) : null;
+  const billedTo: InvoiceParty = {
+    name: details?.name || name,
+    addressLines: details?.addressLines ?? [],
+    taxId: details?.taxId ?? null,
+  };
+  return { number: invoice.number, pdf: await renderInvoicePdf(invoice, { seller: deps.seller ?? defaultSeller, billedTo }) };
 }
 
 export async function upcomingInvoice(deps: BillingDeps, tenantId: string): Promise<UpcomingInvoice> {

@@ -1,4 +1,4 @@
-import type { Invoice, Plan, Subscription } from '@cbp/contracts';
+import { amountDueOf, type Invoice, type Plan, type Subscription } from '@cbp/contracts';
 import type { InvoiceLineRow, InvoiceRow, PlanRow, SubscriptionRow } from './billing.repo.js';
 
 export function planFrom(row: PlanRow): Plan {
@@ -24,9 +24,11 @@ export function invoiceFrom(row: InvoiceRow, lines: InvoiceLineRow[]): Invoice {
     id: row.id,
     number: row.number,
     status: row.status,
-    amountDue: row.amountDue,
-    amountPaid: row.amountPaid,
     subtotal: row.subtotal,
+    // The stored amount_due is the gateway's (Stripe's) total to collect; what is still due is derived.
+    total: row.amountDue,
+    amountPaid: row.amountPaid,
+    amountDue: amountDueOf({ status: row.status, total: row.amountDue, amountPaid: row.amountPaid }),
     currency: row.currency,
     periodStart: row.periodStart.toISOString(),
     periodEnd: row.periodEnd.toISOString(),
@@ -42,6 +44,9 @@ export function invoiceFrom(row: InvoiceRow, lines: InvoiceLineRow[]): Invoice {
         metricType: l.metricType,
         quantity: l.quantity,
         unitAmount: l.unitAmount,
+        unitSize: l.unitSize,
+        usedQuantity: l.usedQuantity,
+        includedQuantity: l.includedQuantity,
         amount: l.amount,
         periodStart: l.periodStart.toISOString(),
         periodEnd: l.periodEnd.toISOString(),

@@ -17,11 +17,23 @@ import {
   type SubscriptionRow,
 } from './billing.repo.js';
 import { planFrom, subscriptionFrom } from './mappers.js';
+import type { InvoiceParty } from './invoice-pdf.js';
 
 export interface BillingDeps {
   db: AppDb;
   gateway: PaymentGateway;
+  /** The seller printed on invoice PDFs (INVOICE_SELLER_* configuration); a default name without it. */
+  seller?: InvoiceParty;
+  /**
+   * The customer's billing identity for invoice PDFs: legal name, postal address lines and tax id
+   * from the organization profile (issue 15 supplies it in app.ts). Without it, or when it answers
+   * null, the PDF names the tenant only.
+   */
+  customerBillingDetails?: CustomerBillingDetails;
 }
+
+/** See `BillingDeps.customerBillingDetails`. */
+export type CustomerBillingDetails = (tenantId: string) => Promise<Partial<InvoiceParty> | null>;
 
 async function requireSubscription(tx: ScopedTx, tenantId: string): Promise<{ sub: SubscriptionRow; plan: PlanRow }> {
   const sub = await subscriptionOf(tx, tenantId);

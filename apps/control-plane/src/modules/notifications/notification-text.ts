@@ -1,8 +1,9 @@
 import { metricNames, notificationTypes, type MetricType, type NotificationType } from '@cbp/contracts';
 
 /**
- * Title, body and link of a notification from its event's payload. Plain sentences for now
- * (in-app and the plain-text mail); the template library and HTML mail come with the next slice.
+ * Title, body and link of a notification from its event's payload: plain sentences, stored on the
+ * notification row (in-app) and put into the mail by the Eta templates (templates/email-templates.ts),
+ * which escape them in the HTML part: payload values (member names, key names) are user input.
  */
 export interface NotificationText {
   title: string;
@@ -74,6 +75,7 @@ export function describeEvent(type: NotificationType, payload: Record<string, un
       break;
     case 'auth.new_device':
       body = `Your account signed in from ${str(payload.ipAddress) ?? 'a new address'}${str(payload.userAgent) ? ` (${str(payload.userAgent)})` : ''}.`;
+      link = '/settings/sessions';
       break;
     case 'api_key.created':
       body = `API key "${str(payload.name) ?? '?'}" was created${str(payload.actorEmail) ? ` by ${str(payload.actorEmail)}` : ''}.`;

@@ -12,13 +12,19 @@ import {
 import type { AppDb } from '../../platform/db.js';
 import { tenantContext } from '../../platform/guard.js';
 import { getNotifications, getNotificationSettings, markAllAsRead, markAsRead, updateNotificationSettings } from './notifications.service.js';
+import { notificationStreamRoutes } from './notifications.stream.js';
 
 const security = [{ bearer: [], tenant: [] }];
 const errors = { 400: Problem, 401: Problem, 403: Problem, 404: Problem };
 const tags = ['notifications'];
 
 /** The caller's own in-app notifications and notification settings in the current organization (every member). */
-export const notificationRoutes: FastifyPluginAsyncZod<{ db: AppDb }> = async (app, { db }) => {
+export const notificationRoutes: FastifyPluginAsyncZod<{ db: AppDb; stream?: { heartbeatMs: number; perUser: number } }> = async (
+  app,
+  { db, stream = { heartbeatMs: 15_000, perUser: 5 } },
+) => {
+  // GET /notifications/stream (Server-Sent Events): notifications.stream.ts.
+  await app.register(notificationStreamRoutes, { db, ...stream });
   app.get(
     '/notifications',
     {

@@ -17,7 +17,7 @@ import type { TenantContext } from '../../platform/context.js';
 import { withTenant, type AppDb, type TenantTx } from '../../platform/db.js';
 import { forbidden, notFound } from '../../platform/errors.js';
 import type { DomainEvent, EventHandler } from '../../platform/events.js';
-import type { Mailer } from '../../adapters/mail/port.js';
+import { notificationMessage, tenantNameOf, type NotificationMailDeps } from './notification-mail.js';
 import {
   insertNotification,
   listNotifications,
@@ -40,7 +40,7 @@ function userOf(ctx: TenantContext): string {
   return ctx.actor.id;
 }
 
-const notificationFrom = (row: NotificationRow): Notification => ({
+export const notificationFrom = (row: NotificationRow): Notification => ({
   id: row.id,
   type: row.type as NotificationType,
   title: row.title,
@@ -166,7 +166,7 @@ const stringList = (value: unknown): string[] => (Array.isArray(value) ? value.f
  * repeated delivery a no-op, and the mail is queued only with a new row, in the same
  * transaction, so a recipient gets one mail per event whatever happens.
  */
-export function notificationHandler({ mailer, portalUrl }: { mailer: Mailer; portalUrl: string }): EventHandler {
+export function notificationHandler(mail: NotificationMailDeps): EventHandler {
   return {
     name: 'notifications',
     async handle(tx: TenantTx, event: DomainEvent) {
@@ -180,9 +180,13 @@ export function notificationHandler({ mailer, portalUrl }: { mailer: Mailer; por
       if (recipients.length === 0) return;
       const settings = new Map((await settingsOf(tx, event.tenantId, recipients.map((r) => r.userId))).map((s) => [s.userId, s]));
       const text = describeEvent(event.type, event.payload);
+      let tenantName: string | null = null;
       for (const recipient of recipients) {
-        const channels = channelsFor(resolveSettings(settings.get(recipient.userId)), event.type);
+        const resolved = resolveSettings(settings.get(recipient.userId));
+        const channels = channelsFor(resolved, event.type);
         if (!channels.inApp && !channels.email) continue;
+        // Daily digest on: the email of a non-critical type waits for the digest (notifications.workflows.ts).
+        const held = channels.email && resolved.digest && info.severity !== 'critical';
         const inserted = await insertNotification(tx, {
           tenantId: event.tenantId,
           userId: recipient.userId,
@@ -193,25 +197,13 @@ export function notificationHandler({ mailer, portalUrl }: { mailer: Mailer; por
           body: text.body,
           link: text.link,
           inApp: channels.inApp,
-          emailed: channels.email,
+          emailed: channels.email && !held,
+          digest: held,
           createdAt: event.occurredAt,
         });
-        if (inserted && channels.email) {
-          await mailer.send(tx, {
-            tenantId: event.tenantId,
-            to: recipient.email,
-            subject: `[CBP] ${text.title}`,
-            text: [
-              `Hello ${recipient.name},`,
-              '',
-              text.body,
-              '',
-              `Open: ${portalUrl}${text.link}`,
-              '',
-              `You receive this as ${recipient.role} of your organization. Choose which notifications you get: ${portalUrl}/settings`,
-            ].join('\n'),
-            kind: `notification.${event.type}`,
-          });
+        if (inserted && channels.email && !held) {
+          tenantName ??= await tenantNameOf(tx, event.tenantId);
+          await mail.mailer.send(tx, notificationMessage(mail, { tenantId: event.tenantId, tenantName, recipient, type: event.type, text }));
         }
       }
     },

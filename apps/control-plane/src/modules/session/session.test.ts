@@ -26,6 +26,7 @@ describe('GET /me', () => {
       user: { id: expect.any(String), email: 'admin@acme.test', name: 'Adele Admin' },
       tenants: [{ id: acme.id, name: 'Acme Corp', slug: 'acme', role: 'admin' }],
       platformRole: null,
+      identity: { provider: 'builtin' },
     });
   });
 

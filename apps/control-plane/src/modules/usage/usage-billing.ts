@@ -5,7 +5,7 @@ import { shortDate } from '../../adapters/payments/proration.js';
 import { recordAuditEntry } from '../../platform/audit.js';
 import { systemContext, type TenantContext } from '../../platform/context.js';
 import { queryRows, withPlatformScope, withTenant, type AppDb, type ScopedTx } from '../../platform/db.js';
-import { subscriptions, usageSummaries } from '../../platform/schema.js';
+import { subscriptions, usageQuotas, usageSummaries } from '../../platform/schema.js';
 import { customerOf } from '../billing/billing.repo.js';
 import { resetQuotas } from './quotas.service.js';
 
@@ -15,6 +15,22 @@ export function overageLineDescription(s: { metricType: string; includedQuantity
   const metric = metricNames[s.metricType as MetricType] ?? { name: s.metricType, unit: '' };
   const n = (v: number) => v.toLocaleString('en-US');
   return `${metric.name} over the included ${n(s.includedQuantity)}: ${n(s.overageQuantity)} ${metric.unit} (${shortDate(s.periodStart)} – ${shortDate(s.periodEnd)})`.replace(/ {2,}/g, ' ');
+}
+
+/**
+ * The price step of a frozen summary's overage (issue 17: the line bills ceil(over / unitSize)
+ * blocks at unitAmount): the metric's quota gives it when it reproduces the summary's amount,
+ * else the overage is one lump sum of its amount.
+ */
+export function overagePricing(
+  s: { totalQuantity: number; includedQuantity: number; overageQuantity: number; overageAmount: number },
+  quota: { overageUnit: number; overagePrice: number } | undefined,
+): { usedQuantity: number; includedQuantity: number; unitSize: number; unitAmount: number } {
+  const usage = { usedQuantity: s.totalQuantity, includedQuantity: s.includedQuantity };
+  if (quota && quota.overageUnit > 0 && Math.ceil(s.overageQuantity / quota.overageUnit) * quota.overagePrice === s.overageAmount) {
+    return { ...usage, unitSize: quota.overageUnit, unitAmount: quota.overagePrice };
+  }
+  return { ...usage, unitSize: Math.max(1, s.overageQuantity), unitAmount: s.overageAmount };
 }
 
 export interface OverageBillingRun {
@@ -87,10 +103,11 @@ export async function addOverageItems(
       ? await tx.select().from(subscriptions).where(eq(subscriptions.tenantId, tenantId)).limit(1)
       : [];
     const customer = unbilled.length ? await customerOf(tx, tenantId) : undefined;
-    return { unbilled, subscription, customer };
+    const quotas = unbilled.length ? await tx.select().from(usageQuotas).where(eq(usageQuotas.tenantId, tenantId)) : [];
+    return { unbilled, subscription, customer, quotas };
   });
   const run: OverageItemsRun = { items: [], pending: [], failed: [] };
-  const { unbilled, subscription, customer } = found;
+  const { unbilled, subscription, customer, quotas } = found;
   for (const summary of unbilled) {
     const metric = summary.metricType as MetricType;
     if (!subscription?.gatewaySubscriptionId || !customer || subscription.status === 'canceled') {
@@ -106,6 +123,7 @@ export async function addOverageItems(
         currency: summary.currency,
         metricType: summary.metricType,
         quantity: summary.overageQuantity,
+        ...overagePricing(summary, quotas.find((q) => q.metricType === summary.metricType)),
         periodStart: summary.periodStart,
         periodEnd: summary.periodEnd,
         idempotencyKey: `cbp-usage-overage-${summary.id}`,

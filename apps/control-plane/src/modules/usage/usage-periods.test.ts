@@ -217,7 +217,18 @@ describe('quota management', () => {
     await local.deliverEvents();
     const { data } = (await call('owner@globex.test', 'GET', '/invoices', undefined, globex.id)).json() as { data: { lines: { kind: string; metricType: string | null; quantity: number; amount: number }[] }[] };
     const usage = data[0]?.lines.filter((l) => l.kind === 'usage');
-    expect(usage).toEqual([expect.objectContaining({ metricType: 'workflows', quantity: 2500 - workflows.includedQuantity, amount: expected })]);
+    // Billed in the priced unit (issue 17): started blocks of `overageUnit` runs at `overagePrice` each.
+    expect(usage).toEqual([
+      expect.objectContaining({
+        metricType: 'workflows',
+        usedQuantity: 2500,
+        includedQuantity: workflows.includedQuantity,
+        unitSize: workflows.overageUnit,
+        quantity: Math.ceil((2500 - workflows.includedQuantity) / workflows.overageUnit),
+        unitAmount: workflows.overagePrice,
+        amount: expected,
+      }),
+    ]);
     const summaries = (await call('owner@globex.test', 'GET', '/usage/summaries', undefined, globex.id)).json() as { metricType: string; frozen: boolean; overageBilling: string }[];
     expect(summaries.find((s) => s.frozen && s.metricType === 'workflows')).toMatchObject({ overageBilling: 'invoiced' });
     const [entry] = await platformRows<{ actor_type: string }>(t.database.db, sql`SELECT actor_type FROM audit_logs WHERE action = 'quota.reset' AND tenant_id = ${globex.id}`);

@@ -22,10 +22,10 @@ const storageOverSoft = usageStatus('storage_gb', { currentUsage: 16, includedQu
 const usersOverSoft = usageStatus('users', { currentUsage: 9, includedQuantity: 10, softLimit: 8, hardLimit: 10 });
 const apiCallsFine = usageStatus('api_calls', { currentUsage: 1_000, includedQuantity: 100_000, softLimit: 80_000, hardLimit: 150_000 });
 
-/** A page that asks nothing of the API itself, so the banner is the only usage call. */
-async function openOrganizationPage() {
-  const view = renderPortal('/organization');
-  expect(await screen.findByRole('heading', { level: 1, name: 'Organization' })).toBeInTheDocument();
+/** A page that asks nothing of the API itself (the portal's 404), so the banner is the only usage call. */
+async function openQuietPage() {
+  const view = renderPortal('/no/such/page');
+  expect(await screen.findByRole('heading', { level: 1, name: 'Page not found' })).toBeInTheDocument();
   await waitFor(() => expect(getUsageStatus).toHaveBeenCalled());
   return view;
 }
@@ -38,7 +38,7 @@ beforeEach(() => {
 describe('QuotaWarning', () => {
   it('warns in amber, in a polite live region, when a metric is over its soft limit, with a link to the usage dashboard', async () => {
     vi.mocked(getUsageStatus).mockResolvedValue([apiCallsOverSoft, storageStatus, usersStatus]);
-    await openOrganizationPage();
+    await openQuietPage();
 
     const banner = await screen.findByTestId('quota-warning-warning');
     expect(banner).toHaveTextContent('Soft limit passed: API calls is over its soft limit. View usage');
@@ -50,7 +50,7 @@ describe('QuotaWarning', () => {
 
   it('raises a red critical banner for a metric over its hard limit, apart from the soft-limit warnings', async () => {
     vi.mocked(getUsageStatus).mockResolvedValue([apiCallsOverSoft, storageOverHard, usersOverSoft]);
-    await openOrganizationPage();
+    await openQuietPage();
 
     const critical = await screen.findByTestId('quota-warning-critical');
     expect(critical).toHaveTextContent('Hard limit reached: Storage is over its hard limit.');
@@ -61,21 +61,21 @@ describe('QuotaWarning', () => {
 
   it('shows nothing when every metric is within its limits', async () => {
     vi.mocked(getUsageStatus).mockResolvedValue([apiCallsFine, storageStatus, usersStatus]);
-    await openOrganizationPage();
+    await openQuietPage();
     expect(screen.getByTestId('quota-warnings')).toBeEmptyDOMElement();
   });
 
   it('stays out of the way when the status cannot be loaded', async () => {
     vi.mocked(getUsageStatus).mockRejectedValue(new ApiError('The request failed (HTTP 500).', 500));
-    await openOrganizationPage();
+    await openQuietPage();
     expect(screen.getByTestId('quota-warnings')).toBeEmptyDOMElement();
     expect(screen.queryByRole('alert')).not.toBeInTheDocument();
-    expect(screen.getByRole('heading', { level: 1, name: 'Organization' })).toBeVisible();
+    expect(screen.getByRole('heading', { level: 1, name: 'Page not found' })).toBeVisible();
   });
 
   it('can be dismissed for the session, per metric and severity', async () => {
     vi.mocked(getUsageStatus).mockResolvedValue([apiCallsOverSoft, storageStatus, usersStatus]);
-    const first = await openOrganizationPage();
+    const first = await openQuietPage();
     const banner = await screen.findByTestId('quota-warning-warning');
     await userEvent.click(within(banner).getByRole('button', { name: 'Dismiss: soft limit passed for API calls' }));
     expect(screen.queryByTestId('quota-warning-warning')).not.toBeInTheDocument();
@@ -83,19 +83,19 @@ describe('QuotaWarning', () => {
 
     // Later in the same session: API calls stays dismissed; Storage crossing its soft limit is news.
     vi.mocked(getUsageStatus).mockResolvedValue([apiCallsOverSoft, storageOverSoft, usersStatus]);
-    await openOrganizationPage();
+    await openQuietPage();
     expect(await screen.findByTestId('quota-warning-warning')).toHaveTextContent('Storage is over its soft limit.');
     expect(screen.getByTestId('quota-warning-warning')).not.toHaveTextContent('API calls');
   });
 
   it('shows a dismissed soft-limit warning again when the same metric reaches its hard limit', async () => {
     vi.mocked(getUsageStatus).mockResolvedValue([storageOverSoft]);
-    const first = await openOrganizationPage();
+    const first = await openQuietPage();
     await userEvent.click(within(await screen.findByTestId('quota-warning-warning')).getByRole('button', { name: /Dismiss/ }));
     first.unmount();
 
     vi.mocked(getUsageStatus).mockResolvedValue([storageOverHard]);
-    await openOrganizationPage();
+    await openQuietPage();
     expect(await screen.findByTestId('quota-warning-critical')).toHaveTextContent('Storage is over its hard limit.');
   });
 });

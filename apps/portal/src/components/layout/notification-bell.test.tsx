@@ -1,12 +1,13 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { act, screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
-import { NOTIFICATION_POLL_MS } from '@/components/notifications/notification-format';
+import { STREAM_FALLBACK_POLL_MS } from '@/hooks/use-notifications';
 import { getNotifications, markAllAsRead, markAsRead } from '@/services/notifications.service';
 import { getMe } from '@/services/session.service';
 import { acme, meWith, membership } from '@/test/fixtures';
 import { notification } from '@/test/notification-fixtures';
 import { resetOidcDouble } from '@/test/oidc-double';
+import { EventSourceDouble } from '@/test/event-source-double';
 import { renderPortal } from '@/test/render-portal';
 import type { Notification } from '@/types/notification';
 import type { Role } from '@/types/session';
@@ -39,6 +40,7 @@ const payment = notification(
 );
 
 beforeEach(() => {
+  EventSourceDouble.reset();
   resetOidcDouble();
   signInAs('admin');
   serve([quota, payment, invoice]);
@@ -137,32 +139,104 @@ describe('notification bell', () => {
     expect(await screen.findByRole('heading', { level: 1, name: 'Notifications' })).toBeInTheDocument();
   });
 
-  it('asks again every 30 s while the tab is visible, not while it is hidden, and at once on coming back', async () => {
+  it('shows a notification from the live stream at once, in the badge and the menu, without a reload or a poll', async () => {
+    const user = userEvent.setup();
+    renderPortal('/');
+    await screen.findByRole('button', { name: 'Notifications, 2 unread' });
+    const stream = EventSourceDouble.latest();
+    expect(stream.url).toMatch(/\/notifications\/stream$/);
+    stream.open();
+    // The reload the event also asks for never answers here: what shows came with the event.
+    vi.mocked(getNotifications).mockReturnValue(new Promise(() => {}));
+    const warning = notification({ title: 'Usage above the soft limit (storage)', body: 'Storage is at 81% of its hard limit.' }, now);
+    act(() => stream.notify({ notification: warning, unread: 3 }, '41'));
+
+    const bell = await screen.findByRole('button', { name: 'Notifications, 3 unread' });
+    expect(screen.getByTestId('notification-count')).toHaveTextContent('3');
+    await user.click(bell);
+    const menu = await screen.findByRole('menu', { name: 'Notifications' });
+    expect(within(menu).getAllByTestId('bell-item')[0]).toHaveTextContent('Usage above the soft limit (storage)');
+    // Not critical: no toast.
+    expect(screen.queryByText('Storage is at 81% of its hard limit.', { selector: '[data-sonner-toast] *' })).not.toBeInTheDocument();
+  });
+
+  it('toasts critical notifications as they arrive', async () => {
+    renderPortal('/');
+    await screen.findByRole('button', { name: 'Notifications, 2 unread' });
+    const stream = EventSourceDouble.latest();
+    stream.open();
+    const critical = notification({ type: 'quota.hard_limit_crossed', title: 'Usage reached the hard limit', body: 'API calls are blocked until the period ends.', severity: 'critical' }, now);
+    act(() => stream.notify({ notification: critical, unread: 3 }, '42'));
+    const toast = await screen.findByText('API calls are blocked until the period ends.');
+    expect(toast.closest('[data-sonner-toast]')).toHaveTextContent('Usage reached the hard limit');
+  });
+
+  it('connects with the token and the tenant, and resumes after the last event it received', async () => {
+    renderPortal('/');
+    await screen.findByRole('button', { name: 'Notifications, 2 unread' });
+    const first = EventSourceDouble.latest();
+    const headers = await first.requestHeaders();
+    expect(headers.get('Authorization')).toMatch(/^Bearer \S+/);
+    expect(headers.get('X-Tenant-Id')).toBe(acme.id);
+    expect(headers.get('Last-Event-ID')).toBeNull();
+
+    first.open();
+    act(() => first.notify({ notification: notification({}, now), unread: 3 }, '57'));
     vi.useFakeTimers({ shouldAdvanceTime: true });
-    let visibility: DocumentVisibilityState = 'visible';
-    const spy = vi.spyOn(document, 'visibilityState', 'get').mockImplementation(() => visibility);
-    try {
-      renderPortal('/');
-      await screen.findByRole('button', { name: 'Notifications, 2 unread' });
-      const before = vi.mocked(getNotifications).mock.calls.length;
+    act(() => first.fail());
+    await act(() => vi.advanceTimersByTimeAsync(1_100));
+    const second = EventSourceDouble.latest();
+    expect(second).not.toBe(first);
+    expect(first.readyState).toBe(first.CLOSED);
+    expect((await second.requestHeaders()).get('Last-Event-ID')).toBe('57');
+  });
 
-      // A new warning arrives; the next poll shows it without a reload.
-      serve([notification({ title: 'Usage reached the hard limit', severity: 'critical' }, now), quota, payment, invoice]);
-      await act(() => vi.advanceTimersByTimeAsync(NOTIFICATION_POLL_MS + 100));
-      await waitFor(() => expect(vi.mocked(getNotifications).mock.calls.length).toBe(before + 1));
-      expect(await screen.findByRole('button', { name: 'Notifications, 3 unread' })).toBeInTheDocument();
+  it('while the stream is down: reconnects with growing, jittered waits and polls slowly; once back, the poll stops', async () => {
+    vi.useFakeTimers({ shouldAdvanceTime: true });
+    renderPortal('/');
+    await screen.findByRole('button', { name: 'Notifications, 2 unread' });
+    const first = EventSourceDouble.latest();
+    first.open();
+    const calls = () => vi.mocked(getNotifications).mock.calls.length;
+    await waitFor(() => expect(calls()).toBeGreaterThanOrEqual(2)); // the first load, and the reload on connecting
 
-      visibility = 'hidden';
-      document.dispatchEvent(new Event('visibilitychange'));
-      await act(() => vi.advanceTimersByTimeAsync(NOTIFICATION_POLL_MS * 3));
-      expect(vi.mocked(getNotifications).mock.calls.length).toBe(before + 1);
-
-      visibility = 'visible';
-      document.dispatchEvent(new Event('visibilitychange'));
-      await waitFor(() => expect(vi.mocked(getNotifications).mock.calls.length).toBe(before + 2));
-    } finally {
-      spy.mockRestore();
+    // The API stays unreachable for two minutes: every attempt fails at once.
+    const failing = () => {
+      const latest = EventSourceDouble.latest();
+      if (latest.readyState !== latest.CLOSED) act(() => latest.fail());
+    };
+    failing();
+    const before = calls();
+    for (let second = 0; second < 120; second += 1) {
+      await act(() => vi.advanceTimersByTimeAsync(1_000));
+      failing();
     }
+    // Backoff 1 s, 2 s, 4 s … (capped at 60 s, each between half and all of it): a handful of attempts, not one a second.
+    const attempts = EventSourceDouble.instances.length - 1;
+    expect(attempts).toBeGreaterThanOrEqual(4);
+    expect(attempts).toBeLessThanOrEqual(8);
+    // Meanwhile the slow poll (once a minute) kept the bell current.
+    expect(calls() - before).toBeGreaterThanOrEqual(1);
+    expect(calls() - before).toBeLessThanOrEqual(3);
+
+    // The stream is back: one reload, and no more polling.
+    await act(() => vi.advanceTimersByTimeAsync(60_000));
+    const back = EventSourceDouble.latest();
+    expect(back.readyState).not.toBe(back.CLOSED);
+    act(() => back.open());
+    await waitFor(() => expect(calls()).toBeGreaterThan(0));
+    const afterOpen = calls();
+    await act(() => vi.advanceTimersByTimeAsync(STREAM_FALLBACK_POLL_MS * 3));
+    expect(calls()).toBeLessThanOrEqual(afterOpen + 1);
+    expect(EventSourceDouble.instances.filter((s) => s.readyState !== s.CLOSED)).toHaveLength(1);
+  });
+
+  it('closes its stream when the bell goes away (sign-out, no access)', async () => {
+    const view = renderPortal('/');
+    await screen.findByRole('button', { name: 'Notifications, 2 unread' });
+    const stream = EventSourceDouble.latest();
+    view.unmount();
+    expect(stream.readyState).toBe(stream.CLOSED);
   });
 
   it('keeps quiet when the count cannot be loaded: the bell stays, without a count', async () => {

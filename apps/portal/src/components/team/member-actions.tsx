@@ -5,6 +5,7 @@ import { Eye, MoreHorizontal, PauseCircle, PlayCircle, UserMinus } from 'lucide-
 import { toast } from 'sonner';
 import { ConfirmDialog } from '@/components/team/ConfirmDialog';
 import { RoleSelect } from '@/components/team/RoleSelect';
+import { RoleChangeDialog } from '@/components/team/role-change-dialog';
 import { Badge } from '@/components/ui/badge';
 import { Button } from '@/components/ui/button';
 import {
@@ -19,7 +20,11 @@ import { roleName } from '@/lib/role-parser';
 import { changeMemberRole, changeMemberStatus, removeMember } from '@/services/team.service';
 import type { Member, TenantRole } from '@/types/team';
 
-/** The member's role: a select for those who may change it, otherwise plain text. Errors are toasted. */
+/**
+ * The member's role: a select for those who may change it, otherwise plain text. A pick is only
+ * a proposal: a dialog confirms it (the select shows the old role again on cancel), and the
+ * success toast offers Undo, which restores the previous role. Undo errors are toasted.
+ */
 export function MemberRoleSelect({
   member,
   access,
@@ -33,29 +38,65 @@ export function MemberRoleSelect({
   describedBy?: string;
 }) {
   const refresh = useInvalidateTeam();
-  const change = useMutation({
-    mutationFn: (role: TenantRole) => changeMemberRole(member.id, role),
-    onSuccess: async (updated) => {
-      toast.success(`${updated.name} is now ${roleName(updated.role)}.`);
+  // The role picked (shown in the select until the list has the change) and whether the dialog asks.
+  const [proposed, setProposed] = useState<TenantRole | null>(null);
+  const [confirming, setConfirming] = useState(false);
+  const undo = useMutation({
+    mutationFn: (previous: TenantRole) => changeMemberRole(member.id, previous),
+    onSuccess: async (restored) => {
+      toast.success(`${restored.name} is ${roleName(restored.role)} again.`);
       await refresh();
+    },
+  });
+  const change = useMutation({
+    mutationFn: ({ role }: { role: TenantRole; previous: TenantRole }) => changeMemberRole(member.id, role, { silent: true }),
+    onSuccess: async (updated, { previous }) => {
+      setConfirming(false);
+      toast.success(`${updated.name} is now ${roleName(updated.role)}.`, {
+        description: `Was ${roleName(previous)}.`,
+        action: { label: 'Undo', onClick: () => undo.mutate(previous) },
+      });
+      await refresh();
+      setProposed(null);
     },
   });
   if (!access.canEdit) return <Badge variant="secondary">{roleName(member.role)}</Badge>;
   const refusal = access.refusalFor(member, 'role');
+  const busy = change.isPending || undo.isPending;
   return (
-    <RoleSelect
-      aria-label={`Role of ${member.name}`}
-      value={change.isPending ? (change.variables ?? member.role) : member.role}
-      onChange={(role) => {
-        if (role !== member.role) change.mutate(role);
-      }}
-      assignable={access.assignableRoles}
-      disabled={refusal !== null || change.isPending}
-      title={refusal ?? undefined}
-      aria-describedby={refusal && describedBy ? describedBy : undefined}
-      aria-busy={change.isPending}
-      className={className}
-    />
+    <>
+      <RoleSelect
+        aria-label={`Role of ${member.name}`}
+        value={proposed ?? member.role}
+        onChange={(role) => {
+          if (role === member.role) return;
+          setProposed(role);
+          setConfirming(true);
+        }}
+        assignable={access.assignableRoles}
+        disabled={refusal !== null || busy}
+        title={refusal ?? undefined}
+        aria-describedby={refusal && describedBy ? describedBy : undefined}
+        aria-busy={busy}
+        className={className}
+      />
+      <RoleChangeDialog
+        member={member}
+        newRole={confirming ? proposed : null}
+        onCancel={() => {
+          setConfirming(false);
+          setProposed(null);
+        }}
+        action={{
+          run: () => {
+            if (proposed) change.mutate({ role: proposed, previous: member.role });
+          },
+          isPending: change.isPending,
+          error: change.error,
+          reset: change.reset,
+        }}
+      />
+    </>
   );
 }
 

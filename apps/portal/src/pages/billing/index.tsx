@@ -267,7 +267,7 @@ function RecentInvoicesCard() {
                     <td className="py-2 pr-3">
                       <InvoiceStatusBadge status={invoice.status} />
                     </td>
-                    <td className="py-2 text-right tabular-nums">{formatMoney(invoice.amountDue, invoice.currency)}</td>
+                    <td className="py-2 text-right tabular-nums">{formatMoney(invoice.total, invoice.currency)}</td>
                   </tr>
                 ))}
               </tbody>

@@ -1,6 +1,7 @@
 import type { ReactNode } from 'react';
 import { Link, useParams } from 'react-router';
 import { ArrowLeft, FileQuestion } from 'lucide-react';
+import { formatInvoiceLine } from '@cbp/contracts';
 import { BillingNav } from '@/components/billing/billing-nav';
 import { InvoicePdfButton } from '@/components/billing/invoice-pdf-button';
 import { QueryError } from '@/components/billing/query-error';
@@ -16,7 +17,6 @@ import { formatDate, formatPeriod } from '@/lib/dates';
 import { formatMoney } from '@/lib/money';
 import type { Invoice } from '@/types/billing';
 
-const count = new Intl.NumberFormat();
 const headerCell = 'px-4 py-2.5 text-left text-xs font-medium whitespace-nowrap text-muted-foreground';
 const cell = 'px-4 py-3';
 
@@ -52,9 +52,30 @@ function TotalRow({ label, amount, currency, strong = false }: { label: string; 
   );
 }
 
+/** Subtotal, total, amount paid and amount due as the API serves them (the PDF prints the same). */
+function Totals({ invoice }: { invoice: Invoice }) {
+  const money = (amount: number) => formatMoney(amount, invoice.currency);
+  const rows: [string, number, boolean][] = [
+    ['Subtotal', invoice.subtotal, false],
+    ['Total', invoice.total, false],
+    ['Amount paid', invoice.amountPaid, false],
+    ['Amount due', invoice.amountDue, true],
+  ];
+  return (
+    <dl className="space-y-1.5 border-t px-4 py-3 text-sm sm:hidden" data-testid="invoice-totals-list">
+      {rows.map(([label, amount, strong]) => (
+        <div key={label} className={cn('flex justify-between gap-4', strong ? 'font-semibold' : 'text-muted-foreground')}>
+          <dt>{label}</dt>
+          <dd className="tabular-nums text-foreground">{money(amount)}</dd>
+        </div>
+      ))}
+    </dl>
+  );
+}
+
 function InvoiceView({ invoice }: { invoice: Invoice }) {
   const money = (amount: number) => formatMoney(amount, invoice.currency);
-  const remaining = Math.max(0, invoice.amountDue - invoice.amountPaid);
+  const lines = invoice.lines.map((line) => ({ line, text: formatInvoiceLine(line, invoice.currency) }));
   return (
     <>
       <Card aria-labelledby="invoice-summary-title">
@@ -71,11 +92,16 @@ function InvoiceView({ invoice }: { invoice: Invoice }) {
             <Field label={invoice.paidAt ? 'Paid on' : 'Due on'}>
               {invoice.paidAt ? formatDate(invoice.paidAt) : invoice.dueDate ? formatDate(invoice.dueDate) : '—'}
             </Field>
-            <Field label="Amount due">
-              <span className="tabular-nums">{money(invoice.amountDue)}</span>
+            <Field label="Total">
+              <span className="tabular-nums">{money(invoice.total)}</span>
             </Field>
             <Field label="Amount paid">
               <span className="tabular-nums">{money(invoice.amountPaid)}</span>
+            </Field>
+            <Field label="Amount due">
+              <span className="tabular-nums" data-testid="invoice-amount-due">
+                {money(invoice.amountDue)}
+              </span>
             </Field>
           </dl>
         </CardContent>
@@ -85,7 +111,24 @@ function InvoiceView({ invoice }: { invoice: Invoice }) {
         <CardHeader>
           <CardTitle id="invoice-lines-title">Line items</CardTitle>
         </CardHeader>
-        <div className="overflow-x-auto">
+        {/* Phones: one block per line, nothing to scroll sideways. */}
+        <ul className="divide-y border-t sm:hidden" aria-label={`Line items of invoice ${invoice.number}`} data-testid="invoice-lines-list">
+          {lines.length === 0 ? <li className={cn(cell, 'text-center text-muted-foreground')}>This invoice has no lines.</li> : null}
+          {lines.map(({ line, text }) => (
+            <li key={line.id} className="space-y-1 px-4 py-3 text-sm">
+              <div className="flex justify-between gap-3">
+                <span className="font-medium">{text.description}</span>
+                <span className="tabular-nums font-medium">{text.amount}</span>
+              </div>
+              <p className="text-xs text-muted-foreground">{formatPeriod(line.periodStart, line.periodEnd)}</p>
+              <p className="text-xs text-muted-foreground tabular-nums">
+                {text.quantity} × {text.unitPrice}
+              </p>
+            </li>
+          ))}
+        </ul>
+        <Totals invoice={invoice} />
+        <div className="hidden overflow-x-auto sm:block">
           <table className="w-full text-sm" data-testid="invoice-lines">
             <caption className="sr-only">Line items of invoice {invoice.number}</caption>
             <thead className="border-y bg-muted/40">
@@ -108,36 +151,38 @@ function InvoiceView({ invoice }: { invoice: Invoice }) {
               </tr>
             </thead>
             <tbody className="divide-y">
-              {invoice.lines.length === 0 ? (
+              {lines.length === 0 ? (
                 <tr>
                   <td colSpan={5} className={cn(cell, 'text-center text-muted-foreground')}>
                     This invoice has no lines.
                   </td>
                 </tr>
               ) : (
-                invoice.lines.map((line) => (
-                  <tr key={line.id}>
+                lines.map(({ line, text }) => (
+                  <tr key={line.id} data-testid="invoice-line">
                     <td className={cell}>
-                      {line.description}
+                      {text.description}
                       {line.kind === 'usage' ? <span className="block text-xs text-muted-foreground">Usage over the plan</span> : null}
                     </td>
                     <td className={cn(cell, 'whitespace-nowrap')}>{formatPeriod(line.periodStart, line.periodEnd)}</td>
-                    <td className={cn(cell, 'text-right tabular-nums')}>{count.format(line.quantity)}</td>
-                    <td className={cn(cell, 'text-right tabular-nums')}>
-                      {line.unitAmount === null ? '—' : money(line.unitAmount)}
+                    <td className={cn(cell, 'text-right whitespace-nowrap tabular-nums')} data-testid="line-quantity">
+                      {text.quantity}
                     </td>
-                    <td className={cn(cell, 'text-right tabular-nums')}>{money(line.amount)}</td>
+                    <td className={cn(cell, 'text-right whitespace-nowrap tabular-nums')} data-testid="line-unit-price">
+                      {text.unitPrice}
+                    </td>
+                    <td className={cn(cell, 'text-right tabular-nums')} data-testid="line-amount">
+                      {text.amount}
+                    </td>
                   </tr>
                 ))
               )}
             </tbody>
             <tfoot className="border-t [&_tr:first-child>*]:pt-3 [&_tr:last-child>*]:pb-4" data-testid="invoice-totals">
               <TotalRow label="Subtotal" amount={invoice.subtotal} currency={invoice.currency} />
-              <TotalRow label="Total due" amount={invoice.amountDue} currency={invoice.currency} strong />
+              <TotalRow label="Total" amount={invoice.total} currency={invoice.currency} />
               <TotalRow label="Amount paid" amount={invoice.amountPaid} currency={invoice.currency} />
-              {remaining > 0 && invoice.status === 'open' ? (
-                <TotalRow label="Amount remaining" amount={remaining} currency={invoice.currency} strong />
-              ) : null}
+              <TotalRow label="Amount due" amount={invoice.amountDue} currency={invoice.currency} strong />
             </tfoot>
           </table>
         </div>

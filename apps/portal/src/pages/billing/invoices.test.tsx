@@ -49,8 +49,8 @@ describe('/billing/invoices', () => {
       'Invoice',
       'Period',
       'Status',
+      'Total',
       'Amount due',
-      'Amount paid',
       'Issued',
       'Download',
     ]);
@@ -152,51 +152,73 @@ describe('/billing/invoices', () => {
 });
 
 describe('/billing/invoices/:id', () => {
-  const withLines = invoice(7, 'open', {
-    subtotal: 22_900,
-    amountDue: 22_900,
-    lines: [
-      { ...open.lines[0]!, description: 'Pro plan' },
-      {
-        id: 'dddddddd-0000-4000-8000-0000000000ff',
-        kind: 'usage',
-        description: 'API calls over the included 1,000,000',
-        metricType: 'api_calls',
-        quantity: 200_000,
-        unitAmount: 150,
-        amount: 3_000,
-        periodStart: open.periodStart,
-        periodEnd: open.periodEnd,
-      },
-    ],
+  const overageLine = {
+    id: 'dddddddd-0000-4000-8000-0000000000ff',
+    kind: 'usage' as const,
+    description: 'API calls Oct 1 – Nov 1: 1,065,000 (1,000,000 included)',
+    metricType: 'api_calls',
+    quantity: 7,
+    unitAmount: 150,
+    unitSize: 10_000,
+    usedQuantity: 1_065_000,
+    includedQuantity: 1_000_000,
+    amount: 1_050,
+    periodStart: open.periodStart,
+    periodEnd: open.periodEnd,
+  };
+  // ACME-0006 of the issue: Pro plus 65,000 calls over, paid in full.
+  const withLines = invoice(6, 'paid', {
+    subtotal: 20_950,
+    total: 20_950,
+    amountPaid: 20_950,
+    amountDue: 0,
+    lines: [{ ...open.lines[0]!, description: 'Pro plan' }, overageLine],
   });
 
-  it('shows the lines, the totals and a PDF button', async () => {
+  it('shows each line as used, included, billed quantity in the priced unit and unit price, adding up to the amount', async () => {
     vi.mocked(getInvoice).mockResolvedValue(withLines);
     vi.mocked(downloadInvoicePdf).mockResolvedValue();
     renderPortal(`/billing/invoices/${withLines.id}`);
 
-    expect(await screen.findByRole('heading', { level: 1, name: 'Invoice INV-2025-0007' })).toBeInTheDocument();
+    expect(await screen.findByRole('heading', { level: 1, name: 'Invoice INV-2025-0006' })).toBeInTheDocument();
     expect(getInvoice).toHaveBeenCalledWith(withLines.id);
-    expect(screen.getByTestId('invoice-status')).toHaveTextContent('Open');
-    const table = screen.getByRole('table', { name: 'Line items of invoice INV-2025-0007' });
-    const lineRows = within(table).getAllByRole('row');
-    expect(lineRows[1]).toHaveTextContent('Pro plan');
-    expect(lineRows[2]).toHaveTextContent('API calls over the included 1,000,000');
-    expect(lineRows[2]).toHaveTextContent('200,000');
-    expect(lineRows[2]).toHaveTextContent('$1.50');
-    expect(lineRows[2]).toHaveTextContent('$30.00');
-    expect(lineRows[2]).toHaveTextContent('Usage over the plan');
-    expect(lineRows[1]).not.toHaveTextContent('Usage over the plan');
-    const totals = screen.getByTestId('invoice-totals');
-    expect(within(totals).getByRole('rowheader', { name: 'Subtotal' }).nextElementSibling).toHaveTextContent('$229.00');
-    expect(within(totals).getByRole('rowheader', { name: 'Total due' }).nextElementSibling).toHaveTextContent('$229.00');
-    expect(within(totals).getByRole('rowheader', { name: 'Amount paid' }).nextElementSibling).toHaveTextContent('$0.00');
-    expect(within(totals).getByRole('rowheader', { name: 'Amount remaining' }).nextElementSibling).toHaveTextContent('$229.00');
-    expect(document.title).toBe('Invoice INV-2025-0007 · CBP Portal');
+    expect(screen.getByTestId('invoice-status')).toHaveTextContent('Paid');
+    const table = screen.getByRole('table', { name: 'Line items of invoice INV-2025-0006' });
+    const [plan, overage] = within(table).getAllByTestId('invoice-line').map((row) => within(row));
+    expect(plan?.getByTestId('line-quantity')).toHaveTextContent(/^1$/);
+    expect(plan?.getByTestId('line-unit-price')).toHaveTextContent(/^\$199\.00$/);
+    expect(overage?.getByText('API calls: 1,065,000 used, 1,000,000 included, 65,000 over')).toBeInTheDocument();
+    expect(overage?.getByText('Usage over the plan')).toBeInTheDocument();
+    expect(overage?.getByTestId('line-quantity')).toHaveTextContent('7 × 10,000 calls');
+    expect(overage?.getByTestId('line-unit-price')).toHaveTextContent('$1.50 per 10,000 calls');
+    expect(overage?.getByTestId('line-amount')).toHaveTextContent('$10.50');
+    // Phones get the same words in a list.
+    const list = screen.getByRole('list', { name: 'Line items of invoice INV-2025-0006' });
+    expect(list).toHaveTextContent('7 × 10,000 calls × $1.50 per 10,000 calls');
+
+    const totals = within(screen.getByTestId('invoice-totals'));
+    const total = (label: string) => totals.getByRole('rowheader', { name: label }).nextElementSibling;
+    expect(total('Subtotal')).toHaveTextContent('$209.50');
+    expect(total('Total')).toHaveTextContent('$209.50');
+    expect(total('Amount paid')).toHaveTextContent('$209.50');
+    // Paid in full: nothing is due, the same as the API and the PDF say.
+    expect(total('Amount due')).toHaveTextContent('$0.00');
+    expect(screen.getByTestId('invoice-amount-due')).toHaveTextContent('$0.00');
+    expect(document.title).toBe('Invoice INV-2025-0006 · CBP Portal');
 
     await userEvent.click(screen.getByRole('button', { name: 'Download PDF' }));
-    expect(downloadInvoicePdf).toHaveBeenCalledWith(expect.objectContaining({ id: withLines.id, number: 'INV-2025-0007' }));
+    expect(downloadInvoicePdf).toHaveBeenCalledWith(expect.objectContaining({ id: withLines.id, number: 'INV-2025-0006' }));
+  });
+
+  it('shows an open invoice as due in full', async () => {
+    const unpaid = invoice(7, 'open', { subtotal: 20_950, total: 20_950, amountDue: 20_950, lines: withLines.lines });
+    vi.mocked(getInvoice).mockResolvedValue(unpaid);
+    renderPortal(`/billing/invoices/${unpaid.id}`);
+    expect(await screen.findByRole('heading', { level: 1, name: 'Invoice INV-2025-0007' })).toBeInTheDocument();
+    const totals = within(screen.getByTestId('invoice-totals'));
+    expect(totals.getByRole('rowheader', { name: 'Amount paid' }).nextElementSibling).toHaveTextContent('$0.00');
+    expect(totals.getByRole('rowheader', { name: 'Amount due' }).nextElementSibling).toHaveTextContent('$209.50');
+    expect(screen.getByTestId('invoice-amount-due')).toHaveTextContent('$209.50');
   });
 
   it('says plainly when the invoice does not exist', async () => {

@@ -19,7 +19,7 @@ import { formatPeriod, formatShortDate } from '@/lib/dates';
 import { formatMoney } from '@/lib/money';
 import type { Invoice, InvoiceStatus } from '@/types/billing';
 
-const columns = ['Invoice', 'Period', 'Status', 'Amount due', 'Amount paid', 'Issued'] as const;
+const columns = ['Invoice', 'Period', 'Status', 'Total', 'Amount due', 'Issued'] as const;
 const headerCell = 'px-4 py-2.5 text-left text-xs font-medium whitespace-nowrap text-muted-foreground';
 const cell = 'px-4 py-3 whitespace-nowrap';
 
@@ -42,8 +42,8 @@ function InvoiceRow({ invoice }: { invoice: Invoice }) {
       <td className={cell}>
         <InvoiceStatusBadge status={invoice.status} />
       </td>
+      <td className={cn(cell, 'text-right tabular-nums')}>{formatMoney(invoice.total, invoice.currency)}</td>
       <td className={cn(cell, 'text-right tabular-nums')}>{formatMoney(invoice.amountDue, invoice.currency)}</td>
-      <td className={cn(cell, 'text-right tabular-nums')}>{formatMoney(invoice.amountPaid, invoice.currency)}</td>
       <td className={cell}>{formatShortDate(invoice.createdAt)}</td>
       <td className={cn(cell, 'py-2 text-right')}>
         <InvoicePdfButton invoice={invoice} compact />
@@ -154,7 +154,7 @@ export default function InvoicesPage() {
                       <th
                         key={column}
                         scope="col"
-                        className={cn(headerCell, column.startsWith('Amount') && 'text-right')}
+                        className={cn(headerCell, (column === 'Total' || column.startsWith('Amount')) && 'text-right')}
                       >
                         {column}
                       </th>

@@ -23,10 +23,3 @@ it('answers an unknown address with a 404 page inside the portal', async () => {
   expect(await screen.findByRole('heading', { level: 1, name: 'Page not found' })).toBeInTheDocument();
   expect(screen.getByRole('navigation', { name: 'Main' })).toBeInTheDocument();
 });
-
-it('says honestly what a not-yet-built area will hold', async () => {
-  renderPortal('/organization');
-  expect(await screen.findByRole('heading', { level: 1, name: 'Organization' })).toBeInTheDocument();
-  expect(screen.getByText('Organization: profile, settings, domains and data export arrive here.')).toBeInTheDocument();
-  expect(screen.getByRole('heading', { name: 'Not available yet' })).toBeInTheDocument();
-});

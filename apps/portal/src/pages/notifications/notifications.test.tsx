@@ -1,11 +1,12 @@
 import { beforeEach, describe, expect, it, vi } from 'vitest';
-import { screen, waitFor, within } from '@testing-library/react';
+import { act, screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { ApiError } from '@/lib/axios';
 import { getNotifications, markAllAsRead, markAsRead } from '@/services/notifications.service';
 import { getMe } from '@/services/session.service';
 import { acme, meWith, membership } from '@/test/fixtures';
 import { notification } from '@/test/notification-fixtures';
+import { EventSourceDouble } from '@/test/event-source-double';
 import { resetOidcDouble } from '@/test/oidc-double';
 import { renderPortal } from '@/test/render-portal';
 import type { Notification, NotificationListQuery } from '@/types/notification';
@@ -56,6 +57,19 @@ beforeEach(() => {
 });
 
 describe('/notifications', () => {
+  it('shows a new notification as it arrives over the live stream, without a reload', async () => {
+    EventSourceDouble.reset();
+    renderPortal('/notifications');
+    await waitFor(() => expect(items()).toHaveLength(3));
+    const stream = EventSourceDouble.latest();
+    act(() => stream.open());
+    const arrived = notification({ title: 'Usage above the soft limit (api_calls)', createdAt: new Date().toISOString() }, now);
+    serve([arrived, quota, payment, invoice]);
+    act(() => stream.notify({ notification: arrived, unread: 3 }, '7'));
+    await waitFor(() => expect(items()).toHaveLength(4));
+    expect(items()[0]).toHaveTextContent('Usage above the soft limit (api_calls)');
+  });
+
   it('lists an analyst\'s notifications newest first with severity, title, body, type, time and unread state', async () => {
     renderPortal('/notifications');
     expect(await screen.findByRole('heading', { level: 1, name: 'Notifications' })).toBeInTheDocument();

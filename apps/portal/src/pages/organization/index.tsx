@@ -1,17 +1,57 @@
-import { Building2 } from 'lucide-react';
-import { AreaPlaceholder } from '@/components/layout/area-placeholder';
+import { RequireAccess } from '@/components/access/require-access';
+import { QueryError } from '@/components/billing/query-error';
+import { PageHeader } from '@/components/layout/page-header';
+import { Skeleton } from '@/components/ui/skeleton';
+import { useSession } from '@/hooks/use-session';
+import { canAccess } from '@/lib/role-parser';
+import { DomainsSection } from '@/pages/organization/domains';
+import { ProfileForm } from '@/pages/organization/profile-form';
+import { useOrganizationProfile, useOrganizationSettings } from '@/pages/organization/queries';
+import { SettingsForm } from '@/pages/organization/settings-form';
+
+function FormLoading({ label }: { label: string }) {
+  return (
+    <div role="status" aria-live="polite" className="space-y-3 rounded-xl border bg-card p-5">
+      <span className="sr-only">{label}</span>
+      <Skeleton className="h-5 w-32" />
+      <Skeleton className="h-9 w-full" />
+      <Skeleton className="h-9 w-full" />
+    </div>
+  );
+}
+
+function OrganizationContent() {
+  const { role } = useSession();
+  const profile = useOrganizationProfile();
+  const settings = useOrganizationSettings();
+  return (
+    <>
+      <PageHeader title="Organization" description="Profile, settings and verified domains of your organization" />
+      <div className="space-y-6">
+        {profile.error && !profile.data ? (
+          <QueryError title="We couldn't load the organization profile" error={profile.error} onRetry={() => void profile.refetch()} />
+        ) : profile.data ? (
+          <ProfileForm profile={profile.data} canEdit={canAccess(role, 'organization', 'edit')} />
+        ) : (
+          <FormLoading label="Loading the profile…" />
+        )}
+        {settings.error && !settings.data ? (
+          <QueryError title="We couldn't load the settings" error={settings.error} onRetry={() => void settings.refetch()} />
+        ) : settings.data ? (
+          <SettingsForm settings={settings.data} canEdit={canAccess(role, 'settings', 'edit')} />
+        ) : (
+          <FormLoading label="Loading the settings…" />
+        )}
+        <DomainsSection canEdit={canAccess(role, 'organization', 'edit')} />
+      </div>
+    </>
+  );
+}
 
 export default function OrganizationPage() {
   return (
-    <AreaPlaceholder
-      title="Organization"
-      icon={Building2}
-      summary="Organization: profile, settings, domains and data export arrive here."
-      planned={[
-        'Edit the organization profile, billing email and logo (admins).',
-        'Set the timezone, session timeout and MFA policy (admins).',
-        'Verify your domains and export all your data (owners).',
-      ]}
-    />
+    <RequireAccess resource="organization" action="show">
+      <OrganizationContent />
+    </RequireAccess>
   );
 }

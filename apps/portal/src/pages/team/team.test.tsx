@@ -1,5 +1,5 @@
 import { beforeEach, describe, expect, it, vi } from 'vitest';
-import { screen, waitFor, within } from '@testing-library/react';
+import { fireEvent, screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { ApiError } from '@/lib/axios';
 import { getMe } from '@/services/session.service';
@@ -162,9 +162,69 @@ describe('/team', () => {
     const select = screen.getByRole('combobox', { name: 'Role of Grace Hopper' });
     expect(within(select).getByRole('option', { name: 'Owner' })).toBeEnabled();
     await userEvent.selectOptions(select, 'owner');
-    expect(changeMemberRole).toHaveBeenCalledWith(grace.id, 'owner');
+    const dialog = within(await screen.findByRole('dialog', { name: "Change Grace Hopper's role?" }));
+    expect(dialog.getByTestId('role-change-admin-warning')).toHaveTextContent('This grants owner access');
+    await userEvent.click(dialog.getByRole('button', { name: 'Make Owner' }));
+    expect(changeMemberRole).toHaveBeenCalledWith(grace.id, 'owner', { silent: true });
     expect(await screen.findByText('Grace Hopper is now Owner.')).toBeInTheDocument();
     expect(screen.getByRole('button', { name: 'Transfer ownership' })).toBeInTheDocument();
+  });
+
+  it('asks before a role change: cancel keeps the old role, confirm changes it, Undo restores it', async () => {
+    const { grace } = signInAs('owner');
+    expect(grace.role).toBe('engineer');
+    renderPortal('/team');
+    await screen.findAllByTestId('member-row');
+    const select = screen.getByRole('combobox', { name: 'Role of Grace Hopper' });
+
+    // A misclick on Admin: the dialog names her, both roles, what an admin can do, and marks the grant.
+    await userEvent.selectOptions(select, 'admin');
+    let dialog = within(await screen.findByRole('dialog', { name: "Change Grace Hopper's role?" }));
+    expect(dialog.getByText(/grace@acme\.test/)).toHaveTextContent('goes from Engineer to Admin');
+    expect(dialog.getByTestId('role-change-summary')).toHaveTextContent('What an Admin can do');
+    expect(dialog.getByTestId('role-change-summary')).toHaveTextContent('manages members, settings and audit logs');
+    expect(dialog.getByTestId('role-change-admin-warning')).toHaveTextContent('This grants admin access');
+    await userEvent.click(dialog.getByRole('button', { name: 'Keep Engineer' }));
+    await waitFor(() => expect(screen.queryByRole('dialog')).not.toBeInTheDocument());
+    expect(select).toHaveValue('engineer');
+    expect(changeMemberRole).not.toHaveBeenCalled();
+
+    // Escape cancels too.
+    await userEvent.selectOptions(select, 'analyst');
+    dialog = within(await screen.findByRole('dialog'));
+    expect(dialog.queryByTestId('role-change-admin-warning')).not.toBeInTheDocument();
+    await userEvent.keyboard('{Escape}');
+    await waitFor(() => expect(screen.queryByRole('dialog')).not.toBeInTheDocument());
+    expect(select).toHaveValue('engineer');
+    expect(changeMemberRole).not.toHaveBeenCalled();
+
+    // Confirmed: changed, with Undo on the toast.
+    vi.mocked(changeMemberRole).mockResolvedValueOnce({ ...grace, role: 'admin' }).mockResolvedValueOnce({ ...grace, role: 'engineer' });
+    await userEvent.selectOptions(select, 'admin');
+    dialog = within(await screen.findByRole('dialog'));
+    await userEvent.click(dialog.getByRole('button', { name: 'Make Admin' }));
+    expect(changeMemberRole).toHaveBeenCalledWith(grace.id, 'admin', { silent: true });
+    expect(await screen.findByText('Grace Hopper is now Admin.')).toBeInTheDocument();
+    await waitFor(() => expect(screen.queryByRole('dialog')).not.toBeInTheDocument());
+
+    const toast = (await screen.findByText('Grace Hopper is now Admin.')).closest('[data-sonner-toast]');
+    expect(toast).toHaveTextContent('Was Engineer.');
+    // A plain click: jsdom has no pointer capture for the toast's swipe handling.
+    fireEvent.click(within(toast as HTMLElement).getByRole('button', { name: 'Undo' }));
+    await waitFor(() => expect(changeMemberRole).toHaveBeenLastCalledWith(grace.id, 'engineer'));
+    expect(await screen.findByText('Grace Hopper is Engineer again.')).toBeInTheDocument();
+  }, 20_000);
+
+  it('keeps a refused role change in the dialog with the reason', async () => {
+    const { grace } = signInAs('owner');
+    vi.mocked(changeMemberRole).mockRejectedValueOnce(refusal(422, 'Grace Hopper is suspended.'));
+    renderPortal('/team');
+    await screen.findAllByTestId('member-row');
+    await userEvent.selectOptions(screen.getByRole('combobox', { name: 'Role of Grace Hopper' }), 'analyst');
+    const dialog = within(await screen.findByRole('dialog'));
+    await userEvent.click(dialog.getByRole('button', { name: 'Make Analyst' }));
+    expect(await dialog.findByRole('alert')).toHaveTextContent('Grace Hopper is suspended.');
+    expect(changeMemberRole).toHaveBeenCalledWith(grace.id, 'analyst', { silent: true });
   });
 
   it('changes the role of the selected members at once and shows which failed and why', async () => {

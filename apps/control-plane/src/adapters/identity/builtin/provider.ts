@@ -11,6 +11,8 @@ import { systemContext, type Actor, type RequestContext } from '../../../platfor
 import type { SigningKeys } from './keys.js';
 import { loginPage, logoutPage, messagePage, retryLaterMessage } from './pages.js';
 import { verifyPassword } from './passwords.js';
+import { rememberSignInDevice } from './devices.js';
+import { forgetSession, grantTag, grantTagClaim, recordSession } from './sessions.js';
 import { databaseAdapter } from './storage.js';
 import { admitLoginAttempt, clearLoginAttempts, forgetStaleLoginAttempts } from './throttle.js';
 
@@ -32,7 +34,25 @@ const accessTokenTtlSeconds = 60 * 60;
 export function providerConfiguration(opts: BuiltinIdentityOptions): Configuration {
   const { db, audience, clientId, portalOrigins } = opts;
   return {
-    adapter: databaseAdapter(db),
+    adapter: databaseAdapter(db, {
+      // The device of each session (GET /me/sessions): the request that saved it is the provider's current context.
+      onSessionSaved: async (payload) => {
+        if (!payload.uid || !payload.accountId) return;
+        const ctx = Provider.ctx;
+        const userAgent = ctx?.get('user-agent') || null;
+        await recordSession(db, { uid: payload.uid, userId: payload.accountId, userAgent: userAgent?.slice(0, 512) ?? null, ipAddress: ctx?.ip ?? null });
+      },
+      // Sign-out (RP-initiated logout destroys the session): audited before the provider answers.
+      onSessionDestroyed: async (payload) => {
+        if (!payload.accountId) return;
+        const ctx = Provider.ctx;
+        const base: RequestContext = { ...systemContext(null), ipAddress: ctx?.ip ?? null, userAgent: ctx?.get('user-agent') || null };
+        await auditSignOut(db, base, payload.accountId);
+        if (payload.uid) await forgetSession(db, payload.uid);
+      },
+    }),
+    // Which grant (and so which session) an access token belongs to, as an opaque tag (GET /me/sessions `current`).
+    extraTokenClaims: (_ctx, token) => ('grantId' in token && typeof token.grantId === 'string' ? { [grantTagClaim]: grantTag(token.grantId) } : undefined),
     clients: [
       {
         client_id: clientId,
@@ -117,6 +137,23 @@ export function providerConfiguration(opts: BuiltinIdentityOptions): Configurati
 }
 
 const LoginForm = z.object({ email: z.string().trim().max(320), password: z.string().max(1024) });
+
+/** Sign-out at the provider (RP-initiated logout): recorded like a sign-in, by the account holder. */
+async function auditSignOut(db: AppDb, base: RequestContext, userId: string) {
+  const user = await findUserById(db, userId);
+  if (!user) return;
+  const actor: Actor = { type: 'user', id: user.id, email: user.email };
+  for (const tenant of await membershipsOf(db, user.id)) {
+    await withTenant(db, tenant.id, (tx) =>
+      recordAuditEntry(tx, { ...base, actor, tenantId: tenant.id, role: tenant.role }, {
+        action: 'auth.logout',
+        targetType: 'user',
+        targetId: user.id,
+        targetName: user.email,
+      }),
+    );
+  }
+}
 
 /**
  * Records a sign-in (or a failed one) in the audit trail of each tenant the account is an
@@ -225,6 +262,7 @@ export async function registerBuiltinIdentity(app: FastifyInstance, opts: Builti
       }
       await clearLoginAttempts(opts.db, email, ip);
       await auditSignIn(opts.db, ctx, user, 'succeeded');
+      await rememberSignInDevice(opts.db, user, ctx.userAgent, ip);
       reply.hijack();
       await provider.interactionFinished(
         request.raw,

@@ -8,7 +8,14 @@ import { oidcPayloads } from '../../../platform/schema.js';
  * oidc-provider storage in the database (sessions, interactions, codes, grants, tokens), so
  * any copy of the API can continue a login another copy started.
  */
-export function databaseAdapter(db: AppDb) {
+export interface StorageHooks {
+  /** A session was saved (sign-in, renewal): awaited before the provider answers. */
+  onSessionSaved?: (payload: AdapterPayload) => Promise<void>;
+  /** A session is about to be destroyed by the provider (sign-out): awaited, with its last payload. */
+  onSessionDestroyed?: (payload: AdapterPayload) => Promise<void>;
+}
+
+export function databaseAdapter(db: AppDb, hooks: StorageHooks = {}) {
   return class DatabaseAdapter implements Adapter {
     constructor(private readonly kind: string) {}
 
@@ -28,6 +35,7 @@ export function databaseAdapter(db: AppDb) {
         .insert(oidcPayloads)
         .values(row)
         .onConflictDoUpdate({ target: [oidcPayloads.kind, oidcPayloads.id], set: { ...row, consumedAt: null } });
+      if (this.kind === 'Session' && payload.accountId && hooks.onSessionSaved) await hooks.onSessionSaved(payload);
     }
 
     private async findWhere(condition: ReturnType<typeof eq>, key: string): Promise<AdapterPayload | undefined> {
@@ -72,6 +80,10 @@ export function databaseAdapter(db: AppDb) {
 
     async destroy(id: string): Promise<void> {
       if (unstorableReason(id)) return;
+      if (this.kind === 'Session' && hooks.onSessionDestroyed) {
+        const payload = await this.find(id);
+        if (payload?.accountId) await hooks.onSessionDestroyed(payload);
+      }
       await db.delete(oidcPayloads).where(and(eq(oidcPayloads.kind, this.kind), eq(oidcPayloads.id, id)));
     }
 

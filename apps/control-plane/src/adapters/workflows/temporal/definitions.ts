@@ -24,6 +24,7 @@ const sandboxDeps: CbpWorkflowDeps = {
   local: unavailable as NonNullable<CbpWorkflowDeps['local']>,
   // Every type is registered (a worker with SMTP runs mail workflows; the sandbox cannot know).
   sender: unavailable as NonNullable<CbpWorkflowDeps['sender']>,
+  notificationMail: unavailable as NonNullable<CbpWorkflowDeps['notificationMail']>,
   crashAt: undefined,
 };
 
