@@ -441,6 +441,14 @@ export const notifications = pgTable('notifications', {
   createdAt,
 });
 
+/** A user's in-app inbox counts, kept by triggers on `notifications` (migration 0035). */
+export const notificationCounters = pgTable('notification_counters', {
+  tenantId: uuid('tenant_id').notNull(),
+  userId: uuid('user_id').notNull(),
+  total: bigint('total', { mode: 'number' }).notNull(),
+  unread: bigint('unread', { mode: 'number' }).notNull(),
+});
+
 export const notificationSettings = pgTable(
   'notification_settings',
   {

@@ -1,7 +1,7 @@
 import { and, count, desc, eq, inArray, isNotNull, isNull, sql, type SQL } from 'drizzle-orm';
 import type { TenantRole } from '@cbp/contracts';
 import type { ScopedTx } from '../../platform/db.js';
-import { notifications, notificationSettings, tenantMemberships, users } from '../../platform/schema.js';
+import { notificationCounters, notifications, notificationSettings, tenantMemberships, users } from '../../platform/schema.js';
 
 export type NotificationRow = typeof notifications.$inferSelect;
 export type SettingsRow = typeof notificationSettings.$inferSelect;
@@ -27,17 +27,25 @@ export async function listNotifications(
     .orderBy(desc(notifications.createdAt), desc(notifications.id))
     .limit(limit)
     .offset((page - 1) * limit);
-  const [total] = await tx.select({ n: count() }).from(notifications).where(where);
-  const unread = await unreadCount(tx, tenantId, userId);
-  return { rows, total: total?.n ?? 0, unread };
+  const counts = await countsOf(tx, tenantId, userId);
+  // The counters answer every filter but the type one, which counts its rows.
+  let total: number;
+  if (type) total = (await tx.select({ n: count() }).from(notifications).where(where))[0]?.n ?? 0;
+  else total = read === undefined ? counts.total : read ? counts.total - counts.unread : counts.unread;
+  return { rows, total, unread: counts.unread };
+}
+
+/** The user's in-app total and unread counts, kept by triggers (migration 0035). */
+async function countsOf(tx: ScopedTx, tenantId: string, userId: string): Promise<{ total: number; unread: number }> {
+  const [row] = await tx
+    .select({ total: notificationCounters.total, unread: notificationCounters.unread })
+    .from(notificationCounters)
+    .where(and(eq(notificationCounters.tenantId, tenantId), eq(notificationCounters.userId, userId)));
+  return { total: Number(row?.total ?? 0), unread: Number(row?.unread ?? 0) };
 }
 
 export async function unreadCount(tx: ScopedTx, tenantId: string, userId: string): Promise<number> {
-  const [row] = await tx
-    .select({ n: count() })
-    .from(notifications)
-    .where(and(inbox(tenantId, userId), isNull(notifications.readAt)));
-  return row?.n ?? 0;
+  return (await countsOf(tx, tenantId, userId)).unread;
 }
 
 /** Marks one of the user's notifications read (null: no such notification of theirs). */
@@ -107,30 +115,49 @@ const lockedTx = new WeakSet<object>();
 /** Channel of the live stream's NOTIFY (payload `<tenantId>:<userId>:<seq>`; notifications.stream.ts). */
 export const notificationsChannel = 'cbp_notifications';
 
+/** A NOTIFY payload for a fan-out that reached several users of a tenant: `<tenant>:*:<max seq>`. */
+export const everyUser = '*';
+
+/** Rows per INSERT statement (13 parameters a row, well under PostgreSQL's 65,535). */
+const insertChunk = 1_000;
+
 /**
- * Inserts the notification unless this event already notified this user; true when inserted.
+ * Inserts the notifications (one per recipient of one event) except those this event already
+ * gave a user; returns the ids of the users who got a new row.
  *
  * First a per-tenant advisory lock held to the commit: fan-outs of one tenant commit one after
- * another, so the stream's sequence order is the commit order (migration 0030). An in-app row
- * then wakes every API copy's stream listener at commit (pg_notify is transactional): the
- * payload only says whose inbox changed, streams read the rows themselves.
+ * another, so the stream's sequence order is the commit order (migration 0030). The rows go in
+ * one statement (a round trip per 1,000 recipients, not two per recipient), then one
+ * `pg_notify` wakes every API copy's stream listener at commit (pg_notify is transactional):
+ * the payload only says whose inbox changed (one user, or `*` for several users of the
+ * tenant), streams read the rows themselves.
  */
-export async function insertNotification(tx: ScopedTx, row: NewNotification): Promise<boolean> {
-  // Once per transaction (a fan-out inserts a row per recipient in the same one).
+export async function insertNotifications(tx: ScopedTx, rows: readonly NewNotification[]): Promise<Set<string>> {
+  const created = new Set<string>();
+  const first = rows[0];
+  if (!first) return created;
   if (!lockedTx.has(tx)) {
-    await tx.execute(sql`SELECT pg_advisory_xact_lock(hashtextextended(${`notifications:${row.tenantId}`}, 0))`);
+    await tx.execute(sql`SELECT pg_advisory_xact_lock(hashtextextended(${`notifications:${first.tenantId}`}, 0))`);
     lockedTx.add(tx);
   }
-  const inserted = await tx
-    .insert(notifications)
-    .values(row)
-    .onConflictDoNothing({ target: [notifications.eventId, notifications.userId] })
-    .returning({ id: notifications.id, seq: notifications.seq });
-  const [created] = inserted;
-  if (created && row.inApp) {
-    await tx.execute(sql`SELECT pg_notify(${notificationsChannel}, ${`${row.tenantId}:${row.userId}:${created.seq}`})`);
+  const inApp: { userId: string; seq: number }[] = [];
+  for (let from = 0; from < rows.length; from += insertChunk) {
+    const inserted = await tx
+      .insert(notifications)
+      .values(rows.slice(from, from + insertChunk))
+      .onConflictDoNothing({ target: [notifications.eventId, notifications.userId] })
+      .returning({ userId: notifications.userId, seq: notifications.seq, inApp: notifications.inApp });
+    for (const row of inserted) {
+      created.add(row.userId);
+      if (row.inApp) inApp.push({ userId: row.userId, seq: Number(row.seq) });
+    }
   }
-  return inserted.length > 0;
+  if (inApp.length > 0) {
+    const who = inApp.length === 1 ? (inApp[0]?.userId ?? everyUser) : everyUser;
+    const seq = Math.max(...inApp.map((r) => r.seq));
+    await tx.execute(sql`SELECT pg_notify(${notificationsChannel}, ${`${first.tenantId}:${who}:${seq}`})`);
+  }
+  return created;
 }
 
 // ------------------------------------------------------------------ live stream reads
@@ -173,11 +200,10 @@ export async function rowsAfter(
   const unread = new Map<string, number>();
   if (users.length > 0) {
     const counts = await tx
-      .select({ userId: notifications.userId, n: count() })
-      .from(notifications)
-      .where(and(eq(notifications.tenantId, tenantId), eq(notifications.inApp, true), isNull(notifications.readAt), inArray(notifications.userId, users)))
-      .groupBy(notifications.userId);
-    for (const c of counts) unread.set(c.userId, c.n);
+      .select({ userId: notificationCounters.userId, n: notificationCounters.unread })
+      .from(notificationCounters)
+      .where(and(eq(notificationCounters.tenantId, tenantId), inArray(notificationCounters.userId, users)));
+    for (const c of counts) unread.set(c.userId, Number(c.n));
   }
   return { rows, unread };
 }

@@ -19,7 +19,7 @@ import { forbidden, notFound } from '../../platform/errors.js';
 import type { DomainEvent, EventHandler } from '../../platform/events.js';
 import { notificationMessage, tenantNameOf, type NotificationMailDeps } from './notification-mail.js';
 import {
-  insertNotification,
+  insertNotifications,
   listNotifications,
   markAllRead,
   markRead,
@@ -27,6 +27,7 @@ import {
   saveSettings,
   settingsOf,
   unreadCount,
+  type NewNotification,
   type NotificationRow,
   type SettingsRow,
 } from './notifications.repo.js';
@@ -180,14 +181,15 @@ export function notificationHandler(mail: NotificationMailDeps): EventHandler {
       if (recipients.length === 0) return;
       const settings = new Map((await settingsOf(tx, event.tenantId, recipients.map((r) => r.userId))).map((s) => [s.userId, s]));
       const text = describeEvent(event.type, event.payload);
-      let tenantName: string | null = null;
+      const rows: NewNotification[] = [];
+      const mailTo = new Map<string, (typeof recipients)[number]>();
       for (const recipient of recipients) {
         const resolved = resolveSettings(settings.get(recipient.userId));
         const channels = channelsFor(resolved, event.type);
         if (!channels.inApp && !channels.email) continue;
         // Daily digest on: the email of a non-critical type waits for the digest (notifications.workflows.ts).
         const held = channels.email && resolved.digest && info.severity !== 'critical';
-        const inserted = await insertNotification(tx, {
+        rows.push({
           tenantId: event.tenantId,
           userId: recipient.userId,
           eventId: event.id,
@@ -201,10 +203,15 @@ export function notificationHandler(mail: NotificationMailDeps): EventHandler {
           digest: held,
           createdAt: event.occurredAt,
         });
-        if (inserted && channels.email && !held) {
-          tenantName ??= await tenantNameOf(tx, event.tenantId);
-          await mail.mailer.send(tx, notificationMessage(mail, { tenantId: event.tenantId, tenantName, recipient, type: event.type, text }));
-        }
+        if (channels.email && !held) mailTo.set(recipient.userId, recipient);
+      }
+      // One statement for every recipient; a mail only with a new row (a repeated delivery sends none).
+      const created = await insertNotifications(tx, rows);
+      let tenantName: string | null = null;
+      for (const [userId, recipient] of mailTo) {
+        if (!created.has(userId)) continue;
+        tenantName ??= await tenantNameOf(tx, event.tenantId);
+        await mail.mailer.send(tx, notificationMessage(mail, { tenantId: event.tenantId, tenantName, recipient, type: event.type, text }));
       }
     },
   };

@@ -6,16 +6,17 @@ import { withTenant, type AppDb } from '../../platform/db.js';
 import { forbidden } from '../../platform/errors.js';
 import type { ChannelListener } from '../../platform/events.js';
 import { tenantContext } from '../../platform/guard.js';
-import { latestSeqOf, notificationsChannel, rowsAfter, type NotificationRow } from './notifications.repo.js';
+import { everyUser, latestSeqOf, notificationsChannel, rowsAfter, type NotificationRow } from './notifications.repo.js';
 import { notificationFrom } from './notifications.service.js';
 
 /**
  * `GET /notifications/stream`: the caller's new notifications as Server-Sent Events (issue 14).
  *
  * Every API copy holds its own streams. The fan-out's insert sends `pg_notify('cbp_notifications',
- * '<tenant>:<user>:<seq>')` at commit (notifications.repo.ts); this process's one LISTEN
- * connection (`app.channels`, platform/events.ts) hands it to the hub below, which looks up the
- * open streams of that user in that organization and reads their new rows from the database
+ * '<tenant>:<user>:<seq>')` at commit (notifications.repo.ts; `<user>` is `*` when the fan-out
+ * reached several users); this process's one LISTEN connection (`app.channels`,
+ * platform/events.ts) hands it to the hub below, which looks up the open streams of that user
+ * (or of the whole tenant) in that organization and reads their new rows from the database
  * (the payload only says whose inbox changed). Reads are batched: one query per tenant for all
  * waiting streams. After the listener reconnects every stream catches up from its last id.
  */
@@ -150,7 +151,7 @@ export function createNotificationHub({
   }
 
   async function flushAll(): Promise<void> {
-    // Let the NOTIFYs of one commit (one per recipient) arrive, then read them together.
+    // Let the NOTIFYs of one burst of commits arrive, then read them together.
     await new Promise<void>((resolve) => setImmediate(resolve));
     while (dirty.size > 0 && !closed) {
       const batch = dirty;
@@ -186,6 +187,20 @@ export function createNotificationHub({
   const onNotify = (payload: string) => {
     const [tenantId, userId, seqText] = payload.split(':');
     if (!tenantId || !userId) return;
+    if (userId === everyUser) {
+      // A fan-out to several users of the tenant: every stream of it reads (one query for all).
+      let any = false;
+      for (const set of streams.values()) {
+        for (const s of set) {
+          if (s.tenantId !== tenantId) break;
+          markDirty(tenantId, s.userId);
+          any = true;
+          break;
+        }
+      }
+      if (any) schedule();
+      return;
+    }
     const set = streams.get(keyOf(tenantId, userId));
     if (!set) return;
     const seq = Number(seqText);

@@ -3,7 +3,7 @@ import type { Notification, NotificationPage, NotificationSettings } from '@cbp/
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { acme, createTestContext, globex, type TestContext } from '../../../test/harness.js';
 import { defineWorkflow, NonRetryableError } from '../../adapters/workflows/port.js';
-import { platformRows } from '../../platform/db.js';
+import { inPlatformScope, platformRows } from '../../platform/db.js';
 
 /** A tenant workflow that always fails (the engine's onRunFailed publishes workflow.failed). */
 const failing = defineWorkflow({
@@ -165,6 +165,37 @@ describe('read-all and the list', () => {
     expect([...times].sort().reverse()).toEqual(times);
     expect((await call('admin@acme.test', 'GET', '/notifications?limit=101')).statusCode).toBe(400);
     expect((await call('admin@acme.test', 'GET', '/notifications?type=nope')).statusCode).toBe(400);
+  });
+
+  it('answers total and unread that match the rows, through fan-outs, reads, the filters and removals', async () => {
+    const exact = async (email: string) => {
+      const [row] = await platformRows<{ total: number; unread: number }>(
+        t.database.db,
+        sql`SELECT count(*)::int AS total, (count(*) FILTER (WHERE read_at IS NULL))::int AS unread
+            FROM notifications n JOIN users u ON u.id = n.user_id WHERE u.email = ${email} AND n.tenant_id = ${acme.id} AND n.in_app`,
+      );
+      return row ?? { total: -1, unread: -1 };
+    };
+    const check = async (email: string) => {
+      const want = await exact(email);
+      const all = await inbox(email);
+      expect({ total: all.total, unread: all.unread }).toEqual(want);
+      expect((await inbox(email, '?read=false')).total).toBe(want.unread);
+      expect((await inbox(email, '?read=true')).total).toBe(want.total - want.unread);
+      return want;
+    };
+    // A fan-out to the admins and the owner (one statement for all of them).
+    expect((await call('owner@acme.test', 'POST', '/api-keys', { name: 'counted' })).statusCode).toBe(201);
+    await t.app.events.drain();
+    const before = await check('admin@acme.test');
+    expect(before.unread).toBeGreaterThanOrEqual(1);
+    await check('owner@acme.test');
+    const [first] = (await inbox('admin@acme.test', '?read=false')).data;
+    expect((await call('admin@acme.test', 'PATCH', `/notifications/${first?.id}/read`)).statusCode).toBe(200);
+    expect(await check('admin@acme.test')).toEqual({ total: before.total, unread: before.unread - 1 });
+    // Rows removed (as retention or a tenant deletion would) leave the counts exact too.
+    await t.database.execScript(`BEGIN; ${inPlatformScope(`DELETE FROM notifications WHERE id = '${first?.id}'`)}; COMMIT;`);
+    expect(await check('admin@acme.test')).toEqual({ total: before.total - 1, unread: before.unread - 1 });
   });
 });
 
