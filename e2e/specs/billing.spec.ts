@@ -54,6 +54,9 @@ test(
       await expect(downgrade.getByTestId('proration-lines')).toContainText('Unused time on Pro');
       await expect(downgrade.getByTestId('proration-lines')).toContainText('(credit)');
       await expect(downgrade.getByTestId('proration-summary')).toHaveText(/^You'll get a credit of \$[\d,]+\.\d\d on your next invoice\.$/);
+      // Acme's API calls this period are far above Starter's hard limit: said before confirming.
+      await expect(downgrade.getByTestId('limit-impacts')).toContainText("Your usage is above the Starter plan's limits");
+      await expect(downgrade.getByTestId('limit-impacts')).toContainText(/Capped: API calls: [\d,]+ calls this period; the Starter plan stops at 150,000 calls a period/);
       await downgrade.getByRole('button', { name: 'Confirm change' }).click();
 
       await expect(page.getByText("You're now on the Starter plan.")).toBeVisible();
@@ -81,6 +84,21 @@ test(
     }
   },
 );
+
+test('a downgrade the team does not fit lists what is over the Free plan and cannot be confirmed', async ({ page }) => {
+  await openBilling(page, 'owner@acme.test');
+  await billingTab(page, 'Plans').click();
+  await page.getByRole('button', { name: 'Switch to Free' }).click();
+  const dialog = page.getByRole('dialog', { name: 'Switch to Free?' });
+  const impacts = dialog.getByTestId('limit-impacts');
+  await expect(impacts).toContainText('Your team does not fit the Free plan');
+  await expect(impacts).toContainText('Blocks the change: 4 active members; the Free plan allows 3. Remove or suspend 1 member first.');
+  await expect(impacts).toContainText(/Capped: API calls: [\d,]+ calls this period; the Free plan stops at 10,000 calls a period/);
+  await expect(dialog.getByRole('button', { name: 'Confirm change' })).toBeDisabled();
+  expect(await seriousA11yViolations(page)).toEqual([]);
+  await impacts.getByRole('link', { name: 'Manage members' }).click();
+  await expect(page.getByRole('heading', { level: 1, name: 'Team' })).toBeVisible();
+});
 
 test('an analyst sees billing read-only: owner actions are disabled and say why', async ({ page }) => {
   await openBilling(page, 'analyst@acme.test');

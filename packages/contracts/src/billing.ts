@@ -66,6 +66,30 @@ export type ProrationLine = z.infer<typeof ProrationLine>;
  * unused time of the current plan and a charge for the rest of the period on the new plan,
  * both added to the next invoice.
  */
+/**
+ * What a plan change does to a limit the organization is above (docs/decisions/004):
+ * - `refused`: seats (`users`): more active members than the target plan allows; the change is
+ *   refused (422 PLAN_LIMITS_EXCEEDED) until members are removed.
+ * - `blocked`: this period's usage is above the target plan's hard limit; the current period
+ *   keeps the limits it started with, and from the next period usage above it is refused.
+ * - `overage`: this period's usage is above the target plan's included quantity; from the next
+ *   period usage above it is billed at the target plan's overage price.
+ */
+export const PlanLimitOutcome = z.enum(['refused', 'blocked', 'overage']);
+export type PlanLimitOutcome = z.infer<typeof PlanLimitOutcome>;
+
+export const PlanLimitImpact = z.object({
+  metricType: MetricType,
+  current: z.number().int().nonnegative().describe('Active members for `users`; this period\'s usage for the others'),
+  included: z.number().int().nonnegative().describe('The target plan\'s included quantity'),
+  hardLimit: z.number().int().nonnegative().nullable().describe('The target plan\'s hard limit'),
+  overagePrice: z.number().int().nonnegative().describe('The target plan\'s price per `overageUnit` over the included quantity (minor units)'),
+  overageUnit: z.number().int().positive(),
+  outcome: PlanLimitOutcome,
+  message: z.string(),
+});
+export type PlanLimitImpact = z.infer<typeof PlanLimitImpact>;
+
 export const PlanChangePreview = z.object({
   currentPlan: Plan,
   newPlan: Plan,
@@ -76,6 +100,10 @@ export const PlanChangePreview = z.object({
   nextInvoiceAmount: z.number().int().describe('Estimate of the next invoice after the change'),
   nextInvoiceDate: z.iso.datetime(),
   currency: Currency,
+  /** Each limit of the target plan that the organization is above now, and what happens. */
+  limitImpacts: z.array(PlanLimitImpact),
+  /** False when an impact is `refused`: the change itself would answer 422 PLAN_LIMITS_EXCEEDED. */
+  allowed: z.boolean(),
 });
 export type PlanChangePreview = z.infer<typeof PlanChangePreview>;
 

@@ -30,6 +30,7 @@ export const errorCatalogue = {
   NOT_PROVISIONED: { statuses: [409], meaning: 'The organization has no billing account or gateway subscription yet.' },
   SUBSCRIPTION_CANCELED: { statuses: [422], meaning: 'The subscription has ended; it cannot change plan or cancellation.' },
   SAME_PLAN: { statuses: [422], meaning: 'The organization is already on this plan.' },
+  PLAN_LIMITS_EXCEEDED: { statuses: [422], meaning: 'The organization has more active members than the target plan allows; `detail` says how many to remove first.' },
   PRORATION_DATE_OUT_OF_RANGE: { statuses: [422], meaning: 'The plan-change preview has expired; preview again.' },
   // Payment methods
   CARD_DECLINED: {
@@ -48,7 +49,15 @@ export const errorCatalogue = {
   // Workflows
   WORKFLOW_NOT_RETRYABLE: { statuses: [409], meaning: 'Only a failed workflow run can be retried; `detail` gives its status.' },
   WORKFLOW_NOT_RUNNING: { statuses: [409], meaning: 'Only a running workflow run can be cancelled; `detail` gives its status.' },
+  // Identity roles (GET/POST/DELETE /keycloak/...)
+  IDENTITY_REALM_NOT_FOUND: { statuses: [404], meaning: 'The realm in the path is not the realm CBP manages (KEYCLOAK_REALM, or `cbp` with the built-in provider).' },
+  IDENTITY_ROLE_NOT_FOUND: { statuses: [404], meaning: 'The identity provider has no realm role with this id or name.' },
+  IDENTITY_USER_NOT_FOUND: { statuses: [404], meaning: 'The identity provider has no user with this id (or email).' },
   // Dependencies and the server
+  IDENTITY_PROVIDER_UNAVAILABLE: {
+    statuses: [502, 503],
+    meaning: "The identity provider's admin API failed (502: it answered wrongly or refused CBP's service account) or is unreachable (503, with Retry-After); nothing was changed.",
+  },
   PAYMENT_GATEWAY_UNAVAILABLE: {
     statuses: [502, 503],
     meaning: 'The payment gateway failed (502: it answered wrongly or refused our credentials) or is unreachable or throttling (503, with Retry-After); nothing was changed.',

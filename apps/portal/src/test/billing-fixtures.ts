@@ -94,6 +94,8 @@ export const downgradePreview: PlanChangePreview = {
   nextInvoiceAmount: -2_600,
   nextInvoiceDate: '2025-07-01T00:00:00.000Z',
   currency: 'usd',
+  limitImpacts: [],
+  allowed: true,
 };
 
 export function invoice(n: number, status: InvoiceStatus = 'paid', overrides: Partial<Invoice> = {}): Invoice {

@@ -6,6 +6,7 @@ export type {
   MetricLimit,
   Plan,
   PlanChangePreview,
+  PlanLimitImpact,
   ProrationLine,
   Subscription,
   SubscriptionStatus,

@@ -26,7 +26,9 @@ async function call(method: Method, url: string, email: string, tenantId: string
 }
 
 async function planId(name: string): Promise<string> {
-  const plans = (await call('GET', '/plans', 'analyst@acme.test', acme.id)).json() as { id: string; name: string }[];
+  const res = await call('GET', '/plans', 'analyst@acme.test', acme.id);
+  if (res.statusCode !== 200) throw new Error(`GET /plans: ${res.body}`);
+  const plans = res.json() as { id: string; name: string }[];
   const plan = plans.find((p) => p.name === name);
   if (!plan) throw new Error(`no plan ${name}`);
   return plan.id;
@@ -65,6 +67,54 @@ describe('subscription', () => {
     expect(preview.nextInvoiceAmount).toBe(Math.max(0, 4_900 + preview.prorationAmount));
     const sub = (await call('GET', '/subscriptions/current', 'analyst@acme.test', acme.id)).json();
     expect(sub.plan.name).toBe('Pro');
+  });
+
+  it('lists the Free plan limits Acme is above, and refuses the downgrade while it has more members than seats', async () => {
+    const free = await planId('Free');
+    const starterId = await planId('Starter');
+    const usage = (await call('GET', '/usage/status', 'analyst@acme.test', acme.id)).json() as { metricType: string; currentUsage: number }[];
+    const apiCalls = usage.find((s) => s.metricType === 'api_calls')?.currentUsage ?? 0;
+    const preview = (await call('GET', `/subscriptions/preview-change?planId=${free}`, 'owner@acme.test', acme.id)).json();
+    expect(preview.allowed).toBe(false);
+    const byMetric = new Map((preview.limitImpacts as { metricType: string; outcome: string; current: number; message: string }[]).map((i) => [i.metricType, i]));
+    expect(byMetric.get('users')).toMatchObject({
+      outcome: 'refused',
+      current: 4,
+      message: '4 active members; the Free plan allows 3. Remove or suspend 1 member first.',
+    });
+    // The demo's Acme is far above Free's 10,000 API calls a period: blocked from the next period.
+    expect(apiCalls).toBeGreaterThan(150_000);
+    expect(byMetric.get('api_calls')).toMatchObject({ outcome: 'blocked', current: apiCalls });
+
+    const refused = await call('POST', '/subscriptions/change-plan', 'owner@acme.test', acme.id, { planId: free, prorationDate: preview.prorationDate });
+    expect(refused.statusCode).toBe(422);
+    expect(refused.json()).toMatchObject({ code: 'PLAN_LIMITS_EXCEEDED', detail: '4 active members; the Free plan allows 3. Remove or suspend 1 member first.' });
+    expect((await call('GET', '/subscriptions/current', 'analyst@acme.test', acme.id)).json().plan.name).toBe('Pro');
+    expect(await auditRows('subscription.plan_changed')).toHaveLength(0);
+
+    // With one member suspended the seats fit; the usage outcomes stay (they never refuse).
+    const analyst = '00000000-0000-4000-8000-000000000a01';
+    const suspend = async (status: string) =>
+      t.app.inject({
+        method: 'PATCH',
+        url: `/users/${analyst}/status`,
+        headers: { authorization: `Bearer ${await t.tokenFor('owner@acme.test')}`, 'x-tenant-id': acme.id },
+        payload: { status },
+      });
+    expect((await suspend('suspended')).statusCode).toBe(200);
+    try {
+      const fits = (await call('GET', `/subscriptions/preview-change?planId=${free}`, 'owner@acme.test', acme.id)).json();
+      expect(fits.allowed).toBe(true);
+      expect((fits.limitImpacts as { metricType: string }[]).some((i) => i.metricType === 'users')).toBe(false);
+      const starter = (await call('GET', `/subscriptions/preview-change?planId=${starterId}`, 'owner@acme.test', acme.id)).json();
+      // Starter has seats for everyone, but stops API calls at 150,000 a period.
+      expect(starter.allowed).toBe(true);
+      const starterImpacts = new Map((starter.limitImpacts as { metricType: string; outcome: string }[]).map((i) => [i.metricType, i.outcome]));
+      expect(starterImpacts.has('users')).toBe(false);
+      expect(starterImpacts.get('api_calls')).toBe('blocked');
+    } finally {
+      expect((await suspend('active')).statusCode).toBe(200);
+    }
   });
 
   it('refuses a plan change to anyone but an owner, and changes nothing', async () => {

@@ -1,4 +1,4 @@
-import type { PlanChangePreview, Subscription } from '@cbp/contracts';
+import { metricNames, metricTypes, type MetricType, type PlanChangePreview, type PlanLimitImpact, type Subscription } from '@cbp/contracts';
 import type { GatewaySubscription, PaymentGateway } from '../../adapters/payments/port.js';
 import { recordAuditEntry } from '../../platform/audit.js';
 import type { RequestContext } from '../../platform/context.js';
@@ -16,6 +16,8 @@ import {
   type PlanRow,
   type SubscriptionRow,
 } from './billing.repo.js';
+import { listMembers } from '../team/team.service.js';
+import { usageStatus } from '../usage/usage.service.js';
 import { planFrom, subscriptionFrom } from './mappers.js';
 import type { InvoiceParty } from './invoice-pdf.js';
 
@@ -95,6 +97,61 @@ async function targetPlan(db: AppDb, planId: string, current: PlanRow): Promise<
   return plan;
 }
 
+const count = (n: number) => n.toLocaleString('en-US');
+const isMetric = (metric: string): metric is MetricType => (metricTypes as readonly string[]).includes(metric);
+
+/**
+ * Each limit of `next` the organization is above now, and what the change does about it
+ * (contracts `PlanLimitOutcome`; docs/decisions/004): seats are refused, usage is blocked above
+ * the hard limit or billed as overage above the included quantity from the next period.
+ */
+export async function planLimitImpacts(db: AppDb, tenantId: string, next: PlanRow): Promise<PlanLimitImpact[]> {
+  const usage = new Map((await usageStatus(db, tenantId)).map((s) => [s.metricType, s.currentUsage]));
+  const impacts: PlanLimitImpact[] = [];
+  for (const [metric, limit] of Object.entries(next.limits)) {
+    if (!isMetric(metric)) continue;
+    const { name, unit } = metricNames[metric];
+    const base = { metricType: metric, included: limit.included, hardLimit: limit.hardLimit, overagePrice: limit.overagePrice, overageUnit: limit.overageUnit };
+    if (metric === 'users') {
+      const members = (await listMembers(db, tenantId, { page: 1, limit: 1, status: 'active' })).total;
+      const seats = limit.hardLimit ?? limit.included;
+      if (members > seats) {
+        const extra = members - seats;
+        impacts.push({
+          ...base,
+          current: members,
+          outcome: 'refused',
+          message: `${count(members)} active members; the ${next.name} plan allows ${count(seats)}. Remove or suspend ${count(extra)} member${extra === 1 ? '' : 's'} first.`,
+        });
+      }
+      continue;
+    }
+    const current = usage.get(metric) ?? 0;
+    if (limit.hardLimit !== null && current > limit.hardLimit) {
+      impacts.push({
+        ...base,
+        current,
+        outcome: 'blocked',
+        message: `${name}: ${count(current)} ${unit} this period; the ${next.name} plan stops at ${count(limit.hardLimit)} ${unit} a period. From the next period, usage above that is refused.`,
+      });
+    } else if (current > limit.included && limit.overagePrice > 0) {
+      impacts.push({
+        ...base,
+        current,
+        outcome: 'overage',
+        message: `${name}: ${count(current)} ${unit} this period; the ${next.name} plan includes ${count(limit.included)} ${unit}. From the next period, usage above that is billed as overage.`,
+      });
+    }
+  }
+  return impacts;
+}
+
+function refusal(impacts: readonly PlanLimitImpact[]): AppError | null {
+  const refused = impacts.filter((i) => i.outcome === 'refused');
+  if (refused.length === 0) return null;
+  return new AppError(422, 'PLAN_LIMITS_EXCEEDED', refused.map((i) => i.message).join(' '));
+}
+
 /** Proration is computed at a whole second, as Stripe does, so a preview can be replayed exactly. */
 const wholeSecond = (d: Date) => new Date(Math.floor(d.getTime() / 1000) * 1000);
 
@@ -103,6 +160,7 @@ export async function previewPlanChange(deps: BillingDeps, tenantId: string, pla
   const next = await targetPlan(deps.db, planId, current);
   const prorationDate = wholeSecond(new Date());
   const quote = await deps.gateway.previewPlanChange({ subscriptionId: gatewayIdOf(sub), planKey: next.key, prorationDate });
+  const limitImpacts = await planLimitImpacts(deps.db, tenantId, next);
   return {
     currentPlan: planFrom(current),
     newPlan: planFrom(next),
@@ -113,6 +171,8 @@ export async function previewPlanChange(deps: BillingDeps, tenantId: string, pla
     nextInvoiceAmount: quote.nextInvoiceAmount,
     nextInvoiceDate: quote.nextInvoiceDate.toISOString(),
     currency: quote.currency,
+    limitImpacts,
+    allowed: refusal(limitImpacts) === null,
   };
 }
 
@@ -134,6 +194,8 @@ export async function changePlan(
   if (at.getTime() > now.getTime() + 60_000 || at.getTime() < now.getTime() - 3_600_000 || at < sub.currentPeriodStart) {
     throw new AppError(422, 'PRORATION_DATE_OUT_OF_RANGE', 'The preview has expired; preview the change again.');
   }
+  const refused = refusal(await planLimitImpacts(deps.db, ctx.tenantId, next));
+  if (refused) throw refused;
   const preview = await deps.gateway.previewPlanChange({ subscriptionId: gatewayIdOf(sub), planKey: next.key, prorationDate: at });
   const updated = await deps.gateway.changePlan({ subscriptionId: gatewayIdOf(sub), planKey: next.key, prorationDate: at });
   return withTenant(deps.db, ctx.tenantId, async (tx) => {

@@ -1,5 +1,6 @@
 import { useMutation, useQueryClient } from '@tanstack/react-query';
-import { AlertTriangle } from 'lucide-react';
+import { AlertTriangle, OctagonX } from 'lucide-react';
+import { Link } from 'react-router';
 import { toast } from 'sonner';
 import { QueryError } from '@/components/billing/query-error';
 import { Alert, AlertDescription, AlertTitle } from '@/components/ui/alert';
@@ -12,7 +13,7 @@ import { errorMessage, problemFromError } from '@/lib/axios';
 import { formatDate } from '@/lib/dates';
 import { formatMoney } from '@/lib/money';
 import { changePlan } from '@/services/billing.service';
-import type { Plan, PlanChangePreview, Subscription } from '@/types/billing';
+import type { Plan, PlanChangePreview, PlanLimitImpact, Subscription } from '@/types/billing';
 
 interface ChangePlanDialogProps {
   currentPlan: Plan;
@@ -31,10 +32,54 @@ function netSentence(preview: PlanChangePreview): string {
   return 'Your next invoice does not change.';
 }
 
+const outcomeLabel: Record<PlanLimitImpact['outcome'], string> = {
+  refused: 'Blocks the change',
+  blocked: 'Capped',
+  overage: 'Overage',
+};
+
+/** The target plan's limits the organization is above now, and what happens to each (decision 004). */
+function LimitImpacts({ preview }: { preview: PlanChangePreview }) {
+  if (preview.limitImpacts.length === 0) return null;
+  const refused = !preview.allowed;
+  return (
+    <Alert
+      variant={refused ? 'destructive' : 'default'}
+      className={refused ? undefined : 'border-amber-300 bg-amber-50 text-amber-900 dark:border-amber-400/30 dark:bg-amber-400/10 dark:text-amber-100'}
+      data-testid="limit-impacts"
+    >
+      {refused ? <OctagonX aria-hidden="true" /> : <AlertTriangle aria-hidden="true" />}
+      <div className="space-y-2">
+        <AlertTitle>
+          {refused ? `Your team does not fit the ${preview.newPlan.name} plan` : `Your usage is above the ${preview.newPlan.name} plan's limits`}
+        </AlertTitle>
+        <ul className="space-y-1.5">
+          {preview.limitImpacts.map((impact) => (
+            <li key={impact.metricType}>
+              <span className="font-medium">{outcomeLabel[impact.outcome]}:</span> {impact.message}
+            </li>
+          ))}
+        </ul>
+        {refused ? (
+          <p>
+            <Link to="/team" className="font-medium underline underline-offset-4">
+              Manage members
+            </Link>{' '}
+            to make room, then change the plan.
+          </p>
+        ) : (
+          <p>This billing period keeps your current limits; the new ones apply from the next period.</p>
+        )}
+      </div>
+    </Alert>
+  );
+}
+
 function PreviewDetails({ preview }: { preview: PlanChangePreview }) {
   const money = (amount: number) => formatMoney(amount, preview.currency);
   return (
     <div className="space-y-4">
+      <LimitImpacts preview={preview} />
       <table className="w-full text-sm" data-testid="proration-lines">
         <caption className="sr-only">Proration for the rest of this billing period</caption>
         <thead className="text-left text-xs text-muted-foreground">
@@ -157,7 +202,7 @@ function ChangePlanBody({ currentPlan, targetPlan, onChanged }: Omit<ChangePlanD
         </DialogClose>
         <Button
           onClick={() => (preview.data ? change.mutate(preview.data.prorationDate) : undefined)}
-          disabled={!preview.data || preview.isFetching || change.isPending}
+          disabled={!preview.data || !preview.data.allowed || preview.isFetching || change.isPending}
           aria-busy={change.isPending}
         >
           {change.isPending ? 'Changing plan…' : 'Confirm change'}

@@ -14,6 +14,7 @@ import {
   catalog,
   downgradePreview,
   enterpriseCatalogPlan,
+  freeCatalogPlan,
   proCatalogPlan,
   starterCatalogPlan,
   subscriptionOn,
@@ -127,6 +128,58 @@ describe('/billing/plans', () => {
     expect(await within(dialog).findByTestId('proration-summary')).toHaveTextContent('$400.00 will be added to your next invoice.');
     expect(within(dialog).getByTestId('next-invoice-amount')).toHaveTextContent('$1,399.00');
     expect(within(dialog).getByRole('button', { name: 'Confirm change' })).toBeEnabled();
+  });
+
+  it('warns which of the target plan limits current usage exceeds, and what happens to each', async () => {
+    const impact = { included: 10_000, hardLimit: 10_000, overagePrice: 0, overageUnit: 1 };
+    vi.mocked(previewPlanChange).mockResolvedValue({
+      ...downgradePreview,
+      newPlan: freeCatalogPlan,
+      limitImpacts: [
+        { ...impact, metricType: 'api_calls', current: 762_001, outcome: 'blocked', message: 'API calls: 762,001 calls this period; the Free plan stops at 10,000 calls a period. From the next period, usage above that is refused.' },
+        { ...impact, metricType: 'storage_gb', current: 12, outcome: 'overage', message: 'Storage: 12 GB this period; the Free plan includes 10 GB. From the next period, usage above that is billed as overage.' },
+      ],
+      allowed: true,
+    });
+    renderPortal('/billing/plans');
+
+    await userEvent.click(await screen.findByRole('button', { name: `Switch to ${freeCatalogPlan.name}` }));
+    const dialog = await screen.findByRole('dialog');
+    const warning = await within(dialog).findByTestId('limit-impacts');
+    expect(warning).toHaveTextContent(`Your usage is above the ${freeCatalogPlan.name} plan's limits`);
+    expect(warning).toHaveTextContent('Capped: API calls: 762,001 calls this period');
+    expect(warning).toHaveTextContent('Overage: Storage: 12 GB this period');
+    expect(warning).toHaveTextContent('the new ones apply from the next period');
+    // A warning, not a refusal: the change can still be confirmed.
+    expect(within(dialog).getByRole('button', { name: 'Confirm change' })).toBeEnabled();
+  });
+
+  it('does not offer to confirm a change the team does not fit, and points to the members page', async () => {
+    vi.mocked(previewPlanChange).mockResolvedValue({
+      ...downgradePreview,
+      limitImpacts: [
+        {
+          metricType: 'users',
+          current: 4,
+          included: 3,
+          hardLimit: 3,
+          overagePrice: 0,
+          overageUnit: 1,
+          outcome: 'refused',
+          message: '4 active members; the Starter plan allows 3. Remove or suspend 1 member first.',
+        },
+      ],
+      allowed: false,
+    });
+    renderPortal('/billing/plans');
+
+    await userEvent.click(await screen.findByRole('button', { name: 'Switch to Starter' }));
+    const dialog = await screen.findByRole('dialog');
+    const warning = await within(dialog).findByTestId('limit-impacts');
+    expect(warning).toHaveTextContent('Your team does not fit the Starter plan');
+    expect(warning).toHaveTextContent('Blocks the change: 4 active members; the Starter plan allows 3. Remove or suspend 1 member first.');
+    expect(within(warning).getByRole('link', { name: 'Manage members' })).toHaveAttribute('href', '/team');
+    expect(within(dialog).getByRole('button', { name: 'Confirm change' })).toBeDisabled();
   });
 
   it('keeps the dialog open with the reason when the change is refused', async () => {
