@@ -211,8 +211,8 @@ export function UsageMetricCard({ usage, currency, closed = false, pending = fal
         </p>
         <p className="mt-0.5 text-sm text-muted-foreground">
           {usage.hardLimit !== null
-            ? `of ${formatCount(against)} hard limit`
-            : `of ${formatCount(against)} included${closed ? '' : ', no hard limit'}`}
+            ? `of ${formatQuantity(against, usage.unit)} (hard limit)`
+            : `of ${formatQuantity(against, usage.unit)} included${closed ? '' : ', no hard limit'}`}
         </p>
         <UsageBar usage={usage} label={`${usage.metricName} usage`} />
         <dl className="mt-3 divide-y">

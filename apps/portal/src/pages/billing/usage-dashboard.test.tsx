@@ -50,7 +50,7 @@ describe('/usage (dashboard)', () => {
       'Users',
     ]);
     expect(field('API calls', 'usage-used')).toHaveTextContent('85,000 calls');
-    expect(card('API calls').getByText('of 150,000 hard limit')).toBeInTheDocument();
+    expect(card('API calls').getByText('of 150,000 calls (hard limit)')).toBeInTheDocument();
     expect(field('API calls', 'soft-limit')).toHaveTextContent('80,000 calls');
     expect(field('API calls', 'hard-limit')).toHaveTextContent('150,000 calls');
     const meter = card('API calls').getByRole('meter', { name: 'API calls usage' });
