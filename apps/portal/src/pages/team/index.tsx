@@ -160,21 +160,40 @@ function Filters({ view, onChange }: { view: MemberView; onChange: (change: Part
   );
 }
 
+/** An owner's way out: Leave, unless they are the last active owner (the API refuses that). */
+function OwnerLeave({ tenantName }: { tenantName: string }) {
+  const owners = useMembers({ page: 1, limit: 1, role: 'owner', status: 'active' });
+  if (owners.data === undefined) return null;
+  if (owners.data.total > 1) return <LeaveOrganizationDialog tenantName={tenantName} />;
+  return (
+    <p className="self-center text-sm text-muted-foreground" data-testid="sole-owner">
+      You are the only owner: transfer ownership to another member before you can leave.
+    </p>
+  );
+}
+
 function YourMembership({ access }: { access: TeamAccess }) {
   const tenantName = access.tenantName ?? 'this organization';
+  const staff = access.role === 'super_admin';
   return (
     <Card className="mt-8">
       <CardHeader>
         <CardTitle className="text-base font-semibold text-foreground">Your membership</CardTitle>
-        <CardDescription>
-          {access.role ? `You are ${articled(roleName(access.role).toLowerCase())} in ${tenantName}.` : null}
-          {access.canTransfer ? ' As an owner you can hand the organization to another member.' : ''}
+        <CardDescription data-testid="your-membership">
+          {staff
+            ? `You are acting in ${tenantName} as platform staff, not as one of its members.`
+            : access.role
+              ? `You are ${articled(roleName(access.role).toLowerCase())} in ${tenantName}.`
+              : null}
+          {!staff && access.canTransfer ? ' As an owner you can hand the organization to another member.' : ''}
         </CardDescription>
       </CardHeader>
-      <div className="flex flex-wrap gap-2 px-5 pb-5">
-        {access.canTransfer ? <TransferOwnershipDialog tenantName={tenantName} userId={access.userId} /> : null}
-        {access.canLeave ? <LeaveOrganizationDialog tenantName={tenantName} /> : null}
-      </div>
+      {staff ? null : (
+        <div className="flex flex-wrap gap-2 px-5 pb-5">
+          {access.canTransfer ? <TransferOwnershipDialog tenantName={tenantName} userId={access.userId} /> : null}
+          {access.canLeave ? access.role === 'owner' ? <OwnerLeave tenantName={tenantName} /> : <LeaveOrganizationDialog tenantName={tenantName} /> : null}
+        </div>
+      )}
     </Card>
   );
 }

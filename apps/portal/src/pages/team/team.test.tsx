@@ -316,6 +316,26 @@ describe('/team', () => {
     expect(await screen.findByText('Ken Thompson was reactivated.')).toBeInTheDocument();
   });
 
+  it('does not offer Leave to the only owner, and says how to get out', async () => {
+    const team = signInAs('owner');
+    const owners = team.all.filter((m) => m.role === 'owner');
+    serveMembers([...team.all.filter((m) => m.role !== 'owner'), ...owners.slice(0, 1)]);
+    renderPortal('/team');
+    expect(await screen.findByTestId('sole-owner')).toHaveTextContent('You are the only owner: transfer ownership to another member before you can leave.');
+    expect(screen.queryByRole('button', { name: 'Leave organization' })).not.toBeInTheDocument();
+    expect(screen.getByRole('button', { name: 'Transfer ownership' })).toBeInTheDocument();
+  });
+
+  it('tells platform staff they act as staff, and offers them no member-only action', async () => {
+    signInAs('owner');
+    vi.mocked(getMe).mockResolvedValue({ ...meWith(membership(acme, 'super_admin')), platformRole: 'super_admin' });
+    renderPortal('/team');
+    expect(await screen.findByTestId('your-membership')).toHaveTextContent('You are acting in Acme Corp as platform staff, not as one of its members.');
+    expect(screen.getByTestId('your-membership')).not.toHaveTextContent('As an owner');
+    expect(screen.queryByRole('button', { name: 'Leave organization' })).not.toBeInTheDocument();
+    expect(screen.queryByRole('button', { name: 'Transfer ownership' })).not.toBeInTheDocument();
+  });
+
   it("shows the API's refusal when the last owner tries to leave", async () => {
     signInAs('owner');
     vi.mocked(leaveTenant).mockRejectedValue(refusal(422, 'You are the last owner of Acme Corp; transfer ownership before leaving.'));
