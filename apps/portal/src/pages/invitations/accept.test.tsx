@@ -125,6 +125,8 @@ describe('/invitations/accept', () => {
     const unusable = await screen.findByTestId('invitation-unusable');
     expect(within(unusable).getByRole('heading', { level: 1, name: title })).toBeInTheDocument();
     expect(within(unusable).getByRole('alert')).toHaveTextContent(detail);
+    // Not a dead end: the way into the portal.
+    expect(within(unusable).getByRole('link', { name: 'Go to the portal' })).toHaveAttribute('href', '/login');
     expect(screen.queryByRole('form')).not.toBeInTheDocument();
     expect(screen.queryByRole('button', { name: /Join/ })).not.toBeInTheDocument();
   });

@@ -1,5 +1,5 @@
 import { useId, useState, type FormEvent, type ReactNode } from 'react';
-import { useSearchParams } from 'react-router';
+import { Link, useSearchParams } from 'react-router';
 import { useLogin } from '@refinedev/core';
 import { useMutation, useQuery } from '@tanstack/react-query';
 import { AcceptInvitationInput } from '@cbp/contracts';
@@ -48,6 +48,13 @@ function Unusable({ title, detail }: { title: string; detail: string }) {
       <p role="alert" className="mt-3 text-sm text-muted-foreground">
         {detail}
       </p>
+      <p className="mt-3 text-sm text-muted-foreground">Ask the person who invited you for a new link, or sign in if you already have an account.</p>
+      <Button asChild variant="outline" className="mt-5">
+        <Link to="/login">
+          <LogIn aria-hidden="true" />
+          Go to the portal
+        </Link>
+      </Button>
     </div>
   );
 }
