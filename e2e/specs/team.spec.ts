@@ -360,7 +360,7 @@ test('a cancelled invitation link says so on the accept page and grants nothing'
     await confirm.getByRole('button', { name: 'Cancel invitation' }).click();
     await expect(admin.getByText(`The invitation to ${email} was cancelled.`)).toBeVisible();
     await expect(confirm).toHaveCount(0);
-    await expect(row).toContainText('Revoked');
+    await expect(row).toContainText('Cancelled');
     await expect(row.getByRole('button', { name: /Cancel the invitation/ })).toHaveCount(0);
 
     const link = await invitationLinkFromOutbox(await openSession(staffEmail), email);

@@ -12,7 +12,8 @@ export const invitationStatusLooks: Record<InvitationStatus, StatusLook> = {
   pending: { label: 'Pending', variant: 'default', icon: Clock },
   accepted: { label: 'Accepted', variant: 'success', icon: MailCheck },
   expired: { label: 'Expired', variant: 'warning', icon: TimerOff },
-  revoked: { label: 'Revoked', variant: 'secondary', icon: XCircle },
+  // The API's status is `revoked`; the portal's action is "Cancel invitation", so it reads "Cancelled".
+  revoked: { label: 'Cancelled', variant: 'secondary', icon: XCircle },
 };
 
 export function MemberStatusBadge({ status, ...props }: { status: MemberStatus } & BadgeProps) {
