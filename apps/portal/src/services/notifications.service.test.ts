@@ -1,7 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { AxiosHeaders, type AxiosAdapter, type InternalAxiosRequestConfig } from 'axios';
 import { toast } from 'sonner';
-import { platformApi } from '@/lib/axios';
 import {
   getNotificationSettings,
   getNotifications,
@@ -10,6 +8,7 @@ import {
   updateNotificationSettings,
 } from '@/services/notifications.service';
 import { defaultSettings, notification } from '@/test/notification-fixtures';
+import { answer, resetApiDouble, restoreApi, sent } from '@/test/api-double';
 import { resetOidcDouble } from '@/test/oidc-double';
 
 vi.mock('@/lib/oidc', async (importOriginal) => ({
@@ -18,28 +17,12 @@ vi.mock('@/lib/oidc', async (importOriginal) => ({
 }));
 vi.mock('sonner', () => ({ toast: { error: vi.fn(), success: vi.fn() } }));
 
-const originalAdapter = platformApi.defaults.adapter;
-let sent: InternalAxiosRequestConfig[] = [];
-
-function answer(body: unknown, status = 200) {
-  const adapter: AxiosAdapter = async (config) => {
-    sent.push(config);
-    const response = { data: body, status, statusText: String(status), headers: new AxiosHeaders({ 'content-type': 'application/json' }), config };
-    if (status >= 400) {
-      const { AxiosError } = await import('axios');
-      throw new AxiosError('Request failed', 'ERR_BAD_REQUEST', config, null, response);
-    }
-    return response;
-  };
-  platformApi.defaults.adapter = adapter;
-}
-
 beforeEach(() => {
   resetOidcDouble();
-  sent = [];
+  resetApiDouble();
 });
 afterEach(() => {
-  platformApi.defaults.adapter = originalAdapter;
+  restoreApi();
 });
 
 describe('notifications.service', () => {

@@ -1,7 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { AxiosError, AxiosHeaders, type AxiosAdapter, type AxiosResponse, type InternalAxiosRequestConfig } from 'axios';
 import { toast } from 'sonner';
-import { ApiError, platformApi } from '@/lib/axios';
+import { ApiError } from '@/lib/axios';
 import {
   checkQuota,
   createApiKey,
@@ -17,6 +16,7 @@ import {
   revokeApiKey,
   updateSoftLimit,
 } from '@/services/usage.service';
+import { answer, resetApiDouble, restoreApi, sent } from '@/test/api-double';
 import { resetOidcDouble } from '@/test/oidc-double';
 import { acmeQuotas, acmeStatus, apiCallsQuota, apiKey, currentAnalytics, maySummaries, monthlyTrend } from '@/test/usage-fixtures';
 
@@ -26,28 +26,15 @@ vi.mock('@/lib/oidc', async (importOriginal) => ({
 }));
 vi.mock('sonner', () => ({ toast: { error: vi.fn(), success: vi.fn() } }));
 
-const originalAdapter = platformApi.defaults.adapter;
-let sent: InternalAxiosRequestConfig[] = [];
-
-function answer(body: unknown, status = 200) {
-  const adapter: AxiosAdapter = async (config) => {
-    sent.push(config);
-    const response: AxiosResponse = { data: body, status, statusText: String(status), headers: new AxiosHeaders({ 'content-type': 'application/json' }), config };
-    if (status >= 400) throw new AxiosError(`Request failed with status code ${status}`, AxiosError.ERR_BAD_REQUEST, config, null, response);
-    return response;
-  };
-  platformApi.defaults.adapter = adapter;
-}
-
 const last = () => sent.at(-1);
 const body = () => JSON.parse(String(last()?.data)) as unknown;
 
 beforeEach(() => {
   resetOidcDouble();
-  sent = [];
+  resetApiDouble();
 });
 afterEach(() => {
-  platformApi.defaults.adapter = originalAdapter;
+  restoreApi();
   vi.restoreAllMocks();
 });
 
