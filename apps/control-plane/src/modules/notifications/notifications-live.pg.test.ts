@@ -1,15 +1,8 @@
-import { randomBytes } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import type { Notification, NotificationPage } from '@cbp/contracts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { acme } from '../../../test/harness.js';
+import { startApiCopies, type ApiCopies } from '../../../test/api-copies.js';
 import { startPostgres, type PostgresServer } from '../../../test/postgres-server.js';
-import { accessTokenSigner } from '../../../test/tokens.js';
-import { generateSigningKeys, type SigningKeys } from '../../adapters/identity/builtin/keys.js';
-import { buildApp } from '../../app.js';
-import { loadConfig, type Config } from '../../config.js';
-import { migrate, openDatabase, type Database } from '../../platform/db.js';
-import { seedDemo } from '../../seed/demo.js';
 
 /**
  * Two API copies on one PostgreSQL: `consumer` delivers domain events (its poll is a minute, so
@@ -19,50 +12,23 @@ import { seedDemo } from '../../seed/demo.js';
  */
 
 let server: PostgresServer;
-const databases: Database[] = [];
-let consumer: FastifyInstance;
+let copies: ApiCopies;
 let client: FastifyInstance;
-let keys: SigningKeys;
-let config: Config;
-
-async function copy(env: Record<string, string>): Promise<FastifyInstance> {
-  const database = await openDatabase({ url: `${server.appUrl}/live` }, { onConnectionError: () => {} });
-  databases.push(database);
-  const app = await buildApp({
-    config: loadConfig({ ...env, NODE_ENV: 'test', CBP_DATA_DIR: '/nonexistent', AUDIT_RETENTION_INTERVAL_MS: '0', USAGE_PERIOD_CLOSE_INTERVAL_MS: '0' }),
-    db: database.db,
-    signingKeys: keys,
-    cookieSecret: randomBytes(32).toString('hex'),
-    localEventIntervalMs: 0,
-  });
-  await app.ready();
-  return app;
-}
 
 beforeAll(async () => {
   server = await startPostgres();
-  await server.createDatabase('live');
-  const migrator = await openDatabase({ url: `${server.ownerUrl}/live` });
-  await migrate(migrator, { appRole: server.appRole });
-  await migrator.close();
-  const seeder = await openDatabase({ url: `${server.appUrl}/live` });
-  await seedDemo(seeder.db);
-  await seeder.close();
-  keys = await generateSigningKeys();
-  config = loadConfig({ NODE_ENV: 'test', CBP_DATA_DIR: '/nonexistent' });
-  consumer = await copy({ WORKFLOW_POLL_INTERVAL_MS: '0', EVENTS_POLL_INTERVAL_MS: '60000' });
-  client = await copy({ WORKFLOW_POLL_INTERVAL_MS: '0', EVENTS_POLL_INTERVAL_MS: '0' });
+  copies = await startApiCopies(server, 'live');
+  // The consumer: it only delivers events (closed with the others).
+  await copies.copy({ WORKFLOW_POLL_INTERVAL_MS: '0', EVENTS_POLL_INTERVAL_MS: '60000' });
+  client = await copies.copy({ WORKFLOW_POLL_INTERVAL_MS: '0', EVENTS_POLL_INTERVAL_MS: '0' });
 }, 120_000);
 
 afterAll(async () => {
-  await client?.close();
-  await consumer?.close();
-  for (const d of databases) await d.close();
+  await copies?.close();
   await server?.stop();
 });
 
-const tokens = () => accessTokenSigner({ keys, issuer: config.issuer, audience: config.audience });
-const headers = async (email: string) => ({ authorization: `Bearer ${await tokens().forEmail(email)}`, 'x-tenant-id': acme.id });
+const headers = (email: string) => copies.headers(email);
 
 async function createKey(app: FastifyInstance, name: string) {
   for (;;) {

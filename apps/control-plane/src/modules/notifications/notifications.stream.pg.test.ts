@@ -1,18 +1,11 @@
-import { randomBytes } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import type { NotificationStreamEvent } from '@cbp/contracts';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { acme } from '../../../test/harness.js';
+import { startApiCopies, type ApiCopies } from '../../../test/api-copies.js';
 import { startPostgres, type PostgresServer } from '../../../test/postgres-server.js';
 import { openSse, type SseEvent, type SseStream } from '../../../test/sse-client.js';
-import { accessTokenSigner } from '../../../test/tokens.js';
-import { generateSigningKeys, type SigningKeys } from '../../adapters/identity/builtin/keys.js';
-import { buildApp } from '../../app.js';
-import { loadConfig, type Config } from '../../config.js';
-import { migrate, openDatabase, type Database } from '../../platform/db.js';
 import { listenerApplicationName } from '../../platform/events.js';
-import { seedDemo } from '../../seed/demo.js';
 
 /**
  * Issue 14, acceptance 4: two API copies on one PostgreSQL. Changes go through `writer` (which
@@ -22,55 +15,28 @@ import { seedDemo } from '../../seed/demo.js';
  */
 
 let server: PostgresServer;
-const databases: Database[] = [];
+let copies: ApiCopies;
 let writer: FastifyInstance;
 let reader: FastifyInstance;
 let readerUrl: string;
-let keys: SigningKeys;
-let config: Config;
 const opened: SseStream[] = [];
-
-async function copy(env: Record<string, string>): Promise<FastifyInstance> {
-  const database = await openDatabase({ url: `${server.appUrl}/streams` }, { onConnectionError: () => {} });
-  databases.push(database);
-  const app = await buildApp({
-    config: loadConfig({ ...env, NODE_ENV: 'test', CBP_DATA_DIR: '/nonexistent', AUDIT_RETENTION_INTERVAL_MS: '0', USAGE_PERIOD_CLOSE_INTERVAL_MS: '0' }),
-    db: database.db,
-    signingKeys: keys,
-    cookieSecret: randomBytes(32).toString('hex'),
-    localEventIntervalMs: 0,
-  });
-  await app.ready();
-  return app;
-}
 
 beforeAll(async () => {
   server = await startPostgres();
-  await server.createDatabase('streams');
-  const migrator = await openDatabase({ url: `${server.ownerUrl}/streams` });
-  await migrate(migrator, { appRole: server.appRole });
-  await migrator.close();
-  const seeder = await openDatabase({ url: `${server.appUrl}/streams` });
-  await seedDemo(seeder.db);
-  await seeder.close();
-  keys = await generateSigningKeys();
-  config = loadConfig({ NODE_ENV: 'test', CBP_DATA_DIR: '/nonexistent' });
+  copies = await startApiCopies(server, 'streams');
   // The writer's poll is a minute: only NOTIFY makes its delivery fast.
-  writer = await copy({ WORKFLOW_POLL_INTERVAL_MS: '0', EVENTS_POLL_INTERVAL_MS: '60000' });
-  reader = await copy({ WORKFLOW_POLL_INTERVAL_MS: '0', EVENTS_POLL_INTERVAL_MS: '0' });
+  writer = await copies.copy({ WORKFLOW_POLL_INTERVAL_MS: '0', EVENTS_POLL_INTERVAL_MS: '60000' });
+  reader = await copies.copy({ WORKFLOW_POLL_INTERVAL_MS: '0', EVENTS_POLL_INTERVAL_MS: '0' });
   readerUrl = await reader.listen({ port: 0, host: '127.0.0.1' });
 }, 120_000);
 
 afterAll(async () => {
   for (const s of opened) s.close();
-  await reader?.close();
-  await writer?.close();
-  for (const d of databases) await d.close();
+  await copies?.close();
   await server?.stop();
 });
 
-const tokens = () => accessTokenSigner({ keys, issuer: config.issuer, audience: config.audience });
-const headers = async (email: string) => ({ authorization: `Bearer ${await tokens().forEmail(email)}`, 'x-tenant-id': acme.id });
+const headers = (email: string) => copies.headers(email);
 const aboutKey = (name: string) => (e: SseEvent) => e.event === 'notification' && (JSON.parse(e.data) as NotificationStreamEvent).notification.body.includes(`"${name}"`);
 
 async function createKey(name: string) {
