@@ -38,6 +38,9 @@ describe('audit log formatting', () => {
     expect(changeSummary({ before: null, after: { name: 'Acme Corp', slug: 'acme' } })).toBe('Name: Acme Corp (+1 more)');
     expect(changeSummary({ before: { default: null }, after: { default: 'Visa •••• 4242' } })).toBe('Default: none → Visa •••• 4242');
     expect(changeSummary({ before: { a: 1 }, after: { a: 1 } })).toBeNull();
+    // Null on one side and absent on the other is no change ("Revoked at: none (removed)" was shown).
+    expect(changeSummary({ before: { status: 'pending', revokedAt: null }, after: { status: 'revoked' } })).toBe('Status: pending → revoked');
+    expect(changeSummary({ before: { revokedAt: null }, after: {} })).toBeNull();
     expect(formatValue({ nested: [1] })).toBe('{"nested":[1]}');
   });
 

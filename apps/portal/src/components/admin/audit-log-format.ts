@@ -10,6 +10,19 @@ export interface KnownAction {
 /** The actions the platform records today, in the order the filter lists them. */
 export const knownActions: readonly KnownAction[] = [
   { code: 'tenant.created', label: 'Organization created', group: 'Organization' },
+  { code: 'organization.updated', label: 'Organization profile changed', group: 'Organization' },
+  { code: 'settings.updated', label: 'Organization settings changed', group: 'Organization' },
+  { code: 'domain.added', label: 'Domain added', group: 'Organization' },
+  { code: 'domain.checked', label: 'Domain checked', group: 'Organization' },
+  { code: 'domain.verified', label: 'Domain verified', group: 'Organization' },
+  { code: 'domain.verification_failed', label: 'Domain verification failed', group: 'Organization' },
+  { code: 'domain.removed', label: 'Domain removed', group: 'Organization' },
+  { code: 'organization.logo_updated', label: 'Logo changed', group: 'Organization' },
+  { code: 'organization.logo_removed', label: 'Logo removed', group: 'Organization' },
+  { code: 'organization.export_requested', label: 'Data export requested', group: 'Organization' },
+  { code: 'organization.export_downloaded', label: 'Data export downloaded', group: 'Organization' },
+  { code: 'organization.deletion_scheduled', label: 'Organization deletion scheduled', group: 'Organization' },
+  { code: 'organization.deletion_cancelled', label: 'Organization deletion cancelled', group: 'Organization' },
   { code: 'subscription.created', label: 'Subscription started', group: 'Subscription' },
   { code: 'subscription.plan_changed', label: 'Plan changed', group: 'Subscription' },
   { code: 'subscription.cancel_scheduled', label: 'Cancellation scheduled', group: 'Subscription' },
@@ -29,6 +42,8 @@ export const knownActions: readonly KnownAction[] = [
   { code: 'invitation.resent', label: 'Invitation resent', group: 'Team' },
   { code: 'invitation.revoked', label: 'Invitation cancelled', group: 'Team' },
   { code: 'ownership.transferred', label: 'Ownership transferred', group: 'Team' },
+  { code: 'identity.role_assigned', label: 'Identity role assigned (platform staff)', group: 'Team' },
+  { code: 'identity.role_revoked', label: 'Identity role revoked (platform staff)', group: 'Team' },
   { code: 'quota.initialized', label: 'Quotas initialized', group: 'Usage' },
   { code: 'quota.soft_limit_changed', label: 'Soft limit changed', group: 'Usage' },
   { code: 'quota.reset', label: 'Usage period closed', group: 'Usage' },
@@ -40,6 +55,11 @@ export const knownActions: readonly KnownAction[] = [
   { code: 'audit_log.purged', label: 'Old entries removed (retention)', group: 'Audit' },
   { code: 'auth.login_succeeded', label: 'Signed in', group: 'Sign-in' },
   { code: 'auth.login_failed', label: 'Sign-in failed', group: 'Sign-in' },
+  { code: 'auth.logout', label: 'Signed out', group: 'Sign-in' },
+  { code: 'auth.session_revoked', label: 'Session ended', group: 'Sign-in' },
+  { code: 'user.password_changed', label: 'Password changed', group: 'Account' },
+  { code: 'user.profile_updated', label: 'Profile changed', group: 'Account' },
+  { code: 'notification_settings.updated', label: 'Notification preferences changed', group: 'Account' },
 ];
 
 /** The target types of those actions. */
@@ -54,6 +74,9 @@ export const knownTargetTypes: readonly { code: string; label: string }[] = [
   { code: 'usage_summary', label: 'Usage summary' },
   { code: 'api_key', label: 'API key' },
   { code: 'workflow', label: 'Workflow' },
+  { code: 'organization', label: 'Organization' },
+  { code: 'domain', label: 'Domain' },
+  { code: 'organization_export', label: 'Data export' },
 ];
 
 const sentence = (text: string) => text.charAt(0).toUpperCase() + text.slice(1);
@@ -117,11 +140,18 @@ export function diffRows(entry: Pick<AuditLog, 'before' | 'after'>): DiffRow[] {
   const before = entry.before ?? {};
   const after = entry.after ?? {};
   const fields = [...new Set([...Object.keys(before), ...Object.keys(after)])].sort((a, b) => leadRank(a) - leadRank(b));
+  // A field recorded as null on one side and absent on the other did not change ("none (removed)").
+  const has = (side: Record<string, unknown>, field: string) => Object.hasOwn(side, field) && side[field] !== null && side[field] !== undefined;
   const rows = fields.map((field): DiffRow => {
-    const inBefore = Object.hasOwn(before, field);
-    const inAfter = Object.hasOwn(after, field);
-    const change: FieldChange =
-      inBefore && inAfter ? (sameValue(before[field], after[field]) ? 'unchanged' : 'changed') : inAfter ? 'added' : 'removed';
+    const inBefore = has(before, field);
+    const inAfter = has(after, field);
+    const change: FieldChange = !inBefore && !inAfter
+      ? 'unchanged'
+      : inBefore && inAfter
+        ? (sameValue(before[field], after[field]) ? 'unchanged' : 'changed')
+        : inAfter
+          ? Object.hasOwn(before, field) ? 'changed' : 'added'
+          : Object.hasOwn(after, field) ? 'changed' : 'removed';
     return { field, before: before[field], after: after[field], change };
   });
   return [...rows.filter((row) => row.change !== 'unchanged'), ...rows.filter((row) => row.change === 'unchanged')];
