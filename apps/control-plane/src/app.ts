@@ -24,9 +24,15 @@ import { billingRoutes } from './modules/billing/billing.routes.js';
 import { applyGatewayEvent } from './modules/billing/gateway-events.js';
 import { webhookRoutes } from './modules/billing/webhooks.routes.js';
 import { healthRoutes } from './modules/health/health.routes.js';
+import { identityRoleRoutes } from './modules/identity-roles/identity-roles.routes.js';
+import { createIdentityAdmin } from './adapters/identity/admin/index.js';
 import { notificationRoutes } from './modules/notifications/notifications.routes.js';
 import { createTxtLookup } from './modules/organization/dns.js';
 import { organizationRoutes } from './modules/organization/organization.routes.js';
+import { organizationDataRoutes } from './modules/organization/organization.data.routes.js';
+import { organizationLogoRoutes } from './modules/organization/organization.logo.js';
+import { createDiskStorage } from './adapters/storage/disk.js';
+import { customerBillingDetails, gatewayCustomerSync } from './modules/organization/organization-billing-details.js';
 import { notificationHandler } from './modules/notifications/notifications.service.js';
 import { notificationUnsubscribeRoutes } from './modules/notifications/notifications.unsubscribe.js';
 import { createUnsubscribeTokens } from './modules/notifications/unsubscribe-token.js';
@@ -186,6 +192,7 @@ export async function buildApp({
       : `${config.issuer}/protocol/openid-connect/registrations?${new URLSearchParams({ client_id: config.OIDC_CLIENT_ID, response_type: 'code', scope: 'openid', redirect_uri: `${portalUrl}/auth/callback` }).toString()}`,
   };
   await app.register(teamRoutes, invitations);
+  await app.register(identityRoleRoutes, { db, admin: createIdentityAdmin(config, db) });
   // With SMTP_URL, queued mail is sent by the mail.delivery workflow (adapters/mail/mail.workflows.ts).
   const smtp = config.SMTP_URL ? createSmtpSender(config.SMTP_URL, config.MAIL_FROM) : null;
   if (smtp) app.addHook('onClose', async () => smtp.close());
@@ -203,7 +210,7 @@ export async function buildApp({
   if (config.CBP_TEST_CRASH_AT && config.NODE_ENV === 'production') throw new Error('CBP_TEST_CRASH_AT is a test hook: refused with NODE_ENV=production');
   const txtLookup = createTxtLookup(config.DNS_RESOLVER); // domain verification (DNS_RESOLVER)
   const definitions = [
-    ...cbpWorkflows({ db, gateway: payments.gateway, local: payments.local, sender: smtp, crashAt: config.CBP_TEST_CRASH_AT, invitations, txtLookup, notificationMail }),
+    ...cbpWorkflows({ db, gateway: payments.gateway, local: payments.local, sender: smtp, crashAt: config.CBP_TEST_CRASH_AT, invitations, txtLookup, notificationMail, dataDir: config.CBP_DATA_DIR }),
     ...workflows,
   ];
   // With TEMPORAL_ADDRESS the same definitions run on Temporal (decision 008; loaded only then).
@@ -233,13 +240,23 @@ export async function buildApp({
     lookup: txtLookup,
     schedule: { intervalMs: config.DOMAIN_VERIFICATION_INTERVAL_MS, windowMs: config.DOMAIN_VERIFICATION_WINDOW_MS },
   });
+  // GDPR export archives (CBP_DATA_DIR/exports) and the organization's deletion (issue 15, slice 3).
+  await app.register(organizationDataRoutes, {
+    db,
+    engine,
+    dataDir: config.CBP_DATA_DIR,
+    ttlMs: config.ORGANIZATION_EXPORT_TTL_MS,
+    graceMs: config.ORGANIZATION_DELETION_GRACE_MS,
+  });
+  // Logo images in object storage (adapters/storage: disk under CBP_DATA_DIR by default).
+  await app.register(organizationLogoRoutes, { db, storage: createDiskStorage(config.OBJECT_STORAGE_DIR ?? `${config.CBP_DATA_DIR}/objects`) });
   // End-to-end test hooks (CBP_TEST_HOOKS=1 only, refused in production): a workflow that fails on demand.
   if (config.CBP_TEST_HOOKS) await app.register((await import('./modules/workflows/test-hooks.js')).workflowTestHooks, { config, db });
   // Domain events (platform/events.ts): delivered to the notification fan-out; this copy consumes
   // when it runs background work (EVENTS_POLL_INTERVAL_MS, default follows WORKFLOW_POLL_INTERVAL_MS).
   await registerDomainEvents(app, {
     db,
-    handlers: [notificationHandler(notificationMail)],
+    handlers: [notificationHandler(notificationMail), gatewayCustomerSync(engine, payments.gateway.name)],
     pollIntervalMs: config.EVENTS_POLL_INTERVAL_MS ?? (config.WORKFLOW_POLL_INTERVAL_MS > 0 ? 5_000 : 0),
   });
   await app.register(notificationRoutes, {
@@ -253,6 +270,7 @@ export async function buildApp({
     gateway: payments.gateway,
     // The seller on invoice PDFs; the customer's address/tax id: `customerBillingDetails` (organization profile, issue 15).
     seller: { name: config.INVOICE_SELLER_NAME, addressLines: config.INVOICE_SELLER_ADDRESS, taxId: config.INVOICE_SELLER_TAX_ID ?? null },
+    customerBillingDetails: customerBillingDetails(db),
   });
   await app.register(webhookRoutes, { db, engine, stripe: payments.stripe, secret: config.STRIPE_WEBHOOK_SECRET });
   await app.register(paymentMethodRoutes, {

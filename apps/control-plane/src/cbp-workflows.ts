@@ -10,8 +10,12 @@ import type { NotificationMailDeps } from './modules/notifications/notification-
 import { notificationWorkflows, startNotificationDigest } from './modules/notifications/notifications.workflows.js';
 import { createTxtLookup, type TxtLookup } from './modules/organization/dns.js';
 import { organizationWorkflows } from './modules/organization/organization.workflows.js';
+import { gatewayCustomerSyncWorkflows } from './modules/organization/organization-billing-details.js';
+import { organizationDeletionWorkflows } from './modules/organization/organization.deletion.js';
+import { organizationExportWorkflows } from './modules/organization/organization.export.js';
 import type { InvitationDeps } from './modules/team/invitations.service.js';
 import { tenantWorkflows } from './modules/tenants/tenant-provisioning.js';
+import { cardExpiryWorkflows, startCardExpiryCheck } from './modules/payment-methods/card-expiry.workflows.js';
 import { startPeriodCloses, usageWorkflows } from './modules/usage/usage.workflows.js';
 import type { AppDb } from './platform/db.js';
 import { scheduleJob } from './platform/jobs.js';
@@ -35,6 +39,8 @@ export interface CbpWorkflowDeps {
   invitations?: InvitationDeps;
   /** DNS TXT lookups of domain verification (DNS_RESOLVER); default: the system's resolvers. */
   txtLookup?: TxtLookup;
+  /** CBP_DATA_DIR: GDPR export archives and deleted organizations' audit archives (organization.export, organization.deletion). */
+  dataDir?: string;
 }
 
 /** Every definition CBP's engine runs (the app adds the ones tests register). */
@@ -43,7 +49,11 @@ export function cbpWorkflows(deps: CbpWorkflowDeps): WorkflowDefinition[] {
     ...billingWorkflows(deps),
     ...usageWorkflows(deps),
     ...auditWorkflows(),
+    ...cardExpiryWorkflows(),
     ...organizationWorkflows({ db: deps.db, lookup: deps.txtLookup ?? createTxtLookup(undefined) }),
+    ...gatewayCustomerSyncWorkflows({ db: deps.db, gateway: deps.gateway }),
+    ...organizationExportWorkflows({ db: deps.db, dataDir: deps.dataDir, billing: { db: deps.db, gateway: deps.gateway } }),
+    ...organizationDeletionWorkflows({ db: deps.db, gateway: deps.gateway, dataDir: deps.dataDir }),
     ...(deps.invitations ? tenantWorkflows({ db: deps.db, gateway: deps.gateway, invitations: deps.invitations }) : []),
     ...(deps.sender ? mailWorkflows({ db: deps.db, sender: deps.sender }) : []),
     ...(deps.notificationMail ? notificationWorkflows(deps.notificationMail) : []),
@@ -87,6 +97,10 @@ export function scheduleCbpTriggers(app: FastifyInstance, s: TriggerSettings): v
     firstRunMs: Math.min(1_000, s.periodCloseIntervalMs),
   });
   scheduleJob(app, 'audit-retention', s.auditRetentionIntervalMs, () => startAuditRetention(db, engine), {
+    firstRunMs: Math.min(10_000, s.auditRetentionIntervalMs),
+  });
+  // One "card expiring soon" run per UTC day, checked with the other daily housekeeping.
+  scheduleJob(app, 'card-expiry', s.auditRetentionIntervalMs, () => startCardExpiryCheck(engine), {
     firstRunMs: Math.min(10_000, s.auditRetentionIntervalMs),
   });
   if (s.smtp) {

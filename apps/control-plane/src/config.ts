@@ -69,6 +69,8 @@ const ConfigSchema = z.object({
   /** How long an Idempotency-Key claim holds before a retry may take it over (ms, at most 60 s; tests shorten it). */
   IDEMPOTENCY_LEASE_MS: z.coerce.number().int().min(100).max(60_000).default(60_000),
   CBP_DATA_DIR: z.string().default(path.join(repoRoot, '.data')),
+  /** Object storage of the disk adapter (organization logos); default CBP_DATA_DIR/objects. Several API copies need a shared directory (or, later, the S3 adapter). */
+  OBJECT_STORAGE_DIR: z.string().optional(),
   /** Seed the demo tenants and users into an empty database (default: on for the embedded database only). */
   CBP_DEMO: flag.optional(),
   /** External identity provider (Keycloak realm URL); when unset the built-in provider at /oidc is used. */
@@ -78,6 +80,17 @@ const ConfigSchema = z.object({
   /** Private JWKS (JSON) of the built-in provider; generated into CBP_DATA_DIR when unset. Set it when running several copies. */
   OIDC_SIGNING_JWKS: z.string().optional(),
   OIDC_CLIENT_ID: z.string().default('cbp-portal'),
+  /**
+   * Keycloak Admin REST API (identity roles, user lookup, sessions): the server's base URL
+   * (e.g. https://sso.example.com, without /realms/...). When set, the identity-admin port uses
+   * Keycloak with the service account below (client-credentials grant); otherwise the built-in provider.
+   */
+  KEYCLOAK_URL: z.url().optional(),
+  /** The realm CBP's users and roles live in. */
+  KEYCLOAK_REALM: z.string().min(1).default('cbp'),
+  /** Confidential client with a service account holding realm-management roles view-users, manage-users, view-realm. */
+  KEYCLOAK_ADMIN_CLIENT_ID: z.string().min(1).default('cbp-admin'),
+  KEYCLOAK_ADMIN_CLIENT_SECRET: z.string().optional(),
   /** Secret for the built-in provider's cookies; generated into CBP_DATA_DIR when unset. */
   OIDC_COOKIE_SECRET: z.string().min(32).optional(),
   /**
@@ -149,6 +162,10 @@ const ConfigSchema = z.object({
   DOMAIN_VERIFICATION_INTERVAL_MS: z.coerce.number().int().min(100).default(3_600_000),
   /** How long a pending domain is re-checked before it is marked failed (ms, default 72 h). */
   DOMAIN_VERIFICATION_WINDOW_MS: z.coerce.number().int().min(100).default(72 * 3_600_000),
+  /** Grace period between DELETE /organization and the removal of the organization's data (ms); 30 days. Tests use a tiny one. */
+  ORGANIZATION_DELETION_GRACE_MS: z.coerce.number().int().min(1).default(30 * 86_400_000),
+  /** How long a GDPR export archive is kept before the export workflow removes it (ms); 7 days. */
+  ORGANIZATION_EXPORT_TTL_MS: z.coerce.number().int().min(1).default(7 * 86_400_000),
 });
 
 export type Config = z.infer<typeof ConfigSchema> & {

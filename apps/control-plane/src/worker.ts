@@ -47,7 +47,7 @@ const notificationMail = {
   publicUrl: config.PUBLIC_URL,
   tokens: createUnsubscribeTokens(await persistentSecret(config.CBP_DATA_DIR, 'notification-unsubscribe', config.NOTIFICATION_TOKEN_SECRET)),
 };
-const workflows = cbpWorkflows({ db, gateway: payments.gateway, local: payments.local, sender: smtp, notificationMail });
+const workflows = cbpWorkflows({ db, gateway: payments.gateway, local: payments.local, sender: smtp, notificationMail, dataDir: config.CBP_DATA_DIR });
 
 const worker = await createTemporalWorker({
   address: config.TEMPORAL_ADDRESS,

@@ -63,6 +63,13 @@ export function expectationFor(policy: RoutePolicy, caller: Caller): Expectation
   if (policy.access === 'public') return { allowed: true };
   if (caller.credential.kind === 'none' || caller.credential.kind === 'expired') return { allowed: false, status: 401, code: 'UNAUTHENTICATED' };
   if (policy.access === 'authenticated') return { allowed: true };
+  if (policy.access === 'platform') {
+    const c = caller.credential;
+    const staff = c.kind === 'user' ? demoUsers.find((u) => u.email === c.email)?.platformRole : undefined;
+    const minimum = minimumRoleFor(policy.resource, policy.action);
+    if (!minimum) throw new Error(`no minimum role for ${policy.resource}.${policy.action}`);
+    return staff && hasRoleAtLeast(staff, minimum) ? { allowed: true } : { allowed: false, status: 403, code: 'FORBIDDEN' };
+  }
   if (!caller.tenant) return { allowed: false, status: 400, code: 'TENANT_REQUIRED' };
   const role = roleOf(caller, caller.tenant);
   if (!role) return { allowed: false, status: 403, code: 'NOT_A_MEMBER' };

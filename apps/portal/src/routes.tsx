@@ -25,6 +25,7 @@ const AcceptInvitationPage = lazy(() => import('@/pages/invitations/accept'));
 const OrganizationPage = lazy(() => import('@/pages/organization'));
 const AuditLogsPage = lazy(() => import('@/pages/admin/audit-logs'));
 const OutboxPage = lazy(() => import('@/pages/admin/outbox'));
+const RolesPage = lazy(() => import('@/pages/admin/roles'));
 const WorkflowsPage = lazy(() => import('@/pages/admin/workflows'));
 const WorkflowDetailPage = lazy(() => import('@/pages/admin/workflows-detail'));
 const NotificationsPage = lazy(() => import('@/pages/notifications'));
@@ -80,6 +81,7 @@ export function AppRoutes() {
             <Route index element={<Navigate to="/admin/audit-logs" replace />} />
             <Route path="audit-logs" element={<AuditLogsPage />} />
             <Route path="outbox" element={<OutboxPage />} />
+            <Route path="roles" element={<RolesPage />} />
           </Route>
           <Route path="notifications" element={<NotificationsPage />} />
           <Route path="settings" element={<SettingsSection />}>

@@ -18,6 +18,7 @@ export const errorCatalogue = {
   TENANT_SUSPENDED: { statuses: [403], meaning: "The organization is suspended: its routes refuse its members and API keys until it is reactivated." },
   RATE_LIMITED: { statuses: [429], meaning: 'Too many requests; wait for Retry-After and retry.' },
   CURRENT_PASSWORD_INCORRECT: { statuses: [403], meaning: 'POST /me/password: the current password is not correct (`errors[]` names `body.currentPassword`); attempts count against the sign-in throttle.' },
+  CONFIRMATION_MISMATCH: { statuses: [400], meaning: "DELETE /organization: `confirmName` is not exactly the organization's name (`errors[]` names `body.confirmName`); nothing is scheduled." },
   // What is asked for
   NOT_FOUND: { statuses: [404], meaning: 'No such route or resource (or not visible to this organization).' },
   GONE: { statuses: [410], meaning: 'The resource existed but no longer can be used (e.g. an expired or revoked invitation).' },

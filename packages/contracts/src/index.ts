@@ -12,3 +12,4 @@ export * from './pagination.js';
 export * from './workflows.js';
 export * from './notifications.js';
 export * from './organization.js';
+export * from './identity-roles.js';

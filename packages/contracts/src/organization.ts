@@ -85,6 +85,11 @@ export const OrganizationProfile = z.object({
   taxId: z.string().nullable(),
   website: z.string().nullable(),
   updatedAt: z.iso.datetime().nullable().describe('Last change of the profile (null: never edited)'),
+  deletion: z
+    .object({ scheduledFor: z.iso.datetime() })
+    .nullable()
+    .default(null)
+    .describe('Set while the organization is scheduled for deletion (DELETE /organization); null otherwise'),
 });
 export type OrganizationProfile = z.infer<typeof OrganizationProfile>;
 
@@ -200,3 +205,63 @@ export type VerifyDomainResult = z.infer<typeof VerifyDomainResult>;
 
 /** The TXT record name that proves control of `domain`. */
 export const verificationRecordName = (domain: string) => `_cbp-verification.${domain}`;
+
+/** Logo upload (PUT /organization/logo, multipart field `file`): what is accepted. */
+export const logoUpload = {
+  maxBytes: 1024 * 1024,
+  accept: ['image/png', 'image/jpeg', 'image/webp'] as const,
+  /** The stored thumbnail: a square PNG, the image contained on a transparent background. */
+  size: 256,
+} as const;
+
+/** The stored logo's metadata; the image itself is GET /organization/logo (ETag = `etag`). */
+export const OrganizationLogo = z.object({
+  etag: z.string(),
+  contentType: z.literal('image/png'),
+  sizeBytes: z.number().int(),
+  width: z.number().int(),
+  height: z.number().int(),
+  updatedAt: z.iso.datetime(),
+});
+export type OrganizationLogo = z.infer<typeof OrganizationLogo>;
+
+/** GDPR export (POST /organization/export): the workflow that builds the archive. */
+export const OrganizationExportStarted = z.object({ id: z.uuid(), workflowId: z.string() });
+export type OrganizationExportStarted = z.infer<typeof OrganizationExportStarted>;
+
+export const OrganizationExportStatus = z.enum(['running', 'ready', 'failed', 'expired']);
+export type OrganizationExportStatus = z.infer<typeof OrganizationExportStatus>;
+
+/** One archive; downloadable while `ready` (GET /organization/exports/{id}/download), removed after `expiresAt`. */
+export const OrganizationExport = z.object({
+  id: z.uuid(),
+  status: OrganizationExportStatus,
+  size: z.number().int().nullable().describe('Bytes of the zip (null until ready)'),
+  workflowId: z.string(),
+  runId: z.uuid().nullable().describe('The workflow run (GET /workflows/{id}/status shows its steps)'),
+  createdAt: z.iso.datetime(),
+  completedAt: z.iso.datetime().nullable(),
+  expiresAt: z.iso.datetime(),
+});
+export type OrganizationExport = z.infer<typeof OrganizationExport>;
+
+export const OrganizationExportList = z.object({ data: z.array(OrganizationExport), total: z.number().int() });
+export type OrganizationExportList = z.infer<typeof OrganizationExportList>;
+
+/** How many days an export archive is kept. */
+export const organizationExportRetentionDays = 7;
+/** Grace period between DELETE /organization and the removal of the data. */
+export const organizationDeletionGraceDays = 30;
+
+/** DELETE /organization: the organization's exact name, as a confirmation. */
+export const OrganizationDeletionInput = z.object({
+  confirmName: z.string().max(200).describe("The organization's exact name"),
+});
+export type OrganizationDeletionInput = z.infer<typeof OrganizationDeletionInput>;
+
+export const OrganizationDeletion = z.object({
+  status: z.enum(['pending_deletion', 'active']),
+  scheduledFor: z.iso.datetime().nullable(),
+  workflowId: z.string().nullable(),
+});
+export type OrganizationDeletion = z.infer<typeof OrganizationDeletion>;

@@ -26,6 +26,8 @@ export const resourcePolicies = {
   roles: { list: 'analyst' },
   settings: { show: 'analyst', edit: 'admin' },
   organization: { show: 'analyst', edit: 'admin', delete: 'owner' },
+  /** GDPR export archives (issue 15): the owner asks for one; admins see and download them. */
+  'organization-exports': { list: 'admin', show: 'admin', create: 'owner' },
   'audit-logs': { list: 'admin', show: 'admin' },
   /** Every member reads and marks their own notifications and edits their own settings. */
   notifications: { list: 'analyst', show: 'analyst', edit: 'analyst' },
@@ -47,11 +49,14 @@ export function minimumRoleFor(resource: string, action: string): Role | null {
  * - `public`: no token (health, docs, identity provider, webhooks)
  * - `authenticated`: any valid token, no tenant (who am I)
  * - `tenant`: a member of the tenant in `X-Tenant-Id` with at least the resource/action role
+ * - `platform`: no tenant (X-Tenant-Id is ignored); the caller's platform role must reach the
+ *   resource/action role (identity roles, staff console)
  */
 export type RoutePolicy =
   | { access: 'public' }
   | { access: 'authenticated' }
-  | { access: 'tenant'; resource: Resource; action: Action };
+  | { access: 'tenant'; resource: Resource; action: Action }
+  | { access: 'platform'; resource: Resource; action: Action };
 
 export const routePolicies: Record<string, RoutePolicy> = {
   'GET /health': { access: 'public' },
@@ -144,4 +149,17 @@ export const routePolicies: Record<string, RoutePolicy> = {
   'POST /organization/domains': { access: 'tenant', resource: 'organization', action: 'edit' },
   'POST /organization/domains/:id/verify': { access: 'tenant', resource: 'organization', action: 'edit' },
   'DELETE /organization/domains/:id': { access: 'tenant', resource: 'organization', action: 'edit' },
+  'GET /organization/logo': { access: 'tenant', resource: 'organization', action: 'show' },
+  'PUT /organization/logo': { access: 'tenant', resource: 'organization', action: 'edit' },
+  'DELETE /organization/logo': { access: 'tenant', resource: 'organization', action: 'edit' },
+  'POST /organization/export': { access: 'tenant', resource: 'organization-exports', action: 'create' },
+  'GET /organization/exports': { access: 'tenant', resource: 'organization-exports', action: 'list' },
+  'GET /organization/exports/:id/download': { access: 'tenant', resource: 'organization-exports', action: 'show' },
+  'DELETE /organization': { access: 'tenant', resource: 'organization', action: 'delete' },
+  'POST /organization/deletion/cancel': { access: 'tenant', resource: 'organization', action: 'delete' },
+  'GET /keycloak/roles': { access: 'platform', resource: 'identity-roles', action: 'list' },
+  'GET /keycloak/users': { access: 'platform', resource: 'identity-roles', action: 'list' },
+  'GET /keycloak/users/:userId/roles': { access: 'platform', resource: 'identity-roles', action: 'list' },
+  'POST /keycloak/roles/:realm/users/:userId/roles': { access: 'platform', resource: 'identity-roles', action: 'edit' },
+  'DELETE /keycloak/roles/:realm/users/:userId/roles': { access: 'platform', resource: 'identity-roles', action: 'edit' },
 };

@@ -11,6 +11,8 @@ import {
   type PrincipalRow,
 } from './accounts.js';
 import { unauthenticated } from './errors.js';
+import { platformRoleFromClaims } from '../adapters/identity/admin/port.js';
+import { roleRevokedFor } from '../adapters/identity/admin/revocations.js';
 
 /** Asymmetric algorithms only: `none` and HMAC (key confusion) are never accepted. */
 const algorithms = ['RS256', 'RS384', 'RS512', 'PS256', 'ES256', 'ES384', 'EdDSA'];
@@ -54,7 +56,6 @@ type KeySet = ReturnType<typeof createLocalJWKSet> | ReturnType<typeof createRem
 const KeycloakClaims = z.object({
   email: z.string().optional(),
   email_verified: z.boolean().optional(),
-  realm_access: z.object({ roles: z.array(z.string()) }).optional(),
 });
 
 /**
@@ -95,7 +96,8 @@ interface Entry<V> {
 /**
  * Verifies bearer JWTs against the issuer's keys and maps them to a CBP user.
  * Built-in issuer: `sub` is the user id. External issuer (Keycloak): `sub` is linked to the
- * user with the same verified email on first use; `super_admin` comes from realm roles.
+ * user with the same verified email on first use; `super_admin` comes from realm roles
+ * (identity-admin port, unless revoked since the token was issued).
  */
 export function createAuthenticator({ db, issuer, audience, localJwks, cache = defaultAuthCache }: AuthenticatorOptions): Authenticator {
   const external = !localJwks;
@@ -205,7 +207,10 @@ export function createAuthenticator({ db, issuer, audience, localJwks, cache = d
       }
     }
     if (!row) throw unauthenticated('No CBP account matches this identity.');
-    const realmStaff = info.realm_access?.roles.includes('super_admin') ? 'super_admin' : null;
+    // Realm roles -> CBP platform role through the identity-admin port's mapping (decision 010);
+    // a role revoked after the token was issued no longer counts (migration 0032).
+    const tokenRole = platformRoleFromClaims(claims);
+    const realmStaff = tokenRole && !row.user.platformRole && (await roleRevokedFor(db, sub, tokenRole, claims.iat)) ? null : tokenRole;
     return {
       principal: { auth: { user: row.user, platformRole: row.user.platformRole ?? realmStaff, claims }, tenant: row.tenant, activeMemberships: row.activeMemberships },
       epoch: row.epoch,

@@ -129,7 +129,7 @@ export function registerErrorHandling(app: FastifyInstance) {
       return sendProblem(request, reply, problem.status, problem.code, problem.message, undefined, problem.extras);
     }
     if (error instanceof AppError) {
-      if (error.code === 'PAYMENT_GATEWAY_UNAVAILABLE' && error.status === 503) reply.header('retry-after', '5');
+      if ((error.code === 'PAYMENT_GATEWAY_UNAVAILABLE' || error.code === 'IDENTITY_PROVIDER_UNAVAILABLE') && error.status === 503) reply.header('retry-after', '5');
       return sendProblem(request, reply, error.status, error.code, error.message, error.errors, error.extras);
     }
     if (hasZodFastifySchemaValidationErrors(error)) {

@@ -155,6 +155,13 @@ export function registerGuard(
         request.ctx = base;
         return;
       }
+      if (policy.access === 'platform') {
+        request.ctx = base;
+        const needed = minimumRoleFor(policy.resource, policy.action);
+        if (!needed) throw new Error(`No policy for ${policy.resource}.${policy.action}`);
+        if (!hasRoleAtLeast(auth.platformRole, needed)) throw forbidden(`This action is for platform staff (${needed}) only.`);
+        return;
+      }
       const { tenantId, role } = resolveTenant(principal, header);
       request.ctx = { ...base, tenantId, role };
       const minimum = minimumRoleFor(policy.resource, policy.action);

@@ -12,6 +12,10 @@
  * a Globex object's id: 404 (filters: an empty page), and Globex's objects are unchanged.
  */
 import { randomUUID } from 'node:crypto';
+import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import sharp from 'sharp';
 import { routePolicies } from '@cbp/contracts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { acme, createTestContext, globex, type TestContext } from '../../test/harness.js';
@@ -65,14 +69,29 @@ const bodies: Record<string, () => object> = {
   'PATCH /organization': () => ({ taxId: `MATRIX${++sequence}` }),
   'PATCH /settings': () => ({ sessionTimeoutMinutes: 60 + (++sequence % 60) }),
   'POST /organization/domains': () => ({ domain: `matrix-${++sequence}.example` }),
+  // Not the organization's name: the handler refuses (400 CONFIRMATION_MISMATCH), nothing is scheduled.
+  'DELETE /organization': () => ({ confirmName: 'Not the organization name' }),
   'POST /webhooks/stripe': () => ({ id: 'evt_matrix', type: 'invoice.paid' }),
   'PATCH /me': () => ({ name: `Matrix Caller ${++sequence}` }),
   // A wrong current password: the handler refuses (403 CURRENT_PASSWORD_INCORRECT), nobody's password changes.
   'POST /me/password': () => ({ currentPassword: 'not-the-password', newPassword: 'matrix new password' }),
+  // A role the realm does not have: the handler refuses (404 IDENTITY_ROLE_NOT_FOUND), nobody's roles change.
+  'POST /keycloak/roles/:realm/users/:userId/roles': () => ({ roleId: 'matrix_no_such_role' }),
+  'DELETE /keycloak/roles/:realm/users/:userId/roles': () => ({ roleId: 'matrix_no_such_role' }),
+};
+/** Non-JSON bodies: the logo upload is multipart/form-data (a 1x1 PNG made in beforeAll). */
+let logoPng = Buffer.alloc(0);
+const logoForm = () => {
+  const head = '--matrix\r\nContent-Disposition: form-data; name="file"; filename="logo.png"\r\nContent-Type: image/png\r\n\r\n';
+  return Buffer.concat([Buffer.from(head), logoPng, Buffer.from('\r\n--matrix--\r\n')]);
+};
+const rawBodies: Record<string, () => { payload: Buffer; contentType: string }> = {
+  'PUT /organization/logo': () => ({ payload: logoForm(), contentType: 'multipart/form-data; boundary=matrix' }),
 };
 /** Query strings routes need to be valid. */
 const queries: Record<string, () => string> = {
   'GET /subscriptions/preview-change': () => `planId=${enterprisePlanId}`,
+  'GET /keycloak/users': () => 'email=owner%40acme.test',
   'GET /notifications/unsubscribe': () => `token=${encodeURIComponent(unsubscribeTokens.sign({ userId: spare.id, tenantId: acme.id, type: 'invoice.issued', channel: 'email' }))}`,
 };
 
@@ -95,6 +114,8 @@ function urlOf(route: RouteSpec, tenant: TenantSlug): string {
 }
 
 async function send(route: RouteSpec, headers: Record<string, string>, url: string) {
+  const raw = rawBodies[route.key]?.();
+  if (raw) return t.app.inject({ method: route.method, url, headers: { ...headers, 'content-type': raw.contentType }, payload: raw.payload });
   const make = bodies[route.key];
   return t.app.inject({ method: route.method, url, headers, ...(make ? { payload: make() } : {}) });
 }
@@ -175,9 +196,27 @@ async function prepareTenant(tenant: TenantSlug) {
   o.targetId = tenantIds[tenant];
   o.action = 'tenant.created';
   o.metricType = 'api_calls';
+  o.realm = 'cbp';
+  o.userId = userId(`owner@${tenant}.test`);
   o.uid = 'matrix-unknown-interaction';
   o.notifications = await notificationOf(tenant);
+  // A ready GDPR export (GET /organization/exports/:id/download): a fixture row and its file.
+  o.organization = await readyExportOf(tenant);
+  // A logo, so GET /organization/logo has something to answer.
+  const logo = await t.app.inject({ method: 'PUT', url: '/organization/logo', headers: { ...headers, 'content-type': 'multipart/form-data; boundary=matrix' }, payload: logoForm() });
+  if (logo.statusCode !== 200) throw new Error(`logo for ${tenant}: ${logo.statusCode} ${logo.body}`);
   for (const [k, v] of Object.entries(o)) if (!v) throw new Error(`no ${k} object in ${tenant}`);
+}
+
+/** A ready export archive of the tenant (a fixture row and file: the matrix's engine does not poll). */
+async function readyExportOf(tenant: TenantSlug): Promise<string> {
+  const id = randomUUID();
+  const key = `exports/${tenantIds[tenant]}/${id}.zip`;
+  await mkdir(path.join(t.config.CBP_DATA_DIR, path.dirname(key)), { recursive: true });
+  await writeFile(path.join(t.config.CBP_DATA_DIR, key), 'PK matrix fixture');
+  await t.database.execScript(`INSERT INTO organization_exports (id, tenant_id, workflow_id, status, size_bytes, file_key, expires_at)
+    VALUES ('${id}', '${tenantIds[tenant]}', 'organization-export:${id}', 'ready', 17, '${key}', now() + interval '7 days')`);
+  return id;
 }
 
 /** A notification of the tenant's owner (a fixture row: the matrix runs no event consumer). */
@@ -190,7 +229,11 @@ async function notificationOf(tenant: TenantSlug): Promise<string> {
 
 beforeAll(async () => {
   // A webhook secret, so POST /webhooks/stripe checks signatures (instead of 503: not configured).
-  t = await createTestContext({ STRIPE_WEBHOOK_SECRET: 'whsec_rbac_matrix', NOTIFICATION_TOKEN_SECRET: unsubscribeSecret }, { workflows: [matrixWorkflow] });
+  logoPng = await sharp({ create: { width: 1, height: 1, channels: 4, background: '#ffffff' } }).png().toBuffer();
+  t = await createTestContext(
+    { STRIPE_WEBHOOK_SECRET: 'whsec_rbac_matrix', NOTIFICATION_TOKEN_SECRET: unsubscribeSecret, CBP_DATA_DIR: await mkdtemp(path.join(tmpdir(), 'cbp-matrix-')) },
+    { workflows: [matrixWorkflow] },
+  );
   await t.ownerScript(`
     INSERT INTO users (id, email, name, status) VALUES
       ('${loner.id}', '${loner.email}', '${loner.name}', 'active'),

@@ -28,6 +28,9 @@ export const tenants = pgTable('tenants', {
   status: text('status', { enum: ['active', 'suspended', 'pending_deletion'] }).notNull(),
   planId: uuid('plan_id'),
   createdAt,
+  /** Set while status is pending_deletion (migration 0034). */
+  deletionScheduledAt: timestamp('deletion_scheduled_at', { withTimezone: true, mode: 'date' }),
+  deletionRequestedBy: uuid('deletion_requested_by'),
 });
 
 export const users = pgTable('users', {
@@ -198,6 +201,8 @@ export const paymentMethods = pgTable('payment_methods', {
   cardLast4: text('card_last4'),
   cardExpMonth: integer('card_exp_month'),
   cardExpYear: integer('card_exp_year'),
+  /** The expiry ('YYYY-MM') a "card expiring" event was published for (migration 0036). */
+  expiryNotifiedFor: text('expiry_notified_for'),
   cardFunding: text('card_funding', { enum: ['credit', 'debit', 'prepaid', 'unknown'] }),
   cardFingerprint: text('card_fingerprint'),
   bankName: text('bank_name'),
@@ -548,3 +553,40 @@ export const userSessions = pgTable('user_sessions', {
   createdAt,
   lastSeenAt: timestamp('last_seen_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
 });
+
+/** The organization's logo (migration 0033): which stored object it is (platform/object-storage.ts). */
+export const organizationLogos = pgTable('organization_logos', {
+  tenantId: uuid('tenant_id').primaryKey(),
+  storageKey: text('storage_key').notNull(),
+  etag: text('etag').notNull(),
+  contentType: text('content_type').notNull(),
+  sizeBytes: integer('size_bytes').notNull(),
+  width: integer('width').notNull(),
+  height: integer('height').notNull(),
+  updatedAt: timestamp('updated_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
+});
+
+/** GDPR export archives (migration 0034): the zip under CBP_DATA_DIR/<file_key>. */
+export const organizationExports = pgTable('organization_exports', {
+  id: uuid('id').primaryKey().defaultRandom(),
+  tenantId: uuid('tenant_id').notNull(),
+  workflowId: text('workflow_id').notNull(),
+  status: text('status', { enum: ['running', 'ready', 'failed', 'expired'] }).notNull(),
+  sizeBytes: bigint('size_bytes', { mode: 'number' }),
+  fileKey: text('file_key'),
+  requestedBy: uuid('requested_by'),
+  createdAt,
+  completedAt: timestamp('completed_at', { withTimezone: true, mode: 'date' }),
+  expiresAt: timestamp('expires_at', { withTimezone: true, mode: 'date' }).notNull(),
+});
+
+/** Migration 0032: when a role was taken from an identity subject (tokens issued before it no longer carry it). */
+export const identityRoleRevocations = pgTable(
+  'identity_role_revocations',
+  {
+    subject: text('subject').notNull(),
+    role: text('role').notNull(),
+    revokedAt: timestamp('revoked_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ columns: [t.subject, t.role] })],
+);

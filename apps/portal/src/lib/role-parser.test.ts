@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { canAccess, decideAccess, parseRole, roleLevel, type Role } from '@/lib/role-parser';
+import { canAccess, cbpRoleForIdentityRole, decideAccess, parseRole, roleLevel, type Role } from '@/lib/role-parser';
 
 const roles: Role[] = ['analyst', 'engineer', 'admin', 'owner', 'super_admin'];
 
@@ -53,5 +53,12 @@ describe('decideAccess', () => {
       reason: 'Requires the Admin role or higher; your role is Analyst.',
     });
     expect(decideAccess('admin', 'audit-logs', 'list')).toEqual({ can: true });
+  });
+});
+
+describe('identity (realm) roles', () => {
+  it("maps Keycloak's super_admin to platform staff and ignores the realm's other roles", () => {
+    expect(cbpRoleForIdentityRole('super_admin')).toBe('super_admin');
+    for (const name of ['offline_access', 'uma_authorization', 'default-roles-cbp', 'owner', 'admin']) expect(cbpRoleForIdentityRole(name)).toBeNull();
   });
 });

@@ -1,4 +1,5 @@
 import {
+  cbpRoleOfIdentityRole,
   hasRoleAtLeast,
   isRole,
   minimumRoleFor,
@@ -29,6 +30,15 @@ export function roleName(role: Role): string {
 
 export function roleDescription(role: Role): string {
   return roleDescriptions[role].description;
+}
+
+/**
+ * What an identity provider's realm role means in CBP (the one mapping table,
+ * `identityRoleMappings` in @cbp/contracts, which the API maps tokens with): a CBP role, or
+ * null for realm roles CBP ignores (offline_access, default-roles-*).
+ */
+export function cbpRoleForIdentityRole(identityRole: string): Role | null {
+  return cbpRoleOfIdentityRole(identityRole);
 }
 
 export function requiredRoleFor(resource: string, action: string): Role | null {

@@ -5,6 +5,7 @@ import { queryRows, type AppDb, type Queryable } from '../../platform/db.js';
 import { localGatewayObjects, plans } from '../../platform/schema.js';
 import {
   GatewayError,
+  type CustomerBillingUpdate,
   type GatewayCustomer,
   type GatewayEvent,
   type GatewayInvoiceLine,
@@ -172,6 +173,36 @@ export class LocalGateway implements PaymentGateway {
     const customer = { id: newId('cus'), name, email, metadata: { tenant_id: tenantId }, invoicePrefix, nextInvoiceSequence: 1 };
     await this.save(customer.id, 'customer', customer.id, customer);
     return customer;
+  }
+
+  /** Keeps name, email, address and tax id on the stored customer (what `customer()` answers). */
+  async updateCustomer({ customerId, name, email, address, taxId }: CustomerBillingUpdate): Promise<GatewayCustomer> {
+    const customer = await this.load<GatewayCustomer & Record<string, unknown>>(customerId, 'customer');
+    const metadata = { ...((customer.metadata as Record<string, string> | undefined) ?? {}), tax_id: taxId ?? '' };
+    const updated = { ...customer, name, email, address, metadata };
+    await this.save(customerId, 'customer', customerId, updated);
+    return { id: customerId, name, email };
+  }
+
+  /** Marks the customer deleted and ends its subscriptions at once, like Stripe's `customers.del` (no events: the tenant is going away). */
+  async deleteCustomer({ customerId }: { customerId: string }): Promise<void> {
+    const rows = await this.db
+      .select({ id: localGatewayObjects.id, object: localGatewayObjects.object, data: localGatewayObjects.data })
+      .from(localGatewayObjects)
+      .where(and(eq(localGatewayObjects.customerId, customerId), sql`${localGatewayObjects.object} IN ('customer', 'subscription')`));
+    for (const row of rows) {
+      if (row.object === 'subscription') {
+        const stored = row.data as unknown as StoredSubscription;
+        if (stored.status !== 'canceled') await this.save(row.id, 'subscription', customerId, { ...stored, status: 'canceled', cancelAtPeriodEnd: false });
+      } else if (row.data.deleted !== true) {
+        await this.save(row.id, 'customer', customerId, { ...row.data, deleted: true });
+      }
+    }
+  }
+
+  /** The stored customer as the gateway keeps it (tests and diagnostics). */
+  async customer(customerId: string): Promise<GatewayCustomer & { address: CustomerBillingUpdate['address']; metadata: Record<string, string> }> {
+    return this.load(customerId, 'customer');
   }
 
   async createSubscription({ customerId, planKey, trialDays }: { customerId: string; planKey: string; trialDays?: number }) {

@@ -10,6 +10,16 @@ import type { InvoiceLineKind, InvoiceStatus, PaymentMethodType, SubscriptionSta
 export interface PaymentGateway {
   readonly name: 'stripe' | 'local';
   createCustomer(input: { tenantId: string; name: string; email: string | null }): Promise<GatewayCustomer>;
+  /**
+   * Sets the customer's billing identity to the organization profile's current values (Stripe:
+   * `customers.update`; null clears). Idempotent: the same input leaves the same customer.
+   */
+  updateCustomer(input: CustomerBillingUpdate): Promise<GatewayCustomer>;
+  /**
+   * Closes the customer (organization deletion, issue 15): Stripe `customers.del`, which also
+   * ends its subscriptions at once. Idempotent: a customer already gone is not an error.
+   */
+  deleteCustomer(input: { customerId: string }): Promise<void>;
   createSubscription(input: { customerId: string; planKey: string; trialDays?: number }): Promise<GatewaySubscription>;
   /** What changing plan at `prorationDate` would add to the next invoice (no change made). */
   previewPlanChange(input: { subscriptionId: string; planKey: string; prorationDate: Date }): Promise<PlanChangeQuote>;
@@ -81,6 +91,27 @@ export interface GatewayPaymentMethod {
   } | null;
   bankAccount: { bankName: string | null; last4: string } | null;
   billingDetails: { name: string | null; email: string | null };
+}
+
+/** Stripe's customer address fields. */
+export interface GatewayAddress {
+  line1: string | null;
+  line2: string | null;
+  city: string | null;
+  postalCode: string | null;
+  state: string | null;
+  /** ISO 3166-1 alpha-2. */
+  country: string | null;
+}
+
+export interface CustomerBillingUpdate {
+  customerId: string;
+  name: string;
+  email: string | null;
+  /** Null: no address on file (cleared at the gateway). */
+  address: GatewayAddress | null;
+  /** Free-form tax id of the profile (Stripe keeps it in metadata `tax_id`: a typed Tax ID needs its kind). */
+  taxId: string | null;
 }
 
 export interface GatewayCustomer {

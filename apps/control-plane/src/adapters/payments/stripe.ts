@@ -1,5 +1,6 @@
 import Stripe from 'stripe';
 import {
+  type CustomerBillingUpdate,
   GatewayError,
   priceLookupKey,
   type GatewayCustomer,
@@ -128,6 +129,38 @@ export class StripeGateway implements PaymentGateway {
       ),
     );
     return { id: customer.id, email: customer.email ?? null, name: customer.name ?? null };
+  }
+
+  /**
+   * `customers.update` with name, email and address ('' clears a field in Stripe). The tax id goes
+   * to metadata `tax_id`: a Stripe Tax ID object (`customers.createTaxId`) needs its kind
+   * (`eu_vat`, `gb_vat`, ...), which the free-form profile field does not say.
+   */
+  async updateCustomer(input: CustomerBillingUpdate): Promise<GatewayCustomer> {
+    const a = input.address;
+    const customer = await this.call('update the customer', () =>
+      this.stripe.customers.update(input.customerId, {
+        name: input.name,
+        email: input.email ?? '',
+        address: a
+          ? { line1: a.line1 ?? '', line2: a.line2 ?? '', city: a.city ?? '', postal_code: a.postalCode ?? '', state: a.state ?? '', country: a.country ?? '' }
+          : '',
+        metadata: { tax_id: input.taxId ?? '' },
+      }),
+    );
+    return { id: customer.id, email: customer.email ?? null, name: customer.name ?? null };
+  }
+
+  /** `customers.del` (ends the customer's subscriptions at once); a customer already deleted or unknown is done. */
+  async deleteCustomer(input: { customerId: string }): Promise<void> {
+    await this.call('delete the customer', async () => {
+      try {
+        await this.stripe.customers.del(input.customerId);
+      } catch (err) {
+        if (err instanceof Stripe.errors.StripeInvalidRequestError && err.code === 'resource_missing') return;
+        throw err;
+      }
+    });
   }
 
   async createSubscription(input: { customerId: string; planKey: string; trialDays?: number }): Promise<GatewaySubscription> {

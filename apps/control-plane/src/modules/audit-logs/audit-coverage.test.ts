@@ -1,4 +1,8 @@
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { sql } from 'drizzle-orm';
+import sharp from 'sharp';
 import { routePolicies } from '@cbp/contracts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { acme, createTestContext, type TestContext } from '../../../test/harness.js';
@@ -23,7 +27,7 @@ const writesNoEntry: Record<string, string> = {
 interface Scenario {
   route: string;
   action: string;
-  request: () => Promise<{ url: string; payload?: object }>;
+  request: () => Promise<{ url: string; payload?: object; headers?: Record<string, string> }>;
   /** Who the entry names as actor (default owner@acme.test, the caller). */
   actorEmail?: string;
   /** A public route: called without a token. */
@@ -37,11 +41,11 @@ const invited: { single?: string; bulk?: string } = {};
 
 let t: TestContext;
 
-async function call(method: string, url: string, payload?: object, { anonymous = false } = {}) {
+async function call(method: string, url: string, payload?: object, { anonymous = false, headers = {} as Record<string, string> } = {}) {
   return t.app.inject({
     method: method as 'GET',
     url,
-    headers: anonymous ? {} : { authorization: `Bearer ${await t.tokenFor('owner@acme.test')}`, 'x-tenant-id': acme.id },
+    headers: anonymous ? headers : { authorization: `Bearer ${await t.tokenFor('owner@acme.test')}`, 'x-tenant-id': acme.id, ...headers },
     ...(payload ? { payload } : {}),
   });
 }
@@ -116,6 +120,10 @@ const scenarios: Scenario[] = [
   { route: 'POST /users/bulk-role', action: 'member.role_changed', request: async () => ({ url: '/users/bulk-role', payload: { userIds: [analystId], role: 'analyst' } }) },
   { route: 'PATCH /users/:id/status', action: 'member.suspended', request: async () => ({ url: `/users/${engineerId}/status`, payload: { status: 'suspended' } }) },
   { route: 'DELETE /users/:id', action: 'member.removed', request: async () => ({ url: `/users/${engineerId}` }) },
+  // GDPR export and deletion (issue 15, slice 3): the deletion is scheduled, then cancelled at once (before ownership moves on).
+  { route: 'POST /organization/export', action: 'organization.export_requested', request: async () => ({ url: '/organization/export' }) },
+  { route: 'DELETE /organization', action: 'organization.deletion_scheduled', request: async () => ({ url: '/organization', payload: { confirmName: 'Acme Corp' } }) },
+  { route: 'POST /organization/deletion/cancel', action: 'organization.deletion_cancelled', request: async () => ({ url: '/organization/deletion/cancel' }) },
   { route: 'POST /team/transfer-ownership', action: 'ownership.transferred', request: async () => ({ url: '/team/transfer-ownership', payload: { newOwnerId: adminId } }) },
   {
     route: 'POST /usage/quotas/initialize',
@@ -196,6 +204,20 @@ const scenarios: Scenario[] = [
     action: 'domain.removed',
     request: async () => ({ url: `/organization/domains/${((await call('GET', '/organization/domains')).json() as { data: { id: string }[] }).data[0]?.id}` }),
   },
+  {
+    route: 'PUT /organization/logo',
+    action: 'organization.logo_updated',
+    request: async () => {
+      const png = await sharp({ create: { width: 40, height: 20, channels: 4, background: '#336699' } }).png().toBuffer();
+      const head = '--cov\r\nContent-Disposition: form-data; name="file"; filename="logo.png"\r\nContent-Type: image/png\r\n\r\n';
+      return {
+        url: '/organization/logo',
+        payload: Buffer.concat([Buffer.from(head), png, Buffer.from('\r\n--cov--\r\n')]),
+        headers: { 'content-type': 'multipart/form-data; boundary=cov' },
+      };
+    },
+  },
+  { route: 'DELETE /organization/logo', action: 'organization.logo_removed', request: async () => ({ url: '/organization/logo' }) },
   // The caller's own account (issue 14, slice 2c): audited in each of their organizations.
   { route: 'PATCH /me', action: 'user.profile_updated', request: async () => ({ url: '/me', payload: { name: 'Olivia Q. Owner' } }) },
   { route: 'POST /me/password', action: 'user.password_changed', request: async () => ({ url: '/me/password', payload: { currentPassword: 'demo1234!', newPassword: 'coverage-password-1' } }) },
@@ -212,11 +234,24 @@ const scenarios: Scenario[] = [
     },
   },
   // Last: the caller (now an admin after the transfer) leaves the tenant.
+  // Platform staff change an identity role of an Acme member: the entry lands in Acme's trail.
+  {
+    route: 'POST /keycloak/roles/:realm/users/:userId/roles',
+    action: 'identity.role_assigned',
+    actorEmail: 'staff@cbp.test',
+    request: async () => ({ url: `/keycloak/roles/cbp/users/${adminId}/roles`, payload: { roleId: 'super_admin' }, headers: { authorization: `Bearer ${await t.tokenFor('staff@cbp.test')}` } }),
+  },
+  {
+    route: 'DELETE /keycloak/roles/:realm/users/:userId/roles',
+    action: 'identity.role_revoked',
+    actorEmail: 'staff@cbp.test',
+    request: async () => ({ url: `/keycloak/roles/cbp/users/${adminId}/roles?roleId=super_admin`, headers: { authorization: `Bearer ${await t.tokenFor('staff@cbp.test')}` } }),
+  },
   { route: 'POST /team/leave', action: 'member.left', request: async () => ({ url: '/team/leave' }) },
 ];
 
 beforeAll(async () => {
-  t = await createTestContext({ DNS_RESOLVER: '127.0.0.1:9' }, { workflows: [coverageWorkflow] });
+  t = await createTestContext({ DNS_RESOLVER: '127.0.0.1:9', CBP_DATA_DIR: await mkdtemp(path.join(tmpdir(), 'cbp-coverage-')) }, { workflows: [coverageWorkflow] });
 });
 afterAll(() => t.close());
 
@@ -231,9 +266,9 @@ describe('every mutation writes its audit entry', () => {
     it(`${scenario.route} records ${scenario.action} by its actor`, async () => {
       const count = async () =>
         (await platformRows<{ n: number }>(t.database.db, sql`SELECT count(*)::int AS n FROM audit_logs WHERE action = ${scenario.action}`))[0]?.n ?? 0;
-      const { url, payload } = await scenario.request();
+      const { url, payload, headers } = await scenario.request();
       const before = await count();
-      const res = await call(scenario.route.split(' ')[0] ?? 'POST', url, payload, { anonymous: scenario.anonymous });
+      const res = await call(scenario.route.split(' ')[0] ?? 'POST', url, payload, { anonymous: scenario.anonymous, headers });
       expect(res.statusCode, res.body).toBeLessThan(300);
       expect(await count()).toBe(before + 1);
       const [latest] = await platformRows<{ actor_email: string; tenant_id: string; ip_address: string; user_agent: string | null }>(

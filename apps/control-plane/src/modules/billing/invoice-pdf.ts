@@ -10,6 +10,8 @@ export interface InvoiceParty {
   /** Postal address, one entry per printed line. */
   addressLines: string[];
   taxId: string | null;
+  /** The customer's billing email (organization profile), printed under the name. */
+  email?: string | null;
 }
 
 /**
@@ -53,6 +55,7 @@ export function renderInvoicePdf(invoice: Invoice, parties: { seller: InvoicePar
   const party = (label: string, p: InvoiceParty, x: number) => {
     doc.font('Helvetica-Bold').fontSize(10).fillColor('#111827').text(label, x, partyTop, { width: half - 10 });
     doc.font('Helvetica').fillColor('#374151').text(p.name, { width: half - 10 });
+    if (p.email) doc.text(p.email, { width: half - 10 });
     for (const line of p.addressLines) doc.text(line, { width: half - 10 });
     if (p.taxId) doc.text(`Tax ID: ${p.taxId}`, { width: half - 10 });
     return doc.y;

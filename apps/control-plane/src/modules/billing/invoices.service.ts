@@ -38,6 +38,7 @@ export async function invoicePdf(deps: BillingDeps, tenantId: string, id: string
     name: details?.name || name,
     addressLines: details?.addressLines ?? [],
     taxId: details?.taxId ?? null,
+    email: details?.email ?? null,
   };
   return { number: invoice.number, pdf: await renderInvoicePdf(invoice, { seller: deps.seller ?? defaultSeller, billedTo }) };
 }

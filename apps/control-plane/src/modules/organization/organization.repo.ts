@@ -5,11 +5,11 @@ import { organizationDomains, organizationProfiles, organizationSettings, tenant
 export type ProfileRow = typeof organizationProfiles.$inferSelect;
 export type SettingsRow = typeof organizationSettings.$inferSelect;
 export type DomainRow = typeof organizationDomains.$inferSelect;
-export type TenantRow = Pick<typeof tenants.$inferSelect, 'id' | 'name' | 'slug'>;
+export type TenantRow = Pick<typeof tenants.$inferSelect, 'id' | 'name' | 'slug' | 'deletionScheduledAt'>;
 
 /** The tenant and its profile row (absent until first edited), locked for a change when `lock`. */
 export async function profileOf(tx: TenantTx, tenantId: string, { lock = false } = {}): Promise<{ tenant: TenantRow; profile: ProfileRow | undefined }> {
-  const tenantQuery = tx.select({ id: tenants.id, name: tenants.name, slug: tenants.slug }).from(tenants).where(eq(tenants.id, tenantId));
+  const tenantQuery = tx.select({ id: tenants.id, name: tenants.name, slug: tenants.slug, deletionScheduledAt: tenants.deletionScheduledAt }).from(tenants).where(eq(tenants.id, tenantId));
   const [tenant] = lock ? await tenantQuery.for('update') : await tenantQuery;
   if (!tenant) throw new Error(`tenant ${tenantId} not found`);
   const [profile] = await tx.select().from(organizationProfiles).where(eq(organizationProfiles.tenantId, tenantId));

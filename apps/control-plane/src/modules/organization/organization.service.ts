@@ -31,6 +31,8 @@ const profileFrom = (tenant: TenantRow, row: ProfileRow | undefined): Organizati
   taxId: row?.taxId ?? null,
   website: row?.website ?? null,
   updatedAt: row ? row.updatedAt.toISOString() : null,
+  // Scheduled deletion (organization.deletion.ts, migration 0034).
+  deletion: tenant.deletionScheduledAt ? { scheduledFor: tenant.deletionScheduledAt.toISOString() } : null,
 });
 
 const settingsFrom = (row: SettingsRow | undefined): OrganizationSettings =>

@@ -6,6 +6,7 @@ import { canAccess } from '@/lib/role-parser';
 const adminLinks = [
   { to: '/admin/audit-logs', label: 'Audit log', end: false, resource: 'audit-logs' },
   { to: '/admin/outbox', label: 'Outbox', end: false, resource: 'outbox' },
+  { to: '/admin/roles', label: 'Identity roles', end: false, resource: 'identity-roles' },
 ] as const;
 
 /** Tabs for the admin pages the role may open, when there is more than one to choose from. */

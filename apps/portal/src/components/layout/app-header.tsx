@@ -1,3 +1,4 @@
+import { HeaderLogo } from '@/components/layout/header-logo';
 import { MobileNav } from '@/components/layout/mobile-nav';
 import { NotificationBell } from '@/components/layout/notification-bell';
 import { TenantSwitcher } from '@/components/layout/tenant-switcher';
@@ -9,6 +10,7 @@ export function AppHeader() {
     <header className="sticky top-0 z-30 flex h-14 items-center gap-2 border-b bg-background/85 px-4 backdrop-blur supports-[backdrop-filter]:bg-background/70 sm:px-6">
       <MobileNav />
       <div className="flex min-w-0 flex-1 items-center">
+        <HeaderLogo />
         <TenantSwitcher />
       </div>
       <ThemeToggle />

@@ -5,6 +5,7 @@ import { AlertTriangle, Building2 } from 'lucide-react';
 import { QuotaWarning } from '@/components/billing/QuotaWarning';
 import { AppHeader } from '@/components/layout/app-header';
 import { Brand } from '@/components/layout/brand';
+import { DeletionBanner } from '@/components/layout/deletion-banner';
 import { PageErrorBoundary } from '@/components/layout/error-boundary';
 import { PageLoading } from '@/components/layout/page-loading';
 import { SidebarNav } from '@/components/layout/sidebar-nav';
@@ -76,6 +77,7 @@ export function AppLayout() {
       </aside>
       <div className="flex min-h-dvh flex-col lg:pl-60">
         <AppHeader />
+        <DeletionBanner />
         <QuotaWarning />
         <main id="main-content" tabIndex={-1} className="mx-auto w-full max-w-6xl flex-1 px-4 py-8 outline-none sm:px-6 lg:px-8">
           <MainContent />

@@ -4,7 +4,10 @@ import { PageHeader } from '@/components/layout/page-header';
 import { Skeleton } from '@/components/ui/skeleton';
 import { useSession } from '@/hooks/use-session';
 import { canAccess } from '@/lib/role-parser';
+import { DangerZone } from '@/pages/organization/danger-zone';
+import { DataExportCard } from '@/pages/organization/data-export-card';
 import { DomainsSection } from '@/pages/organization/domains';
+import { LogoCard } from '@/pages/organization/logo-card';
 import { ProfileForm } from '@/pages/organization/profile-form';
 import { useOrganizationProfile, useOrganizationSettings } from '@/pages/organization/queries';
 import { SettingsForm } from '@/pages/organization/settings-form';
@@ -42,7 +45,12 @@ function OrganizationContent() {
         ) : (
           <FormLoading label="Loading the settings…" />
         )}
+        <LogoCard canEdit={canAccess(role, 'organization', 'edit')} />
         <DomainsSection canEdit={canAccess(role, 'organization', 'edit')} />
+        {canAccess(role, 'organization-exports', 'list') ? (
+          <DataExportCard canRequest={canAccess(role, 'organization-exports', 'create')} canList={canAccess(role, 'organization-exports', 'list')} />
+        ) : null}
+        {profile.data && canAccess(role, 'organization', 'delete') ? <DangerZone profile={profile.data} /> : null}
       </div>
     </>
   );

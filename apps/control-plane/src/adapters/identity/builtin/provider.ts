@@ -14,6 +14,7 @@ import { verifyPassword } from './passwords.js';
 import { rememberSignInDevice } from './devices.js';
 import { forgetSession, grantTag, grantTagClaim, recordSession } from './sessions.js';
 import { databaseAdapter } from './storage.js';
+import { builtinRolesOf } from '../admin/builtin.js';
 import { admitLoginAttempt, clearLoginAttempts, forgetStaleLoginAttempts } from './throttle.js';
 
 export interface BuiltinIdentityOptions {
@@ -51,8 +52,16 @@ export function providerConfiguration(opts: BuiltinIdentityOptions): Configurati
         if (payload.uid) await forgetSession(db, payload.uid);
       },
     }),
-    // Which grant (and so which session) an access token belongs to, as an opaque tag (GET /me/sessions `current`).
-    extraTokenClaims: (_ctx, token) => ('grantId' in token && typeof token.grantId === 'string' ? { [grantTagClaim]: grantTag(token.grantId) } : undefined),
+    // Which grant (and so which session) an access token belongs to, as an opaque tag (GET /me/sessions `current`);
+    // the user's realm roles as Keycloak puts them (`realm_access.roles`, identity-admin port, decision 010).
+    extraTokenClaims: async (_ctx, token) => {
+      const claims: Record<string, unknown> = {};
+      if ('grantId' in token && typeof token.grantId === 'string') claims[grantTagClaim] = grantTag(token.grantId);
+      const accountId = 'accountId' in token && typeof token.accountId === 'string' ? token.accountId : undefined;
+      const user = accountId && z.uuid().safeParse(accountId).success ? await findUserById(db, accountId) : undefined;
+      if (user) claims.realm_access = { roles: builtinRolesOf(user).map((r) => r.name) };
+      return Object.keys(claims).length > 0 ? claims : undefined;
+    },
     clients: [
       {
         client_id: clientId,
