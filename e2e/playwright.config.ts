@@ -35,9 +35,13 @@ export default defineConfig({
   },
   projects: [
     // Specs that only read the shared demo data run in parallel.
-    { name: 'portal', grepInvert: /@changes-demo-data/ },
-    // Tests that change it (Acme's plan) run one at a time after all the others, and put it back.
+    { name: 'portal', grepInvert: /@changes-(demo-data|globex)/ },
+    // Tests that change it run one at a time after all the others, and put back what they changed:
+    // those that change Acme (its plan, members, cards, audit trail, notifications) in one line,
+    // those that change Globex (its organization profile, logo, export, deletion) in another,
+    // side by side, since neither reads the other tenant.
     { name: 'changes-demo-data', grep: /@changes-demo-data/, dependencies: ['portal'], fullyParallel: false, workers: 1 },
+    { name: 'changes-globex', grep: /@changes-globex/, dependencies: ['portal'], fullyParallel: false, workers: 1 },
   ],
   webServer: [
     {

@@ -16,8 +16,9 @@ strip() { sed -E 's/\x1b\[[0-9;]*[A-Za-z]//g' "$1"; }
 check() {
   local name=$1; shift
   echo "== $name"
+  local start=$SECONDS
   if "$@" >"$log/$name.log" 2>&1; then
-    echo "   ok"
+    echo "   ok ($((SECONDS - start)) s)"
   else
     strip "$log/$name.log" | grep -v 'Unknown user config "nodedir"' | tail -60
     echo "   FAILED: $name"
@@ -29,7 +30,7 @@ check() {
 suite() {
   local name=$1; shift
   echo "== $name"
-  local rc=0
+  local rc=0 start=$SECONDS
   "$@" >"$log/$name.log" 2>&1 || rc=$?
   local text p f
   text=$(strip "$log/$name.log")
@@ -40,7 +41,7 @@ suite() {
   if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then f=1; fi
   if [ "$p" -eq 0 ] && [ "$f" -eq 0 ]; then echo "   ran no test"; f=1; fi
   if [ "$f" -gt 0 ]; then grep -v 'Unknown user config "nodedir"' <<<"$text" | tail -80; fi
-  echo "   $p passed, $f failed"
+  echo "   $p passed, $f failed ($((SECONDS - start)) s)"
   passed=$((passed + p))
   failed=$((failed + f))
 }

@@ -13,6 +13,11 @@ export default defineConfig({
     globalSetup: ['test/global-setup.ts'],
     pool: 'forks',
     maxWorkers: 2,
+    // The files of a worker share its loaded modules: each file still builds its own app on its
+    // own database (createTestContext), and loading the app once per worker instead of once per
+    // file saves about a third of the suite's CPU time. No file may change module state for the
+    // next (the one that mocks a module loads the app afresh and resets the modules after it).
+    isolate: false,
     testTimeout: 30_000,
     hookTimeout: 60_000,
   },

@@ -1,11 +1,11 @@
 import { readFile } from 'node:fs/promises';
 import { expect, test, type Page } from '@playwright/test';
-import { seriousA11yViolations, signIn } from '../support/portal.js';
+import { seriousA11yViolations, signedIn } from '../support/portal.js';
 
 /* These tests only read the demo data (the seed's entries), so they run in parallel. */
 
 async function openAuditLog(page: Page, email: string) {
-  await signIn(page, email);
+  await signedIn(page, email);
   await expect(page.getByTestId('tenant-name')).toHaveText('Acme Corp');
   await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Admin' }).click();
   await expect(page).toHaveURL(/\/admin\/audit-logs$/);
@@ -107,7 +107,7 @@ test('an admin verifies the chain and exports the trail as a CSV that reads back
 });
 
 test('an engineer gets the 403 view and no Admin entry in the navigation', async ({ page }) => {
-  await signIn(page, 'engineer@acme.test');
+  await signedIn(page, 'engineer@acme.test');
   await expect(page.getByTestId('tenant-name')).toHaveText('Acme Corp');
   await expect(page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Admin' })).toHaveCount(0);
   await page.goto('/admin/audit-logs');

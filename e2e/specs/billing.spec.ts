@@ -1,10 +1,10 @@
 import { expect, test, type Page } from '@playwright/test';
-import { seriousA11yViolations, signIn } from '../support/portal.js';
+import { seriousA11yViolations, signedIn } from '../support/portal.js';
 
 const api = 'http://localhost:14000';
 
 async function openBilling(page: Page, email: string) {
-  await signIn(page, email);
+  await signedIn(page, email);
   await expect(page.getByTestId('tenant-name')).toHaveText('Acme Corp');
   await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Billing' }).click();
   await expect(page.getByRole('heading', { level: 1, name: 'Billing' })).toBeVisible();

@@ -1,5 +1,5 @@
 import { expect, test, type Page } from '@playwright/test';
-import { signIn } from '../support/portal.js';
+import { signedIn } from '../support/portal.js';
 
 /*
  * Issue 17: invoice ACME-0006 bills 1,065,000 API calls with 1,000,000 included: 65,000 over is
@@ -16,7 +16,7 @@ async function openInvoice(page: Page, number: string) {
 
 test('an invoice with an overage line shows the priced quantity, and its amounts add up', async ({ page }) => {
   await page.setViewportSize({ width: 1440, height: 900 });
-  await signIn(page, 'analyst@acme.test');
+  await signedIn(page, 'analyst@acme.test');
   await openInvoice(page, 'ACME-0006');
 
   const lines = page.getByTestId('invoice-line');

@@ -3,10 +3,10 @@ import { apiUrl, seriousA11yViolations } from '../support/portal.js';
 import { headersOf, test } from '../support/team.js';
 
 /*
- * GDPR export and deletion on the Organization page (issue 15, slice 3). Both write to Acme (an
- * archive, a scheduled deletion that is cancelled again), so they run with @changes-demo-data.
+ * GDPR export and deletion on the Organization page (issue 15, slice 3). Both write to Globex (an
+ * archive, a scheduled deletion that is cancelled again), so they run with @changes-globex.
  */
-const changesDemoData = { tag: '@changes-demo-data' };
+const changesGlobex = { tag: '@changes-globex' };
 
 async function openOrganization(page: Page) {
   await page.goto('/organization');
@@ -18,8 +18,8 @@ async function expectAccessible(page: Page, where: string) {
   expect(await seriousA11yViolations(page), where).toEqual([]);
 }
 
-test('the owner requests an export, sees it complete and listed, and downloads it', changesDemoData, async ({ openSession }) => {
-  const owner = await openSession('owner@acme.test', { viewport: { width: 1440, height: 900 } });
+test('the owner requests an export, sees it complete and listed, and downloads it', changesGlobex, async ({ openSession }) => {
+  const owner = await openSession('owner@globex.test', { viewport: { width: 1440, height: 900 } });
   await openOrganization(owner);
   const card = owner.getByRole('region', { name: 'Data export' });
   await card.getByRole('button', { name: 'Request export' }).click();
@@ -35,16 +35,16 @@ test('the owner requests an export, sees it complete and listed, and downloads i
   await owner.screenshot({ path: '/tmp/orgdata-export-1440.png', fullPage: true });
 });
 
-test('the owner schedules deletion with the exact name, sees the banner, and cancels it', changesDemoData, async ({ openSession }) => {
-  const owner = await openSession('owner@acme.test', { viewport: { width: 1440, height: 900 } });
+test('the owner schedules deletion with the exact name, sees the banner, and cancels it', changesGlobex, async ({ openSession }) => {
+  const owner = await openSession('owner@globex.test', { viewport: { width: 1440, height: 900 } });
   try {
     await openOrganization(owner);
     await owner.getByRole('button', { name: 'Delete organization' }).click();
-    const dialog = owner.getByRole('dialog', { name: 'Delete Acme Corp?' });
+    const dialog = owner.getByRole('dialog', { name: 'Delete Globex?' });
     await expect(dialog.getByText(/30-day grace period/)).toBeVisible();
-    await dialog.getByLabel(/to confirm/).fill('acme corp');
+    await dialog.getByLabel(/to confirm/).fill('globex');
     await expect(dialog.getByRole('button', { name: 'Schedule deletion' })).toBeDisabled();
-    await dialog.getByLabel(/to confirm/).fill('Acme Corp');
+    await dialog.getByLabel(/to confirm/).fill('Globex');
     await expectAccessible(owner, 'delete dialog');
     await owner.screenshot({ path: '/tmp/orgdata-dialog-1440.png' });
     await dialog.getByRole('button', { name: 'Schedule deletion' }).click();
@@ -55,7 +55,7 @@ test('the owner schedules deletion with the exact name, sees the banner, and can
     await owner.screenshot({ path: '/tmp/orgdata-pending-1440.png', fullPage: true });
 
     // Members keep working and see the banner on any page.
-    const analyst = await openSession('analyst@acme.test', { viewport: { width: 390, height: 844 } });
+    const analyst = await openSession('analyst@globex.test', { viewport: { width: 390, height: 844 } });
     await analyst.goto('/');
     await expect(analyst.getByTestId('deletion-banner')).toBeVisible();
     await expectAccessible(analyst, 'banner on a phone');
@@ -66,13 +66,13 @@ test('the owner schedules deletion with the exact name, sees the banner, and can
     await expect(banner).toHaveCount(0);
     await expect(owner.getByRole('button', { name: 'Delete organization' })).toBeVisible();
   } finally {
-    // Put Acme back whatever happened (409 when it is not pending: nothing to undo).
+    // Put Globex back whatever happened (409 when it is not pending: nothing to undo).
     await owner.request.post(`${apiUrl}/organization/deletion/cancel`, { headers: await headersOf(owner) });
   }
 });
 
-test('the danger zone and the export card on a phone', changesDemoData, async ({ openSession }) => {
-  const owner = await openSession('owner@acme.test', { viewport: { width: 390, height: 844 } });
+test('the danger zone and the export card on a phone', changesGlobex, async ({ openSession }) => {
+  const owner = await openSession('owner@globex.test', { viewport: { width: 390, height: 844 } });
   await openOrganization(owner);
   await owner.getByRole('region', { name: 'Danger zone' }).scrollIntoViewIfNeeded();
   await expect(owner.getByRole('button', { name: 'Delete organization' })).toBeVisible();

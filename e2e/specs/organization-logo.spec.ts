@@ -6,10 +6,10 @@ import { headersOf, test } from '../support/team.js';
 /*
  * The organization logo (issue 15, acceptance 3): an admin uploads a real PNG (made here with
  * sharp), previews it, saves it and sees it in the header; a text file named .png is refused with
- * the API's sentence. It changes Acme's logo, so it runs with the specs that change demo data
- * and removes the logo at the end.
+ * the API's sentence. It changes Globex's logo, so it runs with the specs that change Globex
+ * (@changes-globex) and removes the logo at the end.
  */
-const changesDemoData = { tag: '@changes-demo-data' };
+const changesGlobex = { tag: '@changes-globex' };
 
 async function openOrganization(page: Page) {
   await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Organization' }).click();
@@ -18,8 +18,8 @@ async function openOrganization(page: Page) {
 
 const logoCard = (page: Page) => page.locator('section', { has: page.getByRole('heading', { name: 'Logo', exact: true }) });
 
-test('an admin uploads a PNG logo and sees it in the header; a text file named .png is refused', changesDemoData, async ({ openSession }) => {
-  const admin = await openSession('admin@acme.test');
+test('the owner uploads a PNG logo and sees it in the header; a text file named .png is refused', changesGlobex, async ({ openSession }) => {
+  const admin = await openSession('owner@globex.test');
   try {
     await openOrganization(admin);
     const header = admin.getByRole('banner');
@@ -36,7 +36,7 @@ test('an admin uploads a PNG logo and sees it in the header; a text file named .
       .composite([{ input: Buffer.from('<svg width="480" height="240"><circle cx="240" cy="120" r="90" fill="#fbbf24"/></svg>'), top: 0, left: 0 }])
       .png()
       .toBuffer();
-    await card.getByLabel('Choose an image').setInputFiles({ name: 'acme-logo.png', mimeType: 'image/png', buffer: png });
+    await card.getByLabel('Choose an image').setInputFiles({ name: 'globex-logo.png', mimeType: 'image/png', buffer: png });
     await expect(card.getByRole('img', { name: 'Preview of the new logo' })).toBeVisible();
     await card.getByRole('button', { name: 'Save logo' }).click();
     await expect(admin.getByText('Logo saved.')).toBeVisible();

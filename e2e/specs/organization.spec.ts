@@ -4,10 +4,11 @@ import { headersOf, test } from '../support/team.js';
 
 /*
  * The Organization page (issue 15, slice 1: profile, settings, verified domains). Reading runs in
- * parallel with the other specs; editing Acme's profile and adding a domain write to Acme (and
- * its audit trail), so those tests are tagged @changes-demo-data and put back what they changed.
+ * parallel with the other specs; editing the profile and adding a domain write to Globex (and
+ * its audit trail), so those tests are tagged @changes-globex (one at a time, after the readers,
+ * beside the specs that change Acme) and put back what they changed.
  */
-const changesDemoData = { tag: '@changes-demo-data' };
+const changesGlobex = { tag: '@changes-globex' };
 
 async function openOrganization(page: Page) {
   await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Organization' }).click();
@@ -47,29 +48,29 @@ test('an analyst sees the profile and settings read-only, with a note, and no do
   await expectAccessible(analyst, 'organization page as analyst');
 });
 
-test('an admin edits the profile and sees it saved after a reload', changesDemoData, async ({ openSession }) => {
-  const admin = await openSession('admin@acme.test');
+test('the owner edits the profile and sees it saved after a reload', changesGlobex, async ({ openSession }) => {
+  const admin = await openSession('owner@globex.test');
   await openOrganization(admin);
   const profile = admin.getByRole('form', { name: 'Organization profile' });
   const original = await profile.getByLabel(/^Legal name/).inputValue();
   try {
-    await profile.getByLabel(/^Legal name/).fill('Acme Corporation GmbH');
+    await profile.getByLabel(/^Legal name/).fill('Globex Corporation GmbH');
     await profile.getByLabel('Billing email').fill('not-an-email');
     await profile.getByRole('button', { name: 'Save profile' }).click();
     await expect(profile.getByText('Billing email must be an email address.')).toBeVisible();
-    await profile.getByLabel('Billing email').fill('billing@acme.example');
+    await profile.getByLabel('Billing email').fill('billing@globex.example');
     await profile.getByRole('button', { name: 'Save profile' }).click();
     await expect(admin.getByText('Organization profile saved.')).toBeVisible();
     await admin.reload();
-    await expect(admin.getByRole('form', { name: 'Organization profile' }).getByLabel(/^Legal name/)).toHaveValue('Acme Corporation GmbH');
-    await expect(admin.getByRole('form', { name: 'Organization profile' }).getByLabel('Billing email')).toHaveValue('billing@acme.example');
+    await expect(admin.getByRole('form', { name: 'Organization profile' }).getByLabel(/^Legal name/)).toHaveValue('Globex Corporation GmbH');
+    await expect(admin.getByRole('form', { name: 'Organization profile' }).getByLabel('Billing email')).toHaveValue('billing@globex.example');
   } finally {
     await admin.request.patch(`${apiUrl}/organization`, { headers: await headersOf(admin), data: { legalName: original || null, billingEmail: null } });
   }
 });
 
-test('adding a domain shows its TXT record; verifying explains what DNS answered', changesDemoData, async ({ openSession }) => {
-  const admin = await openSession('admin@acme.test', { viewport: { width: 1440, height: 900 } });
+test('adding a domain shows its TXT record; verifying explains what DNS answered', changesGlobex, async ({ openSession }) => {
+  const admin = await openSession('owner@globex.test', { viewport: { width: 1440, height: 900 } });
   await openOrganization(admin);
   const name = `e2e-${Date.now()}.example`;
   await admin.getByRole('button', { name: 'Add domain' }).click();

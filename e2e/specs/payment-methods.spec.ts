@@ -1,6 +1,6 @@
 import type { APIRequestContext, Page } from '@playwright/test';
 import { expect, test } from '@playwright/test';
-import { apiHeaders, apiUrl, seriousA11yViolations, signIn } from '../support/portal.js';
+import { apiHeaders, apiUrl, seriousA11yViolations, signedIn } from '../support/portal.js';
 
 interface SavedMethod {
   id: string;
@@ -11,7 +11,7 @@ interface SavedMethod {
 const expiry = `12${String((new Date().getFullYear() + 3) % 100).padStart(2, '0')}`;
 
 async function openPaymentMethods(page: Page, email: string) {
-  await signIn(page, email);
+  await signedIn(page, email);
   await expect(page.getByTestId('tenant-name')).toHaveText('Acme Corp');
   await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Billing' }).click();
   await page.getByRole('navigation', { name: 'Billing' }).getByRole('link', { name: 'Payment methods' }).click();

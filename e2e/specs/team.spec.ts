@@ -1,5 +1,5 @@
 import { expect, type APIResponse, type Locator, type Page } from '@playwright/test';
-import { apiUrl, seriousA11yViolations, signIn } from '../support/portal.js';
+import { apiUrl, seriousA11yViolations, signedIn } from '../support/portal.js';
 import {
   acceptThroughApi,
   acme,
@@ -58,7 +58,7 @@ async function json<T>(response: APIResponse, what: string): Promise<T> {
 /* ------------------------------------------------------------------------------------------ */
 
 test('an admin cannot grant owner nor change their own role: the members table disables both and the API refuses', async ({ page }) => {
-  await signIn(page, acme.admin.email);
+  await signedIn(page, acme.admin.email);
   await expect(page.getByTestId('user-role')).toHaveText('Admin');
   await openTeam(page);
 
@@ -113,7 +113,7 @@ test.describe('accessibility (axe: no serious or critical violation, light and d
   test('the owner\'s team pages: members, a member\'s timeline, invitations, the bulk invite preview and the transfer dialog', async ({ page }) => {
     // Ten axe passes (five views, two themes): allowed three times the default timeout on a busy 2-core machine.
     test.slow();
-    await signIn(page, acme.owner.email);
+    await signedIn(page, acme.owner.email);
     await expect(page.getByTestId('tenant-name')).toHaveText(acme.name);
     await openTeam(page);
     await expect(page.getByTestId('member-row')).toHaveCount(4);
@@ -155,7 +155,7 @@ test.describe('accessibility (axe: no serious or critical violation, light and d
 
   test('the outbox as platform staff, and the public accept page of the demo invitation (opened, not accepted)', async ({ page }) => {
     test.slow(); // four axe passes and two sign-in flows
-    await signIn(page, staffEmail);
+    await signedIn(page, staffEmail);
     await expect(page.getByTestId('tenant-name')).toHaveText(acme.name);
     await page.goto('/admin/outbox');
     await expect(page.getByTestId('outbox-row').first()).toBeVisible();

@@ -1,5 +1,5 @@
 import { expect, type Page } from '@playwright/test';
-import { apiUrl, seriousA11yViolations, signIn } from '../support/portal.js';
+import { apiUrl, seriousA11yViolations, signedIn } from '../support/portal.js';
 import { acme, headersOf, test } from '../support/team.js';
 
 /*
@@ -133,7 +133,7 @@ test('an admin cancels a sleeping run after confirming; it never reaches its nex
 });
 
 test('an analyst has no Workflows entry and gets the 403 view at the URL', async ({ page }) => {
-  await signIn(page, acme.analyst.email);
+  await signedIn(page, acme.analyst.email);
   await expect(page.getByTestId('tenant-name')).toHaveText(acme.name);
   await expect(page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Dashboard' })).toBeVisible();
   await expect(page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Workflows' })).toHaveCount(0);

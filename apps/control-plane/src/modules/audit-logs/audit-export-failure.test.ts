@@ -1,7 +1,7 @@
 import type { AddressInfo } from 'node:net';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
-import { acme, createTestContext, type TestContext } from '../../../test/harness.js';
+import type { TestContext } from '../../../test/harness.js';
 import type * as RepoModule from './audit-logs.repo.js';
 
 /**
@@ -28,8 +28,15 @@ const entries = 2_500;
 let t: TestContext;
 let base: string;
 
+let acme: { id: string };
+
 beforeAll(async () => {
-  t = await createTestContext();
+  // Test files share their worker's modules (vitest.config.ts, isolate: false): modules loaded
+  // by an earlier file were loaded without the mock above, so load the app afresh through it.
+  vi.resetModules();
+  const harness = await import('../../../test/harness.js');
+  acme = harness.acme;
+  t = await harness.createTestContext();
   // More than two export batches (1,000 each) of Acme's trail.
   await t.database.execScript(`
     INSERT INTO audit_logs (tenant_id, actor_type, action, target_type, target_id, metadata)
@@ -37,7 +44,12 @@ beforeAll(async () => {
   await t.app.listen({ port: 0, host: '127.0.0.1' });
   base = `http://127.0.0.1:${(t.app.server.address() as AddressInfo).port}`;
 }, 120_000);
-afterAll(() => t.close());
+afterAll(async () => {
+  await t.close();
+  // The next file in this worker gets the real repository again.
+  fault.batches = 'none';
+  vi.resetModules();
+});
 beforeEach(() => {
   fault.batches = 'none';
 });
