@@ -1,12 +1,12 @@
 import { expect, type Page } from '@playwright/test';
-import { apiHeaders, apiUrl, seriousA11yViolations, signIn } from '../support/portal.js';
+import { apiHeaders, apiUrl, seriousA11yViolations, signedIn } from '../support/portal.js';
 import { headersOf, staffEmail, test } from '../support/team.js';
 
 /* Issue #5 acceptance, in the browser against the demo data: Acme has six months of API-call
    history and its API calls (762k) are close to the 800k soft limit of its Pro plan. */
 
 async function openUsage(page: Page, email: string) {
-  await signIn(page, email);
+  await signedIn(page, email);
   await expect(page.getByTestId('tenant-name')).toHaveText('Acme Corp');
   await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Usage' }).click();
   await expect(page).toHaveURL(/\/usage$/);
@@ -18,7 +18,9 @@ test('an analyst sees usage against limits, six months of history, and quotas re
   await openUsage(page, 'analyst@acme.test');
   await expect(page.getByTestId('usage-metric-card')).toHaveCount(5);
   await expect(card(page, 'api_calls').getByTestId('usage-used')).toContainText('762,000');
-  await expect(page.getByRole('button', { name: /Initialize quotas/ })).toHaveCount(0);
+  await expect(page.getByRole('button', { name: /Set up quotas/ })).toHaveCount(0);
+  // The period picker offers the six months of history, not only the current period (issue 17).
+  await expect.poll(async () => page.getByLabel('Billing period').locator('option').count()).toBeGreaterThanOrEqual(7);
 
   await page.goto('/usage/trends?metric=api_calls&range=6&show=table');
   const rows = page.getByTestId('trend-row');
@@ -30,8 +32,8 @@ test('an analyst sees usage against limits, six months of history, and quotas re
 
   await page.goto('/usage/quotas');
   await expect(page.getByTestId('quota-row')).toHaveCount(5);
-  await expect(page.getByRole('button', { name: /Reset ended periods/ })).toBeDisabled();
-  await expect(page.getByRole('button', { name: /Initialize quotas/ })).toBeDisabled();
+  await expect(page.getByRole('button', { name: /Close ended periods/ })).toBeDisabled();
+  await expect(page.getByRole('button', { name: /Set up quotas from plan/ })).toBeDisabled();
   await expect(page.getByTestId('quota-refusal')).toContainText('Analyst');
 
   const headers = await apiHeaders(page);
@@ -106,7 +108,7 @@ test('closing a period puts its overage on the next invoice, where the owner see
   expect(frozen?.overageQuantity).toBeGreaterThanOrEqual(2_000);
   const amount = `$${((frozen?.overageAmount ?? 0) / 100).toFixed(2)}`;
 
-  await signIn(page, 'owner@acme.test');
+  await signedIn(page, 'owner@acme.test');
   await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Billing' }).click();
   const line = page.getByTestId('upcoming-lines').getByRole('row').filter({ hasText: 'API calls over the included 1,000,000' });
   await expect(line).toContainText(`${(frozen?.overageQuantity ?? 0).toLocaleString('en-US')} calls`);

@@ -45,6 +45,7 @@ import { teamRoutes } from './modules/team/team.routes.js';
 import { closeUsagePeriods } from './modules/usage/usage-billing.js';
 import { usageRoutes } from './modules/usage/usage.routes.js';
 import { workflowRoutes } from './modules/workflows/workflows.routes.js';
+import { adminTenantRoutes } from './modules/tenants/admin-tenants.routes.js';
 import { createAuthenticator } from './platform/auth.js';
 import type { AppDb } from './platform/db.js';
 import { registerErrorHandling, sendProblem } from './platform/errors.js';
@@ -234,6 +235,8 @@ export async function buildApp({
   app.decorate('workflows', engine);
   app.addHook('onClose', async () => engine.close());
   await app.register(workflowRoutes, { db, engine });
+  // The staff console (issue 16): every tenant, provisioning through the workflow engine, suspension.
+  await app.register(adminTenantRoutes, { db, engine, gateway: payments.gateway });
   await app.register(organizationRoutes, {
     db,
     engine,

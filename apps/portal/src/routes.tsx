@@ -26,6 +26,8 @@ const OrganizationPage = lazy(() => import('@/pages/organization'));
 const AuditLogsPage = lazy(() => import('@/pages/admin/audit-logs'));
 const OutboxPage = lazy(() => import('@/pages/admin/outbox'));
 const RolesPage = lazy(() => import('@/pages/admin/roles'));
+const AdminTenantsPage = lazy(() => import('@/pages/admin/tenants'));
+const AdminTenantDetailPage = lazy(() => import('@/pages/admin/tenants-detail'));
 const WorkflowsPage = lazy(() => import('@/pages/admin/workflows'));
 const WorkflowDetailPage = lazy(() => import('@/pages/admin/workflows-detail'));
 const NotificationsPage = lazy(() => import('@/pages/notifications'));
@@ -82,6 +84,8 @@ export function AppRoutes() {
             <Route path="audit-logs" element={<AuditLogsPage />} />
             <Route path="outbox" element={<OutboxPage />} />
             <Route path="roles" element={<RolesPage />} />
+            <Route path="tenants" element={<AdminTenantsPage />} />
+            <Route path="tenants/:tenantId" element={<AdminTenantDetailPage />} />
           </Route>
           <Route path="notifications" element={<NotificationsPage />} />
           <Route path="settings" element={<SettingsSection />}>

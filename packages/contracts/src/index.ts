@@ -13,3 +13,4 @@ export * from './workflows.js';
 export * from './notifications.js';
 export * from './organization.js';
 export * from './identity-roles.js';
+export * from './admin-tenants.js';

@@ -33,6 +33,8 @@ export const resourcePolicies = {
   notifications: { list: 'analyst', show: 'analyst', edit: 'analyst' },
   workflows: { list: 'engineer', show: 'engineer', edit: 'admin' },
   'identity-roles': { list: 'super_admin', edit: 'super_admin' },
+  /** The staff console (issue 16): every tenant, provisioning, suspension. */
+  'admin-tenants': { list: 'super_admin', show: 'super_admin', create: 'super_admin', edit: 'super_admin' },
 } as const satisfies Record<string, Partial<Record<Action, Role>>>;
 
 export type Action = 'list' | 'show' | 'create' | 'edit' | 'delete';
@@ -124,6 +126,7 @@ export const routePolicies: Record<string, RoutePolicy> = {
   'GET /usage/trends/:metricType': { access: 'tenant', resource: 'usage', action: 'show' },
   'GET /usage/analytics': { access: 'tenant', resource: 'usage', action: 'show' },
   'GET /usage/summaries': { access: 'tenant', resource: 'usage', action: 'list' },
+  'GET /usage/periods': { access: 'tenant', resource: 'usage', action: 'list' },
   'GET /usage/alerts': { access: 'tenant', resource: 'usage', action: 'list' },
   'GET /workflows': { access: 'tenant', resource: 'workflows', action: 'list' },
   'GET /workflows/:id/status': { access: 'tenant', resource: 'workflows', action: 'show' },
@@ -162,4 +165,9 @@ export const routePolicies: Record<string, RoutePolicy> = {
   'GET /keycloak/users/:userId/roles': { access: 'platform', resource: 'identity-roles', action: 'list' },
   'POST /keycloak/roles/:realm/users/:userId/roles': { access: 'platform', resource: 'identity-roles', action: 'edit' },
   'DELETE /keycloak/roles/:realm/users/:userId/roles': { access: 'platform', resource: 'identity-roles', action: 'edit' },
+  'GET /admin/tenants': { access: 'platform', resource: 'admin-tenants', action: 'list' },
+  'GET /admin/tenants/:id': { access: 'platform', resource: 'admin-tenants', action: 'show' },
+  'POST /admin/tenants': { access: 'platform', resource: 'admin-tenants', action: 'create' },
+  'POST /admin/tenants/:id/suspend': { access: 'platform', resource: 'admin-tenants', action: 'edit' },
+  'POST /admin/tenants/:id/reactivate': { access: 'platform', resource: 'admin-tenants', action: 'edit' },
 };

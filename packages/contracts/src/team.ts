@@ -100,6 +100,12 @@ export const BulkInviteInput = z.object({
     .min(1)
     .max(maxBulkInvitations),
   message: z.string().trim().max(1000).optional(),
+  /**
+   * Check every row exactly as a send would (address, role, existing member, pending
+   * invitation, duplicate in the list) without creating anything: `created` then counts the
+   * rows that would be sent, and no row has an `invitationId`.
+   */
+  dryRun: z.boolean().optional(),
 });
 export type BulkInviteInput = z.infer<typeof BulkInviteInput>;
 

@@ -165,6 +165,18 @@ export type UsageSummary = z.infer<typeof UsageSummary>;
 export const UsageSummaryQuery = z.object({ billingPeriod: BillingPeriodParam.optional() });
 export type UsageSummaryQuery = z.infer<typeof UsageSummaryQuery>;
 
+/** A billing period there is usage to look at for (`GET /usage/periods`, newest first). */
+export const UsagePeriod = z.object({
+  billingPeriod: z.string().describe('`YYYY-MM`: the billingPeriod of /usage/analytics and /usage/summaries'),
+  periodStart: z.iso.datetime(),
+  periodEnd: z.iso.datetime(),
+  /** The period in progress. */
+  current: z.boolean(),
+  /** Closed by CBP: frozen summaries exist. False for the current period and for history known only from the daily usage rollup. */
+  closed: z.boolean(),
+});
+export type UsagePeriod = z.infer<typeof UsagePeriod>;
+
 export const InitializeQuotasInput = z.object({ planId: z.uuid().optional() });
 export type InitializeQuotasInput = z.infer<typeof InitializeQuotasInput>;
 export const InitializeQuotasResult = z.object({ quotasCreated: z.number().int().nonnegative(), planTier: z.string() });

@@ -1,6 +1,5 @@
 import { randomBytes } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startPostgres, type PostgresServer } from '../../test/postgres-server.js';
 import { accessTokenSigner } from '../../test/tokens.js';
@@ -50,16 +49,6 @@ async function startCopy(keys: Awaited<ReturnType<typeof generateSigningKeys>>, 
   apps.push(app);
   tokenFor ??= (email) => accessTokenSigner({ keys, issuer: config.issuer, audience: config.audience }).forEmail(email);
   return app;
-}
-
-async function ownerSql(text: string): Promise<void> {
-  const c = new pg.Client({ connectionString: `${server.ownerUrl}/${dbName}` });
-  await c.connect();
-  try {
-    await c.query(`SELECT set_config('app.scope', 'platform', false); ${text}`);
-  } finally {
-    await c.end();
-  }
 }
 
 beforeAll(async () => {
@@ -150,8 +139,9 @@ describe('authentication cache across two API copies on one PostgreSQL', () => {
       expect((await member(app)).statusCode).toBe(200);
       expect((await key(app)).statusCode).toBe(200);
     }
-    // No staff route suspends yet: the change as the staff console will make it, in the database.
-    await ownerSql(`UPDATE tenants SET status = 'suspended' WHERE id = '${globex.id}'`);
+    // Staff suspend it through the staff console on copy A (issue 16).
+    const suspended = await call(copyA, 'staff@cbp.test', 'POST', `/admin/tenants/${globex.id}/suspend`, globex.id, { reason: 'Unpaid invoices' });
+    expect(suspended.statusCode, suspended.body).toBe(200);
     const ms = await msUntil(async () => {
       const answers = await Promise.all([member(copyA), member(copyB), key(copyA), key(copyB)]);
       return answers.every((r) => r.statusCode === 403 && r.json().code === 'TENANT_SUSPENDED');
@@ -160,7 +150,7 @@ describe('authentication cache across two API copies on one PostgreSQL', () => {
     // Platform staff still reach the tenant (to look into it and reactivate it).
     expect((await call(copyB, 'staff@cbp.test', 'GET', '/tenants/current', globex.id)).statusCode).toBe(200);
 
-    await ownerSql(`UPDATE tenants SET status = 'active' WHERE id = '${globex.id}'`);
+    expect((await call(copyA, 'staff@cbp.test', 'POST', `/admin/tenants/${globex.id}/reactivate`, globex.id)).statusCode).toBe(200);
     const back = await msUntil(async () => (await member(copyB)).statusCode === 200 && (await key(copyB)).statusCode === 200);
     expect(back).toBeLessThanOrEqual(bound);
   });

@@ -12,6 +12,7 @@ import type { RequestContext, TenantContext } from './context.js';
 import type { AppDb } from './db.js';
 import { tenantStatus } from './accounts.js';
 import { AppError, forbidden } from './errors.js';
+import { createStaffAccessRecorder } from './staff-access.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -89,6 +90,7 @@ export function registerGuard(
 ) {
   app.decorateRequest('auth', null);
   app.decorateRequest('ctx', null as unknown as RequestContext);
+  const recordStaffAccess = createStaffAccessRecorder(db);
   app.addHook('onRequest', async (request) => {
     request.ctx = {
       actor: { type: 'system', id: null, email: null },
@@ -168,6 +170,10 @@ export function registerGuard(
       if (!minimum) throw new Error(`No policy for ${policy.resource}.${policy.action}`);
       if (!hasRoleAtLeast(role, minimum)) {
         throw forbidden(`This action needs the ${minimum} role or higher; your role in this tenant is ${role}.`);
+      }
+      // Platform staff inside a tenant they are not a member of: the tenant's trail says so.
+      if (role === 'super_admin' && !principal.tenant?.role) {
+        await recordStaffAccess({ ...request.ctx, tenantId }, { method: request.method, path: request.url.split('?')[0] ?? request.url });
       }
     };
     const existing = route.onRequest ? (Array.isArray(route.onRequest) ? route.onRequest : [route.onRequest]) : [];

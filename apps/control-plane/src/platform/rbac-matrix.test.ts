@@ -28,7 +28,8 @@ import { demoUsers } from '../seed/demo.js';
 /** A run per tenant for the workflow routes (the engine does not poll here: the runs stay `running`). */
 const matrixWorkflow = defineWorkflow({ type: 'matrix.noop', run: async () => null });
 /** Platform staff see every tenant's workflow runs (GET /workflows is cross-tenant for them by design). */
-const staffCrossTenant = (route: RouteSpec, who: string | undefined) => (who?.startsWith('staff@cbp.test') ?? false) && route.path.startsWith('/workflows/');
+const staffCrossTenant = (route: RouteSpec, who: string | undefined) =>
+  (who?.startsWith('staff@cbp.test') ?? false) && (route.path.startsWith('/workflows/') || route.path.startsWith('/admin/tenants/'));
 
 let t: TestContext;
 let routes: RouteSpec[];
@@ -78,6 +79,10 @@ const bodies: Record<string, () => object> = {
   // A role the realm does not have: the handler refuses (404 IDENTITY_ROLE_NOT_FOUND), nobody's roles change.
   'POST /keycloak/roles/:realm/users/:userId/roles': () => ({ roleId: 'matrix_no_such_role' }),
   'DELETE /keycloak/roles/:realm/users/:userId/roles': () => ({ roleId: 'matrix_no_such_role' }),
+  // A taken slug: the handler refuses (409 CONFLICT), no tenant is created.
+  'POST /admin/tenants': () => ({ name: 'Matrix', slug: 'acme', plan: 'starter', ownerEmail: 'matrix@example.com' }),
+  // On an unknown tenant (objectFor): 404, no tenant of the matrix is suspended.
+  'POST /admin/tenants/:id/suspend': () => ({ reason: 'matrix' }),
 };
 /** Non-JSON bodies: the logo upload is multipart/form-data (a 1x1 PNG made in beforeAll). */
 let logoPng = Buffer.alloc(0);
@@ -101,6 +106,8 @@ function objectFor(route: RouteSpec, param: string, tenant: TenantSlug): string 
   if (param === 'id') {
     const prefix = route.path.split('/')[1] ?? '';
     if (route.key === 'DELETE /users/:id' && tenant === 'acme') return spareToRemove.id;
+    // Staff console changes aim at an unknown tenant (404): suspending Acme would refuse the next cases.
+    if (route.key.startsWith('POST /admin/tenants/')) return randomUUID();
     return o[prefix] ?? randomUUID();
   }
   return o[param] ?? 'matrix-value';
@@ -196,6 +203,7 @@ async function prepareTenant(tenant: TenantSlug) {
   o.targetId = tenantIds[tenant];
   o.action = 'tenant.created';
   o.metricType = 'api_calls';
+  o.admin = tenantIds[tenant];
   o.realm = 'cbp';
   o.userId = userId(`owner@${tenant}.test`);
   o.uid = 'matrix-unknown-interaction';

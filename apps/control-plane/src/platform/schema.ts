@@ -31,6 +31,10 @@ export const tenants = pgTable('tenants', {
   /** Set while status is pending_deletion (migration 0034). */
   deletionScheduledAt: timestamp('deletion_scheduled_at', { withTimezone: true, mode: 'date' }),
   deletionRequestedBy: uuid('deletion_requested_by'),
+  /** Set while status is suspended (migration 0037). */
+  suspendedReason: text('suspended_reason'),
+  suspendedAt: timestamp('suspended_at', { withTimezone: true, mode: 'date' }),
+  suspendedBy: uuid('suspended_by'),
 });
 
 export const users = pgTable('users', {
@@ -589,4 +593,15 @@ export const identityRoleRevocations = pgTable(
     revokedAt: timestamp('revoked_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
   },
   (t) => [primaryKey({ columns: [t.subject, t.role] })],
+);
+
+/** Migration 0038: when a staff user's access to a tenant was last recorded in its audit trail. */
+export const staffAccessMarks = pgTable(
+  'staff_access_marks',
+  {
+    tenantId: uuid('tenant_id').notNull(),
+    userId: uuid('user_id').notNull(),
+    lastRecordedAt: timestamp('last_recorded_at', { withTimezone: true, mode: 'date' }).notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.tenantId, t.userId] })],
 );

@@ -4,6 +4,7 @@ import { canAccess, missingRoleExplanation, type Role } from '@/lib/role-parser'
 import {
   getApiKeys,
   getUsageAnalytics,
+  getUsagePeriods,
   getUsageQuotas,
   getUsageStatus,
   getUsageSummaries,
@@ -20,6 +21,7 @@ export const usageKeys = {
     ['tenant', tenantId, 'usage', 'analytics', billingPeriod ?? 'current'] as const,
   summaries: (tenantId: string | null, billingPeriod: string | undefined) =>
     ['tenant', tenantId, 'usage', 'summaries', billingPeriod ?? 'all'] as const,
+  periods: (tenantId: string | null) => ['tenant', tenantId, 'usage', 'periods'] as const,
   trend: (tenantId: string | null, request: UsageTrendRequest) => ['tenant', tenantId, 'usage', 'trend', request] as const,
   apiKeys: (tenantId: string | null) => ['tenant', tenantId, 'api-keys'] as const,
 };
@@ -70,6 +72,12 @@ export function useUsageSummaries(billingPeriod: string | undefined, { enabled =
     queryFn: () => getUsageSummaries(billingPeriod),
     enabled: enabled && tenantId !== null,
   });
+}
+
+/** The periods the dashboard's picker offers (GET /usage/periods). */
+export function useUsagePeriods() {
+  const { tenantId } = useSession();
+  return useQuery({ queryKey: usageKeys.periods(tenantId), queryFn: getUsagePeriods, enabled: tenantId !== null });
 }
 
 export function useUsageTrend(request: UsageTrendRequest) {

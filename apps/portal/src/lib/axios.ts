@@ -5,6 +5,7 @@ import { config } from '@/lib/config';
 import { getAccessToken, reauthenticate } from '@/lib/oidc';
 import { showErrorToast } from '@/lib/error-toast';
 import { getSelectedTenantId } from '@/lib/tenant';
+import { markTenantSuspended } from '@/lib/tenant-suspension';
 
 declare module 'axios' {
   interface AxiosRequestConfig {
@@ -93,7 +94,12 @@ export function createPlatformApi(baseURL: string = config.apiUrl): AxiosInstanc
     if (!axios.isAxiosError(error)) return Promise.reject(error);
     if (error.response?.data instanceof Blob) error.response.data = await readErrorBlob(error.response.data);
     const apiError = toApiError(error);
-    if (apiError.statusCode === 401) {
+    if (apiError.problem?.code === 'TENANT_SUSPENDED') {
+      // The layout shows the suspended page instead of the tenant's pages: no toast per call.
+      const header = error.config?.headers?.get('X-Tenant-Id');
+      const tenantId = typeof header === 'string' && header ? header : getSelectedTenantId();
+      if (tenantId) markTenantSuspended(tenantId);
+    } else if (apiError.statusCode === 401) {
       void reauthenticate();
     } else if (!error.config?.silent) {
       if (apiError.problem) showErrorToast(apiError.problem.title, apiError.problem.detail, apiError.problem.errors);

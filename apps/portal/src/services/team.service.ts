@@ -103,6 +103,16 @@ export async function bulkInvite(rows: InvitationRow[], message?: string): Promi
   return parseResponse(BulkInviteResult, data, 'POST /user-invitations/bulk');
 }
 
+/**
+ * The same rows checked by the API exactly as a send would check them (existing member, pending
+ * invitation, role, duplicates), without sending anything: `results[i].ok` is the verdict of row i.
+ */
+export async function previewBulkInvite(rows: InvitationRow[]): Promise<BulkInviteResult> {
+  const body = { invitations: rows.map(({ email, role }) => ({ email, role })), dryRun: true };
+  const { data } = await platformApi.post<unknown>('/user-invitations/bulk', body, { silent: true });
+  return parseResponse(BulkInviteResult, data, 'POST /user-invitations/bulk (dry run)');
+}
+
 /** Sends the mail again (pending or expired invitations); an expired one gets a new expiry. Errors are toasted. */
 export async function resendInvitation(id: string): Promise<Invitation> {
   const { data } = await platformApi.post<unknown>(`${invitation(id)}/resend`);

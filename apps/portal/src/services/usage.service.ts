@@ -8,6 +8,7 @@ import {
   TrendPoint,
   UsageAlert,
   UsageAnalytics,
+  UsagePeriod,
   UsageStatus,
   UsageSummary,
 } from '@cbp/contracts';
@@ -90,6 +91,12 @@ export async function getUsageSummaries(billingPeriod?: string): Promise<UsageSu
     silent: true,
   });
   return parseResponse(UsageSummary.array(), data, 'GET /usage/summaries');
+}
+
+/** The billing periods there is usage for, newest first: the current one, closed ones and earlier history. */
+export async function getUsagePeriods(): Promise<UsagePeriod[]> {
+  const { data } = await platformApi.get<unknown>('/usage/periods', { silent: true });
+  return parseResponse(UsagePeriod.array(), data, 'GET /usage/periods');
 }
 
 /** Thresholds crossed (soft limit, hard limit, projected overage), newest first. */

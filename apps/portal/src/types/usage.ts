@@ -12,6 +12,7 @@ export type {
   TrendPoint,
   UsageAlert,
   UsageAnalytics,
+  UsagePeriod,
   UsageStatus,
   UsageSummary,
   UsageTrendQuery,

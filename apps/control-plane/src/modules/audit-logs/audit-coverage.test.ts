@@ -32,6 +32,8 @@ interface Scenario {
   actorEmail?: string;
   /** A public route: called without a token. */
   anonymous?: boolean;
+  /** The trail the entry lands in, when not Acme's (a tenant the request creates). */
+  trail?: () => Promise<string | undefined>;
 }
 
 const analystId = '00000000-0000-4000-8000-000000000a01';
@@ -247,6 +249,30 @@ const scenarios: Scenario[] = [
     actorEmail: 'staff@cbp.test',
     request: async () => ({ url: `/keycloak/roles/cbp/users/${adminId}/roles?roleId=super_admin`, headers: { authorization: `Bearer ${await t.tokenFor('staff@cbp.test')}` } }),
   },
+  // The staff console (issue 16): a suspension and reactivation land in the tenant's own trail; a new tenant's creation in its own.
+  {
+    route: 'POST /admin/tenants/:id/suspend',
+    action: 'tenant.suspended',
+    actorEmail: 'staff@cbp.test',
+    request: async () => ({ url: `/admin/tenants/${acme.id}/suspend`, payload: { reason: 'Coverage' }, headers: { authorization: `Bearer ${await t.tokenFor('staff@cbp.test')}` } }),
+  },
+  {
+    route: 'POST /admin/tenants/:id/reactivate',
+    action: 'tenant.reactivated',
+    actorEmail: 'staff@cbp.test',
+    request: async () => ({ url: `/admin/tenants/${acme.id}/reactivate`, headers: { authorization: `Bearer ${await t.tokenFor('staff@cbp.test')}` } }),
+  },
+  {
+    route: 'POST /admin/tenants',
+    action: 'tenant.created',
+    actorEmail: 'staff@cbp.test',
+    trail: async () => (await platformRows<{ id: string }>(t.database.db, sql`SELECT id FROM tenants WHERE slug = 'coverage-co'`))[0]?.id,
+    request: async () => ({
+      url: '/admin/tenants',
+      payload: { name: 'Coverage Co', slug: 'coverage-co', plan: 'starter', ownerEmail: 'owner@coverage.example' },
+      headers: { authorization: `Bearer ${await t.tokenFor('staff@cbp.test')}` },
+    }),
+  },
   { route: 'POST /team/leave', action: 'member.left', request: async () => ({ url: '/team/leave' }) },
 ];
 
@@ -275,7 +301,8 @@ describe('every mutation writes its audit entry', () => {
         t.database.db,
         sql`SELECT actor_email, tenant_id, ip_address, user_agent FROM audit_logs WHERE action = ${scenario.action} ORDER BY created_at DESC LIMIT 1`,
       );
-      expect(latest).toMatchObject({ actor_email: scenario.actorEmail ?? 'owner@acme.test', tenant_id: acme.id, ip_address: '127.0.0.1' });
+      const trail = scenario.trail ? await scenario.trail() : acme.id;
+      expect(latest).toMatchObject({ actor_email: scenario.actorEmail ?? 'owner@acme.test', tenant_id: trail, ip_address: '127.0.0.1' });
     });
   }
 });

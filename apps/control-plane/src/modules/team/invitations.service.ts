@@ -192,36 +192,41 @@ export async function invite(deps: InvitationDeps, ctx: TenantCtx, input: z.outp
 
 const RowEmail = z.email().max(254);
 
-/**
- * Many invitations at once: each row is validated and created on its own (its own
- * transaction), so good rows go ahead while bad ones are reported with the reason.
- */
-export async function bulkInvite(deps: InvitationDeps, ctx: TenantCtx, rows: { email: string; role: string }[], message: string | null): Promise<BulkInviteResult> {
-  const results: BulkInviteResult['results'] = [];
+type BulkRows = BulkInviteResult['results'];
+type RowAttempt = (email: string, role: TenantRole) => Promise<string | undefined>;
+
+/** The checks of one bulk row that need no database; the row's refusal, or its email and role. */
+function checkBulkRow(index: number, raw: { email: string; role: string }, seen: Set<string>): BulkRows[number] | { email: string; role: TenantRole } {
+  const email = raw.email.trim().toLowerCase();
+  const key = raw.email.trim();
+  const role = TenantRole.safeParse(raw.role.trim().toLowerCase());
+  if (!RowEmail.safeParse(email).success) {
+    return { index, key, ok: false, status: 400, code: 'VALIDATION_FAILED', message: `"${key}" is not a valid email address.` };
+  }
+  if (!role.success) {
+    return { index, key, ok: false, status: 400, code: 'VALIDATION_FAILED', message: `"${raw.role}" is not a role (analyst, engineer, admin or owner).` };
+  }
+  if (seen.has(email)) {
+    return { index, key, ok: false, status: 409, code: 'CONFLICT', message: `${email} appears more than once in the list.` };
+  }
+  seen.add(email);
+  return { email, role: role.data };
+}
+
+/** Every row in order through `attempt`, which invites one (or throws the AppError a single invite would). */
+async function runBulkRows(rows: { email: string; role: string }[], attempt: RowAttempt): Promise<BulkInviteResult> {
+  const results: BulkRows = [];
   const seen = new Set<string>();
   for (const [index, raw] of rows.entries()) {
-    const email = raw.email.trim().toLowerCase();
+    const checked = checkBulkRow(index, raw, seen);
+    if ('index' in checked) {
+      results.push(checked);
+      continue;
+    }
     const key = raw.email.trim();
-    const role = TenantRole.safeParse(raw.role.trim().toLowerCase());
-    if (!RowEmail.safeParse(email).success) {
-      results.push({ index, key, ok: false, status: 400, code: 'VALIDATION_FAILED', message: `"${key}" is not a valid email address.` });
-      continue;
-    }
-    if (!role.success) {
-      results.push({ index, key, ok: false, status: 400, code: 'VALIDATION_FAILED', message: `"${raw.role}" is not a role (analyst, engineer, admin or owner).` });
-      continue;
-    }
-    if (seen.has(email)) {
-      results.push({ index, key, ok: false, status: 409, code: 'CONFLICT', message: `${email} appears more than once in the list.` });
-      continue;
-    }
-    seen.add(email);
     try {
-      const created = await withTenant(deps.db, ctx.tenantId, async (tx) => {
-        await lockTeam(tx, ctx.tenantId);
-        return inviteIn(tx, deps, ctx, { email, role: role.data, message });
-      });
-      results.push({ index, key, ok: true, status: 201, invitationId: created.id });
+      const invitationId = await attempt(checked.email, checked.role);
+      results.push({ index, key, ok: true, status: 201, ...(invitationId ? { invitationId } : {}) });
     } catch (err) {
       if (!(err instanceof AppError)) throw err;
       results.push({ index, key, ok: false, status: err.status, code: err.code, message: err.message });
@@ -229,6 +234,53 @@ export async function bulkInvite(deps: InvitationDeps, ctx: TenantCtx, rows: { e
   }
   const created = results.filter((r) => r.ok).length;
   return { created, failed: results.length - created, results };
+}
+
+/** Thrown to roll a dry run's transaction back, carrying what the run found. */
+class DryRunDone extends Error {
+  constructor(readonly result: BulkInviteResult) {
+    super('dry run');
+  }
+}
+
+/**
+ * Many invitations at once: each row is validated and created on its own (its own
+ * transaction), so good rows go ahead while bad ones are reported with the reason.
+ *
+ * A dry run goes through the very same code (inviteIn) in one transaction that is rolled back
+ * at the end: a row it calls ready is one the send accepts, unless the team changes between
+ * the two, and earlier rows count for later ones exactly as they do when sending.
+ */
+export async function bulkInvite(
+  deps: InvitationDeps,
+  ctx: TenantCtx,
+  rows: { email: string; role: string }[],
+  message: string | null,
+  options: { dryRun?: boolean } = {},
+): Promise<BulkInviteResult> {
+  if (!options.dryRun) {
+    return runBulkRows(rows, async (email, role) => {
+      const created = await withTenant(deps.db, ctx.tenantId, async (tx) => {
+        await lockTeam(tx, ctx.tenantId);
+        return inviteIn(tx, deps, ctx, { email, role, message });
+      });
+      return created.id;
+    });
+  }
+  try {
+    await withTenant(deps.db, ctx.tenantId, async (tx) => {
+      await lockTeam(tx, ctx.tenantId);
+      // inviteIn refuses (AppError) before it writes anything, so the transaction stays usable.
+      throw new DryRunDone(await runBulkRows(rows, async (email, role) => {
+        await inviteIn(tx, deps, ctx, { email, role, message });
+        return undefined;
+      }));
+    });
+  } catch (err) {
+    if (err instanceof DryRunDone) return err.result;
+    throw err;
+  }
+  throw new Error('dry run did not finish');
 }
 
 export async function resendInvitation(deps: InvitationDeps, ctx: TenantCtx, id: string): Promise<Invitation> {

@@ -99,8 +99,8 @@ export const teamRoutes: FastifyPluginAsyncZod<InvitationDeps> = async (app, dep
 
   app.post(
     '/user-invitations/bulk',
-    { schema: { tags, summary: 'Invite many (email, role) rows; each row succeeds or fails on its own (admin)', security, body: BulkInviteInput, response: { 200: BulkInviteResult, ...errors } } },
-    (request) => bulkInvite(deps, tenantContext(request), request.body.invitations, request.body.message ?? null),
+    { schema: { tags, summary: 'Invite many (email, role) rows; each row succeeds or fails on its own; dryRun checks them without sending (admin)', security, body: BulkInviteInput, response: { 200: BulkInviteResult, ...errors } } },
+    (request) => bulkInvite(deps, tenantContext(request), request.body.invitations, request.body.message ?? null, { dryRun: request.body.dryRun }),
   );
 
   app.post(

@@ -16,6 +16,7 @@ import {
   UsageAnalyticsQuery,
   UsageEventBatch,
   UsageIngestResult,
+  UsagePeriod,
   UsageStatus,
   UsageSummary,
   UsageSummaryQuery,
@@ -28,6 +29,7 @@ import { initializeQuotas, resetQuotas, updateSoftLimit } from './quotas.service
 import { invoiceClosedOverage } from './usage-billing.js';
 import { checkQuota, listUsageAlerts, listUsageSummaries, usageAnalytics, usageTrend } from './usage-reports.service.js';
 import { ingestUsage, usageQuotas, usageStatus } from './usage.service.js';
+import { listUsagePeriods } from './usage-period-list.js';
 
 const security = [{ bearer: [], tenant: [] }];
 const errors = { 400: Problem, 401: Problem, 403: Problem, 404: Problem, 422: Problem };
@@ -126,6 +128,12 @@ export const usageRoutes: FastifyPluginAsyncZod<{ db: AppDb; gateway: PaymentGat
     '/usage/summaries',
     { schema: { tags, summary: 'Per-period usage summaries: frozen for closed periods, open for the current one (analyst)', security, querystring: UsageSummaryQuery, response: { 200: z.array(UsageSummary), ...errors } } },
     (request) => listUsageSummaries(db, tenantOf(request), request.query.billingPeriod),
+  );
+
+  app.get(
+    '/usage/periods',
+    { schema: { tags, summary: 'Billing periods with usage to look at, newest first: the current one, closed ones and earlier history (analyst)', security, response: { 200: z.array(UsagePeriod), ...errors } } },
+    (request) => listUsagePeriods(db, tenantOf(request)),
   );
 
   app.get('/usage/alerts', { schema: { tags, summary: 'Thresholds crossed, once per period (pending notification events) (analyst)', security, response: { 200: z.array(UsageAlert), ...errors } } }, (request) =>

@@ -7,6 +7,7 @@ const adminLinks = [
   { to: '/admin/audit-logs', label: 'Audit log', end: false, resource: 'audit-logs' },
   { to: '/admin/outbox', label: 'Outbox', end: false, resource: 'outbox' },
   { to: '/admin/roles', label: 'Identity roles', end: false, resource: 'identity-roles' },
+  { to: '/admin/tenants', label: 'Tenants', end: false, resource: 'admin-tenants' },
 ] as const;
 
 /** Tabs for the admin pages the role may open, when there is more than one to choose from. */

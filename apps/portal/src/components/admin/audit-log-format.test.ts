@@ -17,6 +17,8 @@ describe('audit log formatting', () => {
   it('names known actions and makes a sentence of unknown ones', () => {
     expect(actionLabel('subscription.cancel_scheduled')).toBe('Cancellation scheduled');
     expect(actionLabel('member.role_changed')).toBe('Member role changed');
+    // Staff access, recorded in the customer's own trail (issue 16).
+    expect(actionLabel('staff.accessed')).toBe('Platform staff accessed the organization');
     expect(fieldLabel('cancelAtPeriodEnd')).toBe('Cancel at period end');
   });
 

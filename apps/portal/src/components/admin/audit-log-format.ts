@@ -10,6 +10,8 @@ export interface KnownAction {
 /** The actions the platform records today, in the order the filter lists them. */
 export const knownActions: readonly KnownAction[] = [
   { code: 'tenant.created', label: 'Organization created', group: 'Organization' },
+  { code: 'tenant.suspended', label: 'Organization suspended by platform staff', group: 'Organization' },
+  { code: 'tenant.reactivated', label: 'Organization reactivated by platform staff', group: 'Organization' },
   { code: 'organization.updated', label: 'Organization profile changed', group: 'Organization' },
   { code: 'settings.updated', label: 'Organization settings changed', group: 'Organization' },
   { code: 'domain.added', label: 'Domain added', group: 'Organization' },
@@ -23,6 +25,7 @@ export const knownActions: readonly KnownAction[] = [
   { code: 'organization.export_downloaded', label: 'Data export downloaded', group: 'Organization' },
   { code: 'organization.deletion_scheduled', label: 'Organization deletion scheduled', group: 'Organization' },
   { code: 'organization.deletion_cancelled', label: 'Organization deletion cancelled', group: 'Organization' },
+  { code: 'staff.accessed', label: 'Platform staff accessed the organization', group: 'Organization' },
   { code: 'subscription.created', label: 'Subscription started', group: 'Subscription' },
   { code: 'subscription.plan_changed', label: 'Plan changed', group: 'Subscription' },
   { code: 'subscription.cancel_scheduled', label: 'Cancellation scheduled', group: 'Subscription' },

@@ -20,7 +20,10 @@ interface QuotaActionProps {
   variant?: 'default' | 'outline';
 }
 
-/** Admin. Creates the quotas of the tenant's current plan, after saying what that does. */
+/**
+ * Admin. Sets up the quotas of the tenant's current plan that are missing, after saying what
+ * that does (POST /usage/quotas/initialize; worded for customers, issue 17).
+ */
 export function InitializeQuotasButton({ refusal, refusalId, variant = 'default' }: QuotaActionProps) {
   const [open, setOpen] = useState(false);
   const refresh = useInvalidateUsage();
@@ -30,10 +33,10 @@ export function InitializeQuotasButton({ refusal, refusalId, variant = 'default'
       setOpen(false);
       toast.success(
         result.quotasCreated === 0
-          ? `Every quota of the ${result.planTier} plan already exists.`
+          ? `Every quota of the ${result.planTier} plan is already set up.`
           : result.quotasCreated === 1
-            ? `Created 1 quota from the ${result.planTier} plan.`
-            : `Created ${result.quotasCreated} quotas from the ${result.planTier} plan.`,
+            ? `Set up 1 quota from the ${result.planTier} plan.`
+            : `Set up ${result.quotasCreated} quotas from the ${result.planTier} plan.`,
       );
       await refresh();
     },
@@ -42,17 +45,17 @@ export function InitializeQuotasButton({ refusal, refusalId, variant = 'default'
     <>
       <Button variant={variant} onClick={() => setOpen(true)} disabled={refusal !== null} aria-describedby={refusal ? refusalId : undefined}>
         <ListPlus aria-hidden="true" />
-        Initialize quotas
+        Set up quotas from plan
       </Button>
       <ConfirmDialog
         open={open}
         onOpenChange={setOpen}
-        title="Initialize quotas from your plan?"
-        description="Creates the quotas your current plan defines that do not exist yet, with the plan's included quantity, soft limit, hard limit and overage price. Quotas that already exist, and the usage counted against them, are left as they are."
-        confirmLabel="Initialize quotas"
-        pendingLabel="Initializing…"
+        title="Set up the quotas of the plan?"
+        description="Adds the quotas the organization's current plan defines that are missing, with the plan's included quantity, soft limit, hard limit and overage price. Quotas that already exist, and the usage counted against them, are left as they are."
+        confirmLabel="Set up quotas"
+        pendingLabel="Setting up…"
         keepLabel="Not now"
-        failureTitle="The quotas were not initialized"
+        failureTitle="The quotas were not set up"
         destructive={false}
         action={{ run: () => initialize.mutate(), isPending: initialize.isPending, error: initialize.error, reset: initialize.reset }}
       />
@@ -66,7 +69,7 @@ function ResetOutcome({ result }: { result: ResetQuotasResult }) {
   return (
     <div role="status" className="mt-4 space-y-3 text-sm" data-testid="reset-outcome">
       <div>
-        <p className="font-medium">Reset</p>
+        <p className="font-medium">Closed</p>
         <p className="text-muted-foreground" data-testid="reset-metrics">
           {result.reset.length > 0
             ? `${listNames(result.reset.map(nameOf))}: a new period started${result.periodStart ? ` on ${formatDate(result.periodStart)}` : ''}.`
@@ -74,7 +77,7 @@ function ResetOutcome({ result }: { result: ResetQuotasResult }) {
         </p>
       </div>
       <div>
-        <p className="font-medium">Skipped</p>
+        <p className="font-medium">Still open</p>
         <p className="text-muted-foreground" data-testid="skipped-metrics">
           {result.skipped.length > 0 ? `${listNames(result.skipped.map(nameOf))}: still inside the current period.` : 'None.'}
         </p>
@@ -94,7 +97,10 @@ function ResetOutcome({ result }: { result: ResetQuotasResult }) {
   );
 }
 
-/** Admin. Closes the quotas whose period has ended and starts their next one; the others are skipped and reported. */
+/**
+ * Admin. Closes the periods that have ended and starts the next ones; quotas still inside their
+ * period are left and reported (POST /usage/quotas/reset). Periods also close on their own.
+ */
 export function ResetQuotasButton({ refusal, refusalId, variant = 'outline' }: QuotaActionProps) {
   const [open, setOpen] = useState(false);
   const refresh = useInvalidateUsage();
@@ -107,13 +113,13 @@ export function ResetQuotasButton({ refusal, refusalId, variant = 'outline' }: Q
     <>
       <Button variant={variant} onClick={() => setOpen(true)} disabled={refusal !== null} aria-describedby={refusal ? refusalId : undefined}>
         <CalendarSync aria-hidden="true" />
-        Reset ended periods
+        Close ended periods
       </Button>
       {reset.data ? (
         <Dialog open={open} onOpenChange={close}>
           <DialogContent>
             <DialogHeader className="pr-6">
-              <DialogTitle>Periods reset</DialogTitle>
+              <DialogTitle>Ended periods closed</DialogTitle>
               <DialogDescription>Quotas still inside their period were left as they are.</DialogDescription>
             </DialogHeader>
             <ResetOutcome result={reset.data} />
@@ -128,12 +134,12 @@ export function ResetQuotasButton({ refusal, refusalId, variant = 'outline' }: Q
         <ConfirmDialog
           open={open}
           onOpenChange={close}
-          title="Reset the quotas whose period has ended?"
-          description="Only quotas whose period is over are reset: their usage is closed (the summary is frozen and any overage added to the next invoice) and a new period starts at zero. Quotas still inside their period are skipped, so unbilled usage is never erased."
-          confirmLabel="Reset ended periods"
-          pendingLabel="Resetting…"
+          title="Close the periods that have ended?"
+          description="Periods close on their own when they end; do this only if an ended period still shows as open. The usage of each ended period is closed (its summary frozen and any overage added to the next invoice) and a new period starts at zero. Quotas still inside their period are left as they are, so unbilled usage is never erased."
+          confirmLabel="Close ended periods"
+          pendingLabel="Closing…"
           keepLabel="Cancel"
-          failureTitle="No quota was reset"
+          failureTitle="No period was closed"
           destructive={false}
           action={{ run: () => reset.mutate(), isPending: reset.isPending, error: reset.error, reset: reset.reset }}
         />

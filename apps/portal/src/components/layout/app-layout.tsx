@@ -9,6 +9,8 @@ import { DeletionBanner } from '@/components/layout/deletion-banner';
 import { PageErrorBoundary } from '@/components/layout/error-boundary';
 import { PageLoading } from '@/components/layout/page-loading';
 import { SidebarNav } from '@/components/layout/sidebar-nav';
+import { StaffBanner } from '@/components/layout/staff-banner';
+import { TenantSuspendedGate } from '@/components/layout/tenant-suspended';
 import { Button } from '@/components/ui/button';
 import { useSession } from '@/hooks/use-session';
 import { useTenantDataRefresh } from '@/hooks/use-tenant-data-refresh';
@@ -50,11 +52,13 @@ function MainContent() {
   if (error || !me) return <SessionProblem error={error} onRetry={() => void refetch()} />;
   if (me.tenants.length === 0) return <NoOrganization email={me.user.email} />;
   return (
-    <PageErrorBoundary key={location.pathname}>
-      <Suspense fallback={<PageLoading />}>
-        <Outlet />
-      </Suspense>
-    </PageErrorBoundary>
+    <TenantSuspendedGate>
+      <PageErrorBoundary key={location.pathname}>
+        <Suspense fallback={<PageLoading />}>
+          <Outlet />
+        </Suspense>
+      </PageErrorBoundary>
+    </TenantSuspendedGate>
   );
 }
 
@@ -77,6 +81,7 @@ export function AppLayout() {
       </aside>
       <div className="flex min-h-dvh flex-col lg:pl-60">
         <AppHeader />
+        <StaffBanner />
         <DeletionBanner />
         <QuotaWarning />
         <main id="main-content" tabIndex={-1} className="mx-auto w-full max-w-6xl flex-1 px-4 py-8 outline-none sm:px-6 lg:px-8">

@@ -20,30 +20,10 @@ import { PageHeader } from '@/components/layout/page-header';
 import { EmptyState } from '@/components/ui/empty-state';
 import { Pagination } from '@/components/ui/pagination';
 import { Card } from '@/components/ui/card';
-import { Skeleton } from '@/components/ui/skeleton';
+import { DataTable } from '@/components/ui/data-table';
 import { useAuditLogPage } from '@/hooks/use-audit-logs';
 import { useSession } from '@/hooks/use-session';
-import { cn } from '@/lib/cn';
 import type { AuditLog, AuditLogFilters as Filters } from '@/types/audit-log';
-
-const headerCell = 'px-4 py-2.5 text-left text-xs font-medium whitespace-nowrap text-muted-foreground';
-
-function SkeletonRows() {
-  return (
-    <>
-      {[0, 1, 2, 3, 4].map((row) => (
-        <tr key={row}>
-          {auditLogColumns.map((column) => (
-            <td key={column} className={auditLogCell}>
-              <Skeleton className="h-4 w-full min-w-16" />
-              {column === 'Actor' || column === 'Action' ? <Skeleton className="mt-2 h-3 w-2/3" /> : null}
-            </td>
-          ))}
-        </tr>
-      ))}
-    </>
-  );
-}
 
 function NoEntries({ view, onReset }: { view: AuditLogView; onReset: () => void }) {
   const [title, body, action] = hasFilters(view.filters)
@@ -136,44 +116,21 @@ function AuditLogList() {
               </div>
             ) : null}
           </div>
-          {logs.isPending ? (
-            <p role="status" className="sr-only">
-              Loading the audit log…
-            </p>
-          ) : null}
           {result && entries.length === 0 ? (
             <NoEntries view={view} onReset={clearFilters} />
           ) : (
-            <div className="overflow-x-auto">
-              <table className="w-full text-sm" aria-busy={logs.isFetching}>
-                <caption className="sr-only">
-                  Audit log entries, page {view.page} of {pageCount}
-                </caption>
-                <thead className="border-b bg-muted/40">
-                  <tr>
-                    {auditLogColumns.map((column) => (
-                      <th key={column} scope="col" className={headerCell}>
-                        {column}
-                      </th>
-                    ))}
-                  </tr>
-                </thead>
-                <tbody className={cn('divide-y', logs.isPlaceholderData && 'opacity-60')}>
-                  {result ? (
-                    entries.map((entry) => (
-                      <AuditLogRow
-                        key={entry.id}
-                        entry={entry}
-                        onOpen={openEntry}
-                        onFilterActor={(actorId) => changeFilters({ actorId })}
-                      />
-                    ))
-                  ) : (
-                    <SkeletonRows />
-                  )}
-                </tbody>
-              </table>
-            </div>
+            <DataTable
+              caption={`Audit log entries, page ${view.page} of ${pageCount}`}
+              columns={auditLogColumns}
+              rows={result ? entries : undefined}
+              renderRow={(entry) => (
+                <AuditLogRow key={entry.id} entry={entry} onOpen={openEntry} onFilterActor={(actorId) => changeFilters({ actorId })} />
+              )}
+              loadingLabel="Loading the audit log…"
+              skeleton={{ rows: 5, className: 'min-w-16', cellClassName: auditLogCell }}
+              fetching={logs.isFetching}
+              stale={logs.isPlaceholderData}
+            />
           )}
           {result && result.total > AUDIT_LOGS_PER_PAGE ? (
             <Pagination page={view.page} pageCount={pageCount} onPage={(page) => updateView((current) => ({ ...current, page, entryId: undefined }))} />

@@ -11,7 +11,7 @@ import { PageHeader } from '@/components/layout/page-header';
 import { EmptyState } from '@/components/ui/empty-state';
 import { Pagination } from '@/components/ui/pagination';
 import { Card } from '@/components/ui/card';
-import { Skeleton } from '@/components/ui/skeleton';
+import { DataTable, tableCell as cell } from '@/components/ui/data-table';
 import { useInvoicePage } from '@/hooks/use-billing';
 import { useSession } from '@/hooks/use-session';
 import { cn } from '@/lib/cn';
@@ -20,8 +20,6 @@ import { formatMoney } from '@/lib/money';
 import type { Invoice, InvoiceStatus } from '@/types/billing';
 
 const columns = ['Invoice', 'Period', 'Status', 'Total', 'Amount due', 'Issued'] as const;
-const headerCell = 'px-4 py-2.5 text-left text-xs font-medium whitespace-nowrap text-muted-foreground';
-const cell = 'px-4 py-3 whitespace-nowrap';
 
 function InvoiceRow({ invoice }: { invoice: Invoice }) {
   const navigate = useNavigate();
@@ -49,22 +47,6 @@ function InvoiceRow({ invoice }: { invoice: Invoice }) {
         <InvoicePdfButton invoice={invoice} compact />
       </td>
     </tr>
-  );
-}
-
-function SkeletonRows() {
-  return (
-    <>
-      {[0, 1, 2, 3, 4].map((row) => (
-        <tr key={row}>
-          {[...columns, 'pdf'].map((column) => (
-            <td key={column} className={cell}>
-              <Skeleton className="h-4 w-full min-w-12" />
-            </td>
-          ))}
-        </tr>
-      ))}
-    </>
   );
 }
 
@@ -135,40 +117,22 @@ export default function InvoicesPage() {
         <QueryError title="We couldn't load your invoices" error={invoices.error} onRetry={() => void invoices.refetch()} />
       ) : (
         <Card className="overflow-hidden">
-          {invoices.isPending ? (
-            <p role="status" className="sr-only">
-              Loading invoices…
-            </p>
-          ) : null}
           {page && page.data.length === 0 ? (
             <NoInvoices filters={filters} onReset={() => setFilters({ page: 1, status: undefined })} />
           ) : (
-            <div className="overflow-x-auto">
-              <table className="w-full text-sm" aria-busy={invoices.isFetching}>
-                <caption className="sr-only">
-                  {statusLabel ? `Invoices with status ${statusLabel}` : 'Invoices'}, page {filters.page} of {pageCount}
-                </caption>
-                <thead className="border-b bg-muted/40">
-                  <tr>
-                    {columns.map((column) => (
-                      <th
-                        key={column}
-                        scope="col"
-                        className={cn(headerCell, (column === 'Total' || column.startsWith('Amount')) && 'text-right')}
-                      >
-                        {column}
-                      </th>
-                    ))}
-                    <th scope="col" className={headerCell}>
-                      <span className="sr-only">Download</span>
-                    </th>
-                  </tr>
-                </thead>
-                <tbody className={cn('divide-y', invoices.isPlaceholderData && 'opacity-60')}>
-                  {page ? page.data.map((invoice) => <InvoiceRow key={invoice.id} invoice={invoice} />) : <SkeletonRows />}
-                </tbody>
-              </table>
-            </div>
+            <DataTable
+              caption={`${statusLabel ? `Invoices with status ${statusLabel}` : 'Invoices'}, page ${filters.page} of ${pageCount}`}
+              columns={columns}
+              numericColumns={['Total', 'Amount due']}
+              actions
+              actionsLabel="Download"
+              rows={page?.data}
+              renderRow={(invoice) => <InvoiceRow key={invoice.id} invoice={invoice} />}
+              loadingLabel="Loading invoices…"
+              skeleton={{ rows: 5, className: 'min-w-12' }}
+              fetching={invoices.isFetching}
+              stale={invoices.isPlaceholderData}
+            />
           )}
           {page && page.total > INVOICES_PER_PAGE ? (
             <Pagination page={filters.page} pageCount={pageCount} onPage={(next) => setFilters({ ...filters, page: next })} />

@@ -149,6 +149,15 @@ describe('/usage/quotas', () => {
     expect(alert).toHaveTextContent('The soft limit must stay below the hard limit (150,000).');
   });
 
+  it("words its actions for the organization's admins, not in operator terms (issue 17)", async () => {
+    renderPortal('/usage/quotas');
+    await waitFor(() => expect(rows()).toHaveLength(3));
+    expect(screen.getByRole('button', { name: 'Set up quotas from plan' })).toBeEnabled();
+    expect(screen.getByRole('button', { name: 'Close ended periods' })).toBeEnabled();
+    expect(screen.queryByRole('button', { name: /initiali[sz]e|reset/i })).not.toBeInTheDocument();
+    expect(document.body).not.toHaveTextContent(/initiali[sz]e quotas|reset ended/i);
+  });
+
   it('shows analysts everything read-only, with the reason, and nothing they could not do', async () => {
     signInAs('analyst');
     renderPortal('/usage/quotas');
@@ -156,16 +165,16 @@ describe('/usage/quotas', () => {
     expect(screen.queryByRole('button', { name: /Edit the soft limit/ })).not.toBeInTheDocument();
     const reason = screen.getByTestId('quota-refusal');
     expect(reason).toHaveTextContent(
-      'Only an admin or a higher role can change soft limits or initialize and reset quotas; your role is Analyst. Hard limits and overage prices come from your plan.',
+      'Only an admin or a higher role can change soft limits, set up quotas or close ended periods; your role is Analyst. Hard limits and overage prices come from your plan.',
     );
-    for (const name of ['Initialize quotas', 'Reset ended periods']) {
+    for (const name of ['Set up quotas from plan', 'Close ended periods']) {
       const button = screen.getByRole('button', { name });
       expect(button).toBeDisabled();
       expect(button).toHaveAccessibleDescription(expect.stringContaining('your role is Analyst'));
     }
   });
 
-  it('explains a reset before doing it, then shows which quotas were reset, skipped and invoiced', async () => {
+  it('explains closing ended periods before doing it, then shows which were closed, still open and invoiced', async () => {
     vi.mocked(resetQuotas).mockResolvedValue({
       reset: ['api_calls'],
       skipped: ['storage_gb', 'users'],
@@ -174,14 +183,14 @@ describe('/usage/quotas', () => {
       invoicePending: [],
     });
     renderPortal('/usage/quotas');
-    await userEvent.click(await screen.findByRole('button', { name: 'Reset ended periods' }));
-    const confirm = await screen.findByRole('dialog', { name: 'Reset the quotas whose period has ended?' });
-    expect(confirm).toHaveTextContent('Only quotas whose period is over are reset');
-    expect(confirm).toHaveTextContent('Quotas still inside their period are skipped, so unbilled usage is never erased.');
+    await userEvent.click(await screen.findByRole('button', { name: 'Close ended periods' }));
+    const confirm = await screen.findByRole('dialog', { name: 'Close the periods that have ended?' });
+    expect(confirm).toHaveTextContent('Periods close on their own when they end');
+    expect(confirm).toHaveTextContent('Quotas still inside their period are left as they are, so unbilled usage is never erased.');
     expect(resetQuotas).not.toHaveBeenCalled();
 
-    await userEvent.click(within(confirm).getByRole('button', { name: 'Reset ended periods' }));
-    const done = await screen.findByRole('dialog', { name: 'Periods reset' });
+    await userEvent.click(within(confirm).getByRole('button', { name: 'Close ended periods' }));
+    const done = await screen.findByRole('dialog', { name: 'Ended periods closed' });
     expect(resetQuotas).toHaveBeenCalledTimes(1);
     expect(within(done).getByTestId('reset-metrics')).toHaveTextContent('API calls: a new period started on July 1, 2026.');
     expect(within(done).getByTestId('skipped-metrics')).toHaveTextContent('Storage and Users: still inside the current period.');
@@ -194,23 +203,23 @@ describe('/usage/quotas', () => {
   it('says so when no quota had ended its period', async () => {
     vi.mocked(resetQuotas).mockResolvedValue({ reset: [], skipped: ['api_calls', 'storage_gb', 'users'], periodStart: null, invoiced: [], invoicePending: ['storage_gb'] });
     renderPortal('/usage/quotas');
-    await userEvent.click(await screen.findByRole('button', { name: 'Reset ended periods' }));
-    await userEvent.click(within(await screen.findByRole('dialog')).getByRole('button', { name: 'Reset ended periods' }));
-    const done = await screen.findByRole('dialog', { name: 'Periods reset' });
+    await userEvent.click(await screen.findByRole('button', { name: 'Close ended periods' }));
+    await userEvent.click(within(await screen.findByRole('dialog')).getByRole('button', { name: 'Close ended periods' }));
+    const done = await screen.findByRole('dialog', { name: 'Ended periods closed' });
     expect(within(done).getByTestId('reset-metrics')).toHaveTextContent('None: no quota had reached the end of its period.');
     expect(within(done).getByTestId('skipped-metrics')).toHaveTextContent('API calls, Storage, and Users: still inside the current period.');
     // An earlier close whose overage could not reach the invoice yet.
     expect(within(done).getByTestId('invoiced-metrics')).toHaveTextContent('Storage: not on the invoice yet; it is retried automatically.');
   });
 
-  it('initializes quotas after a confirmation that says existing ones are kept', async () => {
+  it('sets up the plan\'s quotas after a confirmation that says existing ones are kept', async () => {
     vi.mocked(initializeQuotas).mockResolvedValue({ quotasCreated: 0, planTier: 'pro' });
     renderPortal('/usage/quotas');
-    await userEvent.click(await screen.findByRole('button', { name: 'Initialize quotas' }));
-    const dialog = await screen.findByRole('dialog', { name: 'Initialize quotas from your plan?' });
-    await userEvent.click(within(dialog).getByRole('button', { name: 'Initialize quotas' }));
+    await userEvent.click(await screen.findByRole('button', { name: 'Set up quotas from plan' }));
+    const dialog = await screen.findByRole('dialog', { name: 'Set up the quotas of the plan?' });
+    await userEvent.click(within(dialog).getByRole('button', { name: 'Set up quotas' }));
     await waitFor(() => expect(screen.queryByRole('dialog')).not.toBeInTheDocument());
     expect(initializeQuotas).toHaveBeenCalledTimes(1);
-    expect(await screen.findByText('Every quota of the pro plan already exists.')).toBeInTheDocument();
+    expect(await screen.findByText('Every quota of the pro plan is already set up.')).toBeInTheDocument();
   });
 });

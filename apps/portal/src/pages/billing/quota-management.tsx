@@ -66,7 +66,7 @@ function QuotaManagement() {
   const access = useUsageAccess();
   const quotas = useUsageQuotas();
   const [now] = useState(() => new Date());
-  const refusal = access.editRefusal('change soft limits or initialize and reset quotas');
+  const refusal = access.editRefusal('change soft limits, set up quotas or close ended periods');
   const list = quotas.data;
   return (
     <>
@@ -100,7 +100,7 @@ function QuotaManagement() {
         <EmptyState
           icon={Gauge}
           title="No quotas yet"
-          body={access.canEdit ? 'Initialize them from your plan to start tracking usage against its limits.' : 'An admin can initialize them from your plan.'}
+          body={access.canEdit ? 'Set them up from the plan to start tracking usage against its limits.' : 'An admin can set them up from the plan.'}
           testId="quotas-empty"
           className="rounded-xl border bg-card"
         />
@@ -125,7 +125,7 @@ function QuotaManagement() {
   );
 }
 
-/** Every quota with its limits and overage price; admins edit soft limits, initialize quotas and reset ended periods. */
+/** Every quota with its limits and overage price; admins edit soft limits, set up missing quotas and close ended periods. */
 export default function QuotaManagementPage() {
   return (
     <RequireAccess resource="usage" action="list">

@@ -3,11 +3,12 @@ import { screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { ApiError } from '@/lib/axios';
 import { getMe } from '@/services/session.service';
-import { getUsageAnalytics, getUsageStatus, getUsageSummaries, initializeQuotas } from '@/services/usage.service';
+import { getUsageAnalytics, getUsagePeriods, getUsageStatus, getUsageSummaries, initializeQuotas } from '@/services/usage.service';
 import { acme, meWith, membership } from '@/test/fixtures';
 import { resetOidcDouble } from '@/test/oidc-double';
 import { renderPortal } from '@/test/render-portal';
-import { acmeStatus, aprilSummaries, currentAnalytics, juneSummaries, mayAnalytics, maySummaries } from '@/test/usage-fixtures';
+import { acmeStatus, aprilSummaries, currentAnalytics, juneSummaries, mayAnalytics, maySummaries, metricAnalytics, periodEnd, periodStart } from '@/test/usage-fixtures';
+import type { UsageAnalytics, UsagePeriod } from '@/types/usage';
 import type { TenantRole } from '@/types/team';
 
 vi.mock('@/lib/oidc', async (importOriginal) => ({
@@ -18,6 +19,33 @@ vi.mock('@/services/session.service');
 vi.mock('@/services/usage.service');
 
 const allSummaries = [...juneSummaries, ...maySummaries, ...aprilSummaries];
+
+/** What GET /usage/periods answers: June open, May and April closed, March and February from the usage history only. */
+const period = (billingPeriod: string, start: string, end: string, state: Partial<UsagePeriod> = {}): UsagePeriod => ({
+  billingPeriod,
+  periodStart: start,
+  periodEnd: end,
+  current: false,
+  closed: false,
+  ...state,
+});
+const allPeriods: UsagePeriod[] = [
+  period('2026-06', periodStart, periodEnd, { current: true }),
+  period('2026-05', '2026-05-01T00:00:00.000Z', '2026-06-01T00:00:00.000Z', { closed: true }),
+  period('2026-04', '2026-04-01T00:00:00.000Z', '2026-05-01T00:00:00.000Z', { closed: true }),
+  period('2026-03', '2026-03-01T00:00:00.000Z', '2026-04-01T00:00:00.000Z'),
+  period('2026-02', '2026-02-01T00:00:00.000Z', '2026-03-01T00:00:00.000Z'),
+];
+/** March 2026, before CBP closed periods: API calls from the rollup only. */
+const marchAnalytics: UsageAnalytics = {
+  period: '2026-03',
+  periodStart: '2026-03-01T00:00:00.000Z',
+  periodEnd: '2026-04-01T00:00:00.000Z',
+  metrics: [metricAnalytics('api_calls', 905_000, 100_000, 0), metricAnalytics('storage_gb', 0, 0, 0)],
+  totalOverageAmount: 0,
+  currency: 'usd',
+  projected: null,
+};
 
 function signInAs(role: TenantRole) {
   vi.mocked(getMe).mockResolvedValue(meWith(membership(acme, role)));
@@ -34,7 +62,8 @@ beforeEach(() => {
   resetOidcDouble();
   signInAs('analyst');
   vi.mocked(getUsageStatus).mockResolvedValue(acmeStatus);
-  vi.mocked(getUsageAnalytics).mockImplementation(async (period) => (period === '2026-05' ? mayAnalytics : currentAnalytics));
+  vi.mocked(getUsageAnalytics).mockImplementation(async (period) => (period === '2026-05' ? mayAnalytics : period === '2026-03' ? marchAnalytics : currentAnalytics));
+  vi.mocked(getUsagePeriods).mockResolvedValue(allPeriods);
   vi.mocked(getUsageSummaries).mockImplementation(async (period) => allSummaries.filter((s) => !period || s.billingPeriod === period));
 });
 
@@ -89,11 +118,13 @@ describe('/usage (dashboard)', () => {
   it('shows a closed period from its frozen summaries, chosen with the period selector and kept in the URL', async () => {
     const { currentUrl } = renderPortal('/usage');
     const select = await screen.findByLabelText('Billing period');
-    await waitFor(() => expect(within(select).getAllByRole('option')).toHaveLength(3));
+    await waitFor(() => expect(within(select).getAllByRole('option')).toHaveLength(5));
     expect(within(select).getAllByRole('option').map((o) => o.textContent?.replace(/\s+/g, ' '))).toEqual([
       'Current period',
       'May 2026 (May 1 – Jun 1, 2026)',
       'April 2026 (Apr 1 – May 1, 2026)',
+      'March 2026 (Mar 1 – Apr 1, 2026)',
+      'February 2026 (Feb 1 – Mar 1, 2026)',
     ]);
 
     await userEvent.selectOptions(select, '2026-05');
@@ -116,6 +147,22 @@ describe('/usage (dashboard)', () => {
     await waitFor(() => expect(field('API calls', 'usage-used')).toHaveTextContent('85,000 calls'));
   });
 
+  it('offers the past periods known only from the usage history, and shows what was used in them', async () => {
+    const { currentUrl } = renderPortal('/usage');
+    const select = await screen.findByLabelText('Billing period');
+    await waitFor(() => expect(within(select).getAllByRole('option')).toHaveLength(5));
+    await userEvent.selectOptions(select, '2026-03');
+    await waitFor(() => expect(currentUrl()).toBe('/usage?period=2026-03'));
+    const usage = await screen.findByTestId('history-usage');
+    expect(usage).toHaveTextContent('API calls');
+    expect(usage).toHaveTextContent('905,000 calls');
+    // Metrics without usage in that period are not listed.
+    expect(usage).not.toHaveTextContent('Storage');
+    expect(screen.queryByTestId('usage-empty')).not.toBeInTheDocument();
+    expect(screen.getByTestId('period-dates')).toHaveTextContent('Mar 1 – Apr 1, 2026');
+    expect(screen.getByRole('link', { name: /invoice/ })).toHaveAttribute('href', '/billing/invoices');
+  });
+
   it('gives analysts no admin actions: no quota management link and, without quotas, the reason instead of Initialize', async () => {
     renderPortal('/usage');
     await waitFor(() => expect(screen.getAllByTestId('usage-metric-card')).toHaveLength(3));
@@ -131,9 +178,9 @@ describe('/usage (dashboard)', () => {
     vi.mocked(getUsageStatus).mockResolvedValue([]);
     renderPortal('/usage');
     expect(await screen.findByRole('heading', { name: 'No quotas yet' })).toBeInTheDocument();
-    expect(screen.queryByRole('button', { name: 'Initialize quotas' })).not.toBeInTheDocument();
+    expect(screen.queryByRole('button', { name: 'Set up quotas from plan' })).not.toBeInTheDocument();
     expect(screen.getByTestId('initialize-refusal')).toHaveTextContent(
-      'Only an admin or a higher role can initialize quotas; your role is Analyst. Ask an admin of Acme Corp to set them up.',
+      'Only an admin or a higher role can set up quotas; your role is Analyst. Ask an admin of Acme Corp to set them up.',
     );
   });
 
@@ -143,11 +190,11 @@ describe('/usage (dashboard)', () => {
     vi.mocked(initializeQuotas).mockResolvedValue({ quotasCreated: 3, planTier: 'pro' });
     renderPortal('/usage');
 
-    await userEvent.click(await screen.findByRole('button', { name: 'Initialize quotas' }));
-    const dialog = await screen.findByRole('dialog', { name: 'Initialize quotas from your plan?' });
+    await userEvent.click(await screen.findByRole('button', { name: 'Set up quotas from plan' }));
+    const dialog = await screen.findByRole('dialog', { name: 'Set up the quotas of the plan?' });
     expect(dialog).toHaveTextContent('Quotas that already exist, and the usage counted against them, are left as they are.');
     expect(initializeQuotas).not.toHaveBeenCalled();
-    await userEvent.click(within(dialog).getByRole('button', { name: 'Initialize quotas' }));
+    await userEvent.click(within(dialog).getByRole('button', { name: 'Set up quotas' }));
 
     await waitFor(() => expect(screen.getAllByTestId('usage-metric-card')).toHaveLength(3));
     expect(initializeQuotas).toHaveBeenCalledTimes(1);

@@ -6,7 +6,7 @@ import { RequireAccess } from '@/components/access/require-access';
 import { InitializeQuotasButton } from '@/components/billing/quota-actions';
 import { QueryError } from '@/components/billing/query-error';
 import { UsageMetricCard, type MetricUsage } from '@/components/billing/UsageMetricCard';
-import { byMetricOrder, formatBillingMonth, usageLevel } from '@/components/billing/usage-format';
+import { byMetricOrder, formatBillingMonth, formatQuantity, usageLevel } from '@/components/billing/usage-format';
 import { dashboardParams, readDashboardPeriod } from '@/components/billing/usage-search-params';
 import { PageHeader } from '@/components/layout/page-header';
 import { selectControl } from '@/components/ui/filter-select';
@@ -16,29 +16,15 @@ import { Button } from '@/components/ui/button';
 import { Card } from '@/components/ui/card';
 import { Skeleton } from '@/components/ui/skeleton';
 import { useSession } from '@/hooks/use-session';
-import { useUsageAccess, useUsageAnalytics, useUsageStatus, useUsageSummaries } from '@/hooks/use-usage';
+import { useUsageAccess, useUsageAnalytics, useUsagePeriods, useUsageStatus, useUsageSummaries } from '@/hooks/use-usage';
 import { formatPeriod } from '@/lib/dates';
 import { formatMoney } from '@/lib/money';
 import type { UsageAnalytics, UsageStatus, UsageSummary } from '@/types/usage';
 
-interface PastPeriod {
-  billingPeriod: string;
-  periodStart: string;
-  periodEnd: string;
-}
-
-/** Closed periods, newest first: one entry per billing period of the frozen summaries. */
-function pastPeriodsOf(summaries: readonly UsageSummary[] | undefined): PastPeriod[] {
-  const periods = new Map<string, PastPeriod>();
-  for (const row of summaries ?? []) {
-    if (row.frozen && !periods.has(row.billingPeriod)) periods.set(row.billingPeriod, row);
-  }
-  return [...periods.values()].sort((a, b) => b.billingPeriod.localeCompare(a.billingPeriod));
-}
-
 function PeriodSelect({ period, onChange }: { period: string | undefined; onChange: (period: string | undefined) => void }) {
-  const summaries = useUsageSummaries(undefined);
-  const past = pastPeriodsOf(summaries.data);
+  const periods = useUsagePeriods();
+  // The current period is the empty value; a closed period sharing its month (closed early) stays listed.
+  const past = (periods.data ?? []).filter((p) => !p.current);
   const listed = period === undefined || past.some((p) => p.billingPeriod === period);
   return (
     <div className="flex flex-col gap-1.5">
@@ -50,7 +36,7 @@ function PeriodSelect({ period, onChange }: { period: string | undefined; onChan
         value={period ?? ''}
         onChange={(event) => onChange(event.target.value || undefined)}
         className={`${selectControl} min-w-56`}
-        aria-describedby={summaries.error ? 'usage-period-error' : undefined}
+        aria-describedby={periods.error ? 'usage-period-error' : undefined}
       >
         <option value="">Current period</option>
         {listed ? null : <option value={period}>{formatBillingMonth(period)}</option>}
@@ -60,7 +46,7 @@ function PeriodSelect({ period, onChange }: { period: string | undefined; onChan
           </option>
         ))}
       </select>
-      {summaries.error ? (
+      {periods.error ? (
         <p id="usage-period-error" className="text-xs text-muted-foreground">
           Past periods could not be loaded.
         </p>
@@ -170,7 +156,7 @@ function CardsSkeleton({ label }: { label: string }) {
 function NoQuotas() {
   const access = useUsageAccess();
   const { membership } = useSession();
-  const refusal = access.editRefusal('initialize quotas');
+  const refusal = access.editRefusal('set up quotas');
   return (
     <div className="rounded-xl border bg-card px-6 py-12 text-center" data-testid="usage-empty">
       <span className="mx-auto flex size-10 items-center justify-center rounded-full bg-muted">
@@ -227,6 +213,51 @@ function CurrentPeriod() {
   );
 }
 
+/**
+ * A past period CBP did not close itself (history from the daily usage rollup, e.g. imported):
+ * what was used per metric. Its overage, if any, is on that month's invoice.
+ */
+function HistoryPeriod({ period, analytics }: { period: string; analytics: UsageAnalytics }) {
+  const used = byMetricOrder(analytics.metrics.filter((m) => m.totalUsage > 0));
+  return (
+    <>
+      <Card aria-label={formatBillingMonth(period)} className="mb-6">
+        <dl className="grid divide-y sm:grid-cols-3 sm:divide-x sm:divide-y-0">
+          <Stat label="Billing period" testId="period-dates">
+            {formatPeriod(analytics.periodStart, analytics.periodEnd)}
+          </Stat>
+          <Stat label="State">Ended</Stat>
+          <Stat label="Overage billed" testId="overage-total">
+            <Link to="/billing/invoices" className="text-base font-medium text-primary underline-offset-4 hover:underline">
+              On that period&rsquo;s invoice
+            </Link>
+          </Stat>
+        </dl>
+      </Card>
+      {used.length === 0 ? (
+        <p className="rounded-xl border bg-card px-6 py-12 text-center text-sm text-muted-foreground" data-testid="usage-empty">
+          No usage was recorded in {formatBillingMonth(period)}.
+        </p>
+      ) : (
+        <Card className="overflow-hidden">
+          <h2 className="sr-only">Usage by metric in {formatBillingMonth(period)}</h2>
+          <dl className="divide-y" data-testid="history-usage">
+            {used.map((m) => (
+              <div key={m.metricType} className="flex flex-wrap items-baseline justify-between gap-2 px-5 py-3">
+                <dt className="text-sm font-medium">{metricNames[m.metricType]?.name ?? m.metricName}</dt>
+                <dd className="text-sm tabular-nums">{formatQuantity(m.totalUsage, m.unit)}</dd>
+              </div>
+            ))}
+          </dl>
+          <p className="border-t px-4 py-3 text-xs text-muted-foreground">
+            Totals from the usage history of this period. Limits and overage of that time are shown on its invoice.
+          </p>
+        </Card>
+      )}
+    </>
+  );
+}
+
 function ClosedPeriod({ period }: { period: string }) {
   const summaries = useUsageSummaries(period);
   const analytics = useUsageAnalytics(period);
@@ -243,6 +274,9 @@ function ClosedPeriod({ period }: { period: string }) {
     );
   }
   if (!rows) return <CardsSkeleton label={`Loading the usage of ${formatBillingMonth(period)}…`} />;
+  // No summary: history CBP did not close itself, known from the rollup (GET /usage/analytics).
+  if (rows.length === 0 && analytics.data) return <HistoryPeriod period={period} analytics={analytics.data} />;
+  if (rows.length === 0 && analytics.isPending) return <CardsSkeleton label={`Loading the usage of ${formatBillingMonth(period)}…`} />;
   const first = rows[0];
   const currency = analytics.data?.currency ?? null;
   const total = rows.reduce((sum, row) => sum + row.overageAmount, 0);

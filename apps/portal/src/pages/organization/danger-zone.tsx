@@ -20,7 +20,8 @@ export function daysUntil(iso: string, now = Date.now()): number {
 }
 
 function DeleteDialog({ open, onOpenChange, name }: { open: boolean; onOpenChange: (open: boolean) => void; name: string }) {
-  const { tenantId } = useSession();
+  const { tenantId, role } = useSession();
+  const staff = role === 'super_admin';
   const queryClient = useQueryClient();
   const [typed, setTyped] = useState('');
   const inputId = useId();
@@ -57,7 +58,7 @@ function DeleteDialog({ open, onOpenChange, name }: { open: boolean; onOpenChang
           <DialogTitle>Delete {name}?</DialogTitle>
           <DialogDescription>
             Everything of the organization (members, billing, usage, the audit trail) is removed after a {organizationDeletionGraceDays}-day grace period, on {date}.
-            Until then everyone keeps working and the owner can cancel. Export your data first if you need it.
+            Until then everyone keeps working and an owner can cancel. {staff ? 'Make sure the owners have exported their data first.' : 'Export your data first if you need it.'}
           </DialogDescription>
         </DialogHeader>
         <form onSubmit={submit} className="mt-2 space-y-4" noValidate>
@@ -103,7 +104,9 @@ function DeleteDialog({ open, onOpenChange, name }: { open: boolean; onOpenChang
  * is pending, the date, a countdown and Cancel.
  */
 export function DangerZone({ profile }: { profile: OrganizationProfile }) {
-  const { tenantId } = useSession();
+  const { tenantId, role } = useSession();
+  // Platform staff may schedule and cancel (the API's rule), on the owners' behalf only.
+  const staff = role === 'super_admin';
   const queryClient = useQueryClient();
   const [open, setOpen] = useState(false);
   const cancel = useMutation({
@@ -123,6 +126,11 @@ export function DangerZone({ profile }: { profile: OrganizationProfile }) {
         <CardDescription>Deleting the organization removes all its data after a {organizationDeletionGraceDays}-day grace period.</CardDescription>
       </CardHeader>
       <CardContent className="space-y-4">
+        {staff ? (
+          <p className="text-sm text-muted-foreground" data-testid="deletion-staff-note">
+            As platform staff, schedule or cancel a deletion only at the owners' request; it is recorded in their audit log.
+          </p>
+        ) : null}
         {scheduled ? (
           <>
             <p className="text-sm" data-testid="deletion-countdown">

@@ -60,7 +60,9 @@ function ExportProgress({ runId }: { runId: string | null }) {
  * workflow's steps show progress; ready archives are listed with their size and expiry.
  */
 export function DataExportCard({ canRequest, canList }: { canRequest: boolean; canList: boolean }) {
-  const { tenantId } = useSession();
+  const { tenantId, role } = useSession();
+  // Platform staff may export (the API's rule) but the data is not theirs.
+  const staff = role === 'super_admin';
   const queryClient = useQueryClient();
   const exports = useExports(canList);
   const request = useMutation({
@@ -79,11 +81,16 @@ export function DataExportCard({ canRequest, canList }: { canRequest: boolean; c
           Data export
         </h2>
         <CardDescription>
-          A zip of your organization's data: members, profile and settings, domains, subscriptions, invoices (with PDFs), payment method details (never card
+          A zip of {staff ? "this organization's" : "your organization's"} data: members, profile and settings, domains, subscriptions, invoices (with PDFs), payment method details (never card
           numbers), usage, the audit trail and notifications. Archives are kept {organizationExportRetentionDays} days.
         </CardDescription>
       </CardHeader>
       <CardContent className="space-y-4">
+        {staff && canRequest ? (
+          <p className="text-sm text-muted-foreground" data-testid="export-staff-note">
+            As platform staff, request an export only when the organization's owners ask for one; it is recorded in their audit log.
+          </p>
+        ) : null}
         {canRequest ? (
           <Button type="button" onClick={() => request.mutate()} disabled={request.isPending || running} aria-busy={request.isPending}>
             <PackageOpen aria-hidden="true" />

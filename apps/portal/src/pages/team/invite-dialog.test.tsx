@@ -3,7 +3,7 @@ import { screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { ApiError } from '@/lib/axios';
 import { getMe } from '@/services/session.service';
-import { bulkInvite, getMembers, invite } from '@/services/team.service';
+import { bulkInvite, getMembers, invite, previewBulkInvite } from '@/services/team.service';
 import { acme, meWith, membership } from '@/test/fixtures';
 import { resetOidcDouble } from '@/test/oidc-double';
 import { renderPortal } from '@/test/render-portal';
@@ -33,9 +33,23 @@ async function openDialog(mode: 'One person' | 'Several people') {
 
 const previewRows = () => screen.getAllByTestId('invite-preview-row').map((row) => [...row.querySelectorAll('td')].map((cell) => cell.textContent));
 
+/** The API's dry run: every row ready, but for people who are already members. */
+function previewAnswers(members: readonly string[] = []) {
+  vi.mocked(previewBulkInvite).mockImplementation(async (rows) => {
+    const results = rows.map((row, index) =>
+      members.includes(row.email)
+        ? { index, key: row.email, ok: false, status: 409, code: 'CONFLICT', message: `${row.email} is already a member of this organization.` }
+        : { index, key: row.email, ok: true, status: 201 },
+    );
+    const created = results.filter((row) => row.ok).length;
+    return { created, failed: results.length - created, results };
+  });
+}
+
 beforeEach(() => {
   resetOidcDouble();
   signInAs('admin');
+  previewAnswers();
 });
 
 describe('Invite people', () => {
@@ -91,6 +105,7 @@ describe('Invite people', () => {
 
     await userEvent.click(dialog.getByLabelText('People to invite'));
     await userEvent.paste('ada@example.com,admin\ngrace-at-example.com,engineer\ngrace@example.com');
+    await dialog.findByRole('button', { name: 'Send 2 invitations' });
     expect(previewRows()).toEqual([
       ['1', 'ada@example.com', 'Admin', 'Ready'],
       ['2', 'grace-at-example.com', 'engineer', 'Not a valid email address'],
@@ -99,8 +114,9 @@ describe('Invite people', () => {
     expect(dialog.getByTestId('invite-skip-note')).toHaveTextContent('1 row has a problem and will not be sent.');
 
     await userEvent.selectOptions(dialog.getByLabelText('Default role'), 'engineer');
-    expect(previewRows()[2]).toEqual(['3', 'grace@example.com', 'Engineer', 'Ready']);
-    await userEvent.click(dialog.getByRole('button', { name: 'Send 2 invitations' }));
+    const send = await dialog.findByRole('button', { name: 'Send 2 invitations' });
+    await waitFor(() => expect(previewRows()[2]).toEqual(['3', 'grace@example.com', 'Engineer', 'Ready']));
+    await userEvent.click(send);
 
     expect(bulkInvite).toHaveBeenCalledTimes(1);
     expect(bulkInvite).toHaveBeenCalledWith(
@@ -132,12 +148,56 @@ describe('Invite people', () => {
     await userEvent.upload(input, csv);
 
     expect(await dialog.findByText('Loaded people.csv')).toBeInTheDocument();
+    // A button and the file's name: never the browser's "No file chosen" beside it.
+    expect(dialog.getByRole('button', { name: 'Choose a CSV file' })).toBeVisible();
+    expect(dialog.queryByText(/no file chosen/i)).not.toBeInTheDocument();
     expect(dialog.getByLabelText('People to invite')).toHaveValue('email,role\nlinus@example.com,analyst\nken@example.com,owner\n');
+    await dialog.findByRole('button', { name: 'Send 1 invitation' });
     expect(previewRows()).toEqual([
       ['2', 'linus@example.com', 'Analyst', 'Ready'],
       ['3', 'ken@example.com', 'owner', 'You cannot invite someone as Owner'],
     ]);
-    expect(dialog.getByRole('button', { name: 'Send 1 invitation' })).toBeEnabled();
+    expect(await dialog.findByRole('button', { name: 'Send 1 invitation' })).toBeEnabled();
+  });
+
+  it('runs the send\'s own checks before sending: an existing member is marked and left out', async () => {
+    previewAnswers(['engineer@acme.test']);
+    vi.mocked(bulkInvite).mockResolvedValue({
+      created: 1,
+      failed: 0,
+      results: [{ index: 0, key: 'ada@example.com', ok: true, status: 201, invitationId: invitation('ada@example.com').id }],
+    });
+    const dialog = await openDialog('Several people');
+    await userEvent.click(dialog.getByLabelText('People to invite'));
+    await userEvent.paste('ada@example.com\nengineer@acme.test,admin');
+    expect(dialog.getAllByText('Checking…').length).toBeGreaterThan(0);
+    const send = await dialog.findByRole('button', { name: 'Send 1 invitation' });
+    expect(previewBulkInvite).toHaveBeenLastCalledWith([
+      { email: 'ada@example.com', role: 'analyst' },
+      { email: 'engineer@acme.test', role: 'admin' },
+    ]);
+    expect(previewRows()).toEqual([
+      ['1', 'ada@example.com', 'Analyst', 'Ready'],
+      ['2', 'engineer@acme.test', 'Admin', 'engineer@acme.test is already a member of this organization.'],
+    ]);
+    expect(dialog.getByTestId('invite-skip-note')).toHaveTextContent('1 row has a problem and will not be sent.');
+    // The Send button sits in the dialog's footer, which stays in view while the dialog scrolls.
+    expect(dialog.getByTestId('bulk-invite-footer')).toContainElement(send);
+    await userEvent.click(send);
+    expect(bulkInvite).toHaveBeenCalledWith([{ email: 'ada@example.com', role: 'analyst' }], undefined);
+    expect(await screen.findByTestId('bulk-invite-results')).toHaveTextContent('1 invitation sent, 1 not sent.');
+  });
+
+  it('does not send while the list cannot be checked, and checks again on request', async () => {
+    vi.mocked(previewBulkInvite).mockRejectedValueOnce(new ApiError('The service is unavailable.', 503));
+    const dialog = await openDialog('Several people');
+    await userEvent.click(dialog.getByLabelText('People to invite'));
+    await userEvent.paste('ada@example.com');
+    expect(await dialog.findByRole('alert')).toHaveTextContent('The list could not be checked: The service is unavailable.');
+    expect(dialog.getByRole('button', { name: 'Send 0 invitations' })).toBeDisabled();
+    await userEvent.click(dialog.getByRole('button', { name: 'Check again' }));
+    expect(await dialog.findByRole('button', { name: 'Send 1 invitation' })).toBeEnabled();
+    expect(bulkInvite).not.toHaveBeenCalled();
   });
 
   it('cannot send a list without a valid row', async () => {
