@@ -58,7 +58,10 @@ const startRoute = 'POST /workflows/test-hooks/start';
 export const workflowTestHooks: FastifyPluginAsyncZod<{ config: Config; db: AppDb }> = async (app, { config, db }) => {
   if (config.NODE_ENV === 'production') throw new Error('CBP_TEST_HOOKS=1 is refused when NODE_ENV=production');
   // The guard refuses routes missing from the RBAC table; this one is added only in test-hook runs.
-  routePolicies[startRoute] ??= { access: 'tenant', resource: 'workflows', action: 'edit' };
+  // Taken out again when the app closes: the table is shared by every app in the process (test
+  // files share their worker's modules), and apps without the hook must not expect the route.
+  const added = !(startRoute in routePolicies);
+  if (added) routePolicies[startRoute] = { access: 'tenant', resource: 'workflows', action: 'edit' };
   const engine = createBuiltinWorkflowEngine({
     db,
     workflows: testHookWorkflows,
@@ -66,7 +69,10 @@ export const workflowTestHooks: FastifyPluginAsyncZod<{ config: Config; db: AppD
     pollIntervalMs: Math.min(250, config.WORKFLOW_POLL_INTERVAL_MS) || undefined,
     logger: app.log,
   });
-  app.addHook('onClose', async () => engine.close());
+  app.addHook('onClose', async () => {
+    await engine.close();
+    if (added) Reflect.deleteProperty(routePolicies, startRoute);
+  });
 
   app.post(
     '/workflows/test-hooks/start',
