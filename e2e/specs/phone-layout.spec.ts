@@ -67,6 +67,7 @@ async function expectOnScreen(locator: Locator, what: string) {
 }
 
 test('the owner on a phone: no page scrolls sideways, and invoices and members show status and amounts', async ({ page }) => {
+  test.slow(); // every main page in turn, with screenshots
   test.setTimeout(180_000);
   await signedIn(page, acme.owner.email);
   await expect(page.getByRole('heading', { level: 1, name: 'Dashboard' })).toBeVisible();
@@ -145,6 +146,7 @@ test('the owner on a phone: no page scrolls sideways, and invoices and members s
 });
 
 test('platform staff on a phone: the admin pages do not scroll sideways', async ({ page }) => {
+  test.slow(); // every admin page in turn, with screenshots
   test.setTimeout(120_000);
   await signedIn(page, staffEmail);
   await openMain(page, 'Admin', /Audit log/);

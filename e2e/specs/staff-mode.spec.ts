@@ -33,6 +33,7 @@ for (const viewport of [
   { width: 390, height: 844 },
 ]) {
   test(`staff acting in Acme see the staff banner on every page (${viewport.width}px)`, async ({ openSession }) => {
+    test.slow(); // four axe passes, six pages and their screenshots on a busy 2-core machine
     const staff = await openSession(staffEmail, { viewport });
     await expect(banner(staff)).toHaveText(/You are acting in Acme Corp as platform staff\./);
     await expect(banner(staff)).toHaveAttribute('role', 'status');
@@ -59,6 +60,7 @@ for (const viewport of [
 }
 
 test("Acme's owner sees no banner, and finds the staff visit in Acme's audit log", async ({ openSession }) => {
+  test.slow(); // two people's sessions and two axe passes
   // Staff enter Acme (at least once: the visit is recorded at most every 30 minutes).
   const staff = await openSession(staffEmail);
   await expect(banner(staff)).toBeVisible();
