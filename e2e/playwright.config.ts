@@ -40,8 +40,9 @@ export default defineConfig({
     // those that change Acme (its plan, members, cards, audit trail, notifications) in one line,
     // those that change Globex (its organization profile, logo, export, deletion) in another,
     // side by side, since neither reads the other tenant.
-    { name: 'changes-demo-data', grep: /@changes-demo-data/, dependencies: ['portal'], fullyParallel: false, workers: 1 },
-    { name: 'changes-globex', grep: /@changes-globex/, dependencies: ['portal'], fullyParallel: false, workers: 1 },
+    // The two lines share the machine (two workers on two cores), so their tests get twice the time.
+    { name: 'changes-demo-data', grep: /@changes-demo-data/, dependencies: ['portal'], fullyParallel: false, workers: 1, timeout: 120_000 },
+    { name: 'changes-globex', grep: /@changes-globex/, dependencies: ['portal'], fullyParallel: false, workers: 1, timeout: 120_000 },
   ],
   webServer: [
     {

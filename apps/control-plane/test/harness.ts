@@ -29,13 +29,29 @@ export interface TestContext {
   close(): Promise<void>;
 }
 
-/** The database of one test file: a fresh seeded PGlite, or a clone of the PostgreSQL template. */
+/**
+ * The migrated and seeded PGlite of this worker, as a tarball: each test gets an in-memory copy,
+ * which opens in about a third of the time of a new database (no initdb, migrations or seed).
+ */
+let pgliteTemplate: Promise<Blob> | undefined;
+async function buildPgliteTemplate(): Promise<Blob> {
+  const database = await openDatabase({ inMemory: true });
+  try {
+    await migrate(database);
+    await seedDemo(database.db);
+    if (!database.snapshot) throw new Error('PGlite databases take snapshots');
+    return await database.snapshot();
+  } finally {
+    await database.close();
+  }
+}
+
+/** The database of one test file: a copy of the seeded PGlite template, or a clone of the PostgreSQL template. */
 async function freshDatabase(): Promise<{ database: Database; ownerScript: (script: string) => Promise<void>; drop: () => Promise<void> }> {
   const server = inject('postgres');
   if (!server) {
-    const database = await openDatabase({ inMemory: true });
-    await migrate(database);
-    await seedDemo(database.db);
+    pgliteTemplate ??= buildPgliteTemplate();
+    const database = await openDatabase({ inMemory: true, from: await pgliteTemplate });
     return { database, ownerScript: (script) => database.execScript(script), drop: async () => {} };
   }
   const name = `t_${randomBytes(6).toString('hex')}`;

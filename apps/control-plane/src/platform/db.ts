@@ -21,6 +21,8 @@ export interface Database {
   db: AppDb;
   /** Runs a script of several statements (migrations, test fixtures). */
   execScript(script: string): Promise<void>;
+  /** PGlite only: the whole database as a tarball, to open copies of it (`{ inMemory, from }`). */
+  snapshot?(): Promise<Blob>;
   close(): Promise<void>;
 }
 
@@ -28,7 +30,8 @@ export interface Database {
 const moduleDir = path.dirname(fileURLToPath(import.meta.url));
 const migrationsDir = path.resolve(moduleDir, path.basename(moduleDir) === 'dist' ? '../migrations' : '../../migrations');
 
-export type DatabaseTarget = { url: string } | { dataDir: string } | { inMemory: true };
+/** `from`: an in-memory copy of a `snapshot()` (tests start each file's database this way). */
+export type DatabaseTarget = { url: string } | { dataDir: string } | { inMemory: true; from?: Blob };
 
 /** The extensions the migrations use where available (trigram search of the audit trail). */
 const pgliteExtensions = { pg_trgm, btree_gin };
@@ -78,7 +81,7 @@ export async function openDatabase(target: DatabaseTarget, options: OpenOptions 
   }
   let client: PGlite;
   if ('inMemory' in target) {
-    client = await PGlite.create({ extensions: pgliteExtensions });
+    client = await PGlite.create({ extensions: pgliteExtensions, ...(target.from ? { loadDataDir: target.from } : {}) });
   } else {
     await mkdir(target.dataDir, { recursive: true });
     client = await PGlite.create(target.dataDir, { extensions: pgliteExtensions });
@@ -98,6 +101,7 @@ export async function openDatabase(target: DatabaseTarget, options: OpenOptions 
     execScript: async (script) => {
       await client.exec(script);
     },
+    snapshot: () => client.dumpDataDir('none'),
     close: () => client.close(),
   };
 }
