@@ -26,6 +26,7 @@ import { webhookRoutes } from './modules/billing/webhooks.routes.js';
 import { healthRoutes } from './modules/health/health.routes.js';
 import { identityRoleRoutes } from './modules/identity-roles/identity-roles.routes.js';
 import { createIdentityAdmin } from './adapters/identity/admin/index.js';
+import { accountProvider } from './adapters/identity/accounts.js';
 import { notificationRoutes } from './modules/notifications/notifications.routes.js';
 import { createTxtLookup } from './modules/organization/dns.js';
 import { organizationRoutes } from './modules/organization/organization.routes.js';
@@ -188,9 +189,7 @@ export async function buildApp({
     db,
     mailer,
     portalUrl,
-    registrationUrl: config.embeddedIdentity
-      ? null
-      : `${config.issuer}/protocol/openid-connect/registrations?${new URLSearchParams({ client_id: config.OIDC_CLIENT_ID, response_type: 'code', scope: 'openid', redirect_uri: `${portalUrl}/auth/callback` }).toString()}`,
+    accounts: accountProvider(config, portalUrl),
   };
   await app.register(teamRoutes, invitations);
   await app.register(identityRoleRoutes, { db, admin: createIdentityAdmin(config, db) });

@@ -1,5 +1,6 @@
 import { sql } from 'drizzle-orm';
 import type { TenantRole } from '@cbp/contracts';
+import { builtinAccounts } from '../adapters/identity/accounts.js';
 import { hashPassword } from '../adapters/identity/builtin/passwords.js';
 import { systemContext } from '../platform/context.js';
 import { recordAuditEntry } from '../platform/audit.js';
@@ -121,7 +122,7 @@ export async function seedDemo(
   const admin = demoUsers.find((u) => u.email === 'admin@acme.test');
   if (admin) {
     await invite(
-      { db, mailer: createMailer('outbox'), portalUrl, registrationUrl: null },
+      { db, mailer: createMailer('outbox'), portalUrl, accounts: builtinAccounts },
       { actor: { type: 'user', id: admin.id, email: admin.email }, tenantId: acme.id, role: 'admin', ipAddress: null, userAgent: null },
       { email: 'new.hire@acme.test', role: 'engineer', message: 'Welcome to the platform team!' },
     );

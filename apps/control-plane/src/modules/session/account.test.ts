@@ -1,10 +1,8 @@
-import { createHash, randomBytes, randomUUID } from 'node:crypto';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { createHash, randomBytes } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
-import { exportJWK, generateKeyPair, SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { acme, createTestContext, type TestContext } from '../../../test/harness.js';
+import { startFakeRealm } from '../../../test/oidc-realm.js';
 import { loginLimits } from '../../adapters/identity/builtin/throttle.js';
 
 /**
@@ -298,31 +296,6 @@ describe('new-device sign-in notification', { timeout: 120_000 }, () => {
   });
 });
 
-/** A stand-in Keycloak realm on loopback (discovery and JWKS), as in platform/auth.test.ts. */
-async function startFakeRealm() {
-  const { publicKey, privateKey } = await generateKeyPair('RS256');
-  const jwk = { ...(await exportJWK(publicKey)), kid: 'k1', alg: 'RS256', use: 'sig' };
-  let issuer = '';
-  const server: Server = createServer((req, res) => {
-    res.setHeader('content-type', 'application/json');
-    if (req.url === '/realms/cbp/.well-known/openid-configuration') res.end(JSON.stringify({ issuer, jwks_uri: `${issuer}/protocol/openid-connect/certs` }));
-    else if (req.url === '/realms/cbp/protocol/openid-connect/certs') res.end(JSON.stringify({ keys: [jwk] }));
-    else res.writeHead(404).end();
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  issuer = `http://127.0.0.1:${(server.address() as AddressInfo).port}/realms/cbp`;
-  const sign = (email: string) =>
-    new SignJWT({ email, email_verified: true })
-      .setProtectedHeader({ alg: 'RS256', kid: 'k1', typ: 'JWT' })
-      .setIssuer(issuer)
-      .setAudience('cbp-api')
-      .setSubject(randomUUID())
-      .setIssuedAt()
-      .setExpirationTime('5m')
-      .sign(privateKey);
-  return { issuer, sign, close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
-}
-
 describe('with an external issuer (Keycloak)', () => {
   let t: TestContext;
   let realm: Awaited<ReturnType<typeof startFakeRealm>>;
@@ -336,7 +309,7 @@ describe('with an external issuer (Keycloak)', () => {
   });
 
   it('GET /me points at the account console, and a password change is 409 naming it', async () => {
-    const token = await realm.sign('admin@acme.test');
+    const token = await realm.sign({ email: 'admin@acme.test', email_verified: true });
     const me = await t.app.inject({ url: '/me', headers: bearer(token) });
     expect(me.statusCode, me.body).toBe(200);
     expect(me.json().identity).toEqual({ provider: 'external', accountUrl: `${realm.issuer}/account` });
@@ -353,7 +326,7 @@ describe('with an external issuer (Keycloak)', () => {
   });
 
   it('the name can still be changed', async () => {
-    const token = await realm.sign('owner@acme.test');
+    const token = await realm.sign({ email: 'owner@acme.test', email_verified: true });
     const res = await t.app.inject({ method: 'PATCH', url: '/me', headers: bearer(token), payload: { name: 'Olivia O. Owner' } });
     expect(res.statusCode, res.body).toBe(200);
     expect(res.json().user.name).toBe('Olivia O. Owner');

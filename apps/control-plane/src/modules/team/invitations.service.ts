@@ -15,7 +15,7 @@ import {
   type InvitationQuery,
 } from '@cbp/contracts';
 import type { Mailer } from '../../adapters/mail/port.js';
-import { hashPassword } from '../../adapters/identity/builtin/passwords.js';
+import type { AccountProvider } from '../../adapters/identity/accounts.js';
 import { findUserByEmail } from '../../platform/accounts.js';
 import { recordAuditEntry } from '../../platform/audit.js';
 import type { RequestContext, TenantContext as TenantCtx } from '../../platform/context.js';
@@ -29,8 +29,8 @@ export interface InvitationDeps {
   db: AppDb;
   mailer: Mailer;
   portalUrl: string;
-  /** Where a new user registers when an external identity provider (Keycloak) is configured. */
-  registrationUrl: string | null;
+  /** Where new people's accounts are made: here with a password, or at the external provider (Keycloak). */
+  accounts: AccountProvider;
 }
 
 type InvitationRow = typeof userInvitations.$inferSelect;
@@ -360,7 +360,7 @@ export async function previewInvitation(deps: InvitationDeps, token: string): Pr
       message: row.invitation.message,
       expiresAt: row.invitation.expiresAt.toISOString(),
       existingUser: Boolean(existing),
-      identity: deps.registrationUrl ? 'external' : 'builtin',
+      identity: deps.accounts.kind,
     };
   });
 }
@@ -378,7 +378,7 @@ export async function acceptInvitation(deps: InvitationDeps, input: AcceptInvita
     await scopeToTenant(tx, invitation.tenantId);
     await lockTeam(tx, invitation.tenantId);
     let user = await findUserByEmail(tx, invitation.email);
-    const external = Boolean(deps.registrationUrl);
+    const { accounts } = deps;
     const newAccount = !user;
     if (user) {
       if (await memberByEmail(tx, invitation.tenantId, invitation.email)) {
@@ -388,12 +388,12 @@ export async function acceptInvitation(deps: InvitationDeps, input: AcceptInvita
       if (!input.name) {
         throw new AppError(400, 'VALIDATION_FAILED', 'Tell us your name for your new account.', [{ path: 'body.name', message: 'Required for a new account' }]);
       }
-      if (!external && !input.password) {
+      if (accounts.kind === 'builtin' && !input.password) {
         throw new AppError(400, 'VALIDATION_FAILED', 'Choose a password for your new account.', [{ path: 'body.password', message: 'Required for a new account' }]);
       }
       const [created] = await tx
         .insert(users)
-        .values({ email: invitation.email, name: input.name, status: 'active', passwordHash: !external && input.password ? await hashPassword(input.password) : null })
+        .values({ email: invitation.email, name: input.name, status: 'active', passwordHash: accounts.kind === 'builtin' && input.password ? await accounts.passwordHash(input.password) : null })
         .returning();
       user = created;
     }
@@ -414,14 +414,14 @@ export async function acceptInvitation(deps: InvitationDeps, input: AcceptInvita
       tenantId: invitation.tenantId,
       payload: { invitationId: invitation.id, userId: user.id, email: user.email, role: invitation.role, actorUserId: user.id },
     });
-    const newExternal = external && !user.externalSubject && !user.passwordHash;
+    const registrationUrl = accounts.kind === 'external' && !user.externalSubject && !user.passwordHash ? accounts.registrationUrl : null;
     return {
       tenantId: invitation.tenantId,
       tenantName: row.tenantName,
       role: invitation.role,
       email: invitation.email,
-      next: newExternal ? 'register' : 'sign-in',
-      ...(newExternal && deps.registrationUrl ? { registrationUrl: deps.registrationUrl } : {}),
+      next: registrationUrl ? 'register' : 'sign-in',
+      ...(registrationUrl ? { registrationUrl } : {}),
     };
   });
 }

@@ -4,6 +4,7 @@ import { sql } from 'drizzle-orm';
 import { SMTPServer } from 'smtp-server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { acme, createTestContext, globex, type TestContext } from '../../../test/harness.js';
+import { startFakeRealm, type FakeRealm } from '../../../test/oidc-realm.js';
 import { verifyPassword } from '../../adapters/identity/builtin/passwords.js';
 import { platformRows } from '../../platform/db.js';
 
@@ -178,6 +179,47 @@ describe('accepting', () => {
     expect((await call(null, 'POST', '/user-invitations/preview', { token: old.token })).statusCode).toBe(404);
     expect((await call(null, 'POST', '/user-invitations/accept', { token: fresh.token, name: 'Erin', password: 'erin-password-1' })).statusCode).toBe(200);
     expect((await call('admin@acme.test', 'POST', `/user-invitations/${id}/resend`)).statusCode).toBe(409);
+  });
+});
+
+describe('accepting with an external identity provider (Keycloak)', () => {
+  let realm: FakeRealm;
+  let k: TestContext;
+  beforeAll(async () => {
+    realm = await startFakeRealm();
+    k = await createTestContext({ OIDC_ISSUER_URL: realm.issuer, OIDC_AUDIENCE: 'cbp-api', OIDC_CLIENT_ID: 'cbp-portal', PORTAL_URL: 'https://portal.example' });
+  });
+  afterAll(async () => {
+    await k.close();
+    await realm.close();
+  });
+
+  it("sends a new person to the provider's registration page, storing no password; an existing account just signs in", async () => {
+    const admin = { authorization: `Bearer ${await realm.sign({ email: 'admin@acme.test', email_verified: true })}`, 'x-tenant-id': acme.id };
+    const invited = await k.app.inject({ method: 'POST', url: '/user-invitations', headers: admin, payload: { email: 'kim@example.com', role: 'engineer' } });
+    expect(invited.statusCode, invited.body).toBe(201);
+    const { token } = await mailedLink('kim@example.com', k);
+    expect((await k.app.inject({ method: 'POST', url: '/user-invitations/preview', payload: { token } })).json()).toMatchObject({ identity: 'external', existingUser: false });
+    // The provider keeps passwords: none is asked for, and one sent is not stored.
+    const res = await k.app.inject({ method: 'POST', url: '/user-invitations/accept', payload: { token, name: 'Kim Lee', password: 'not-kept-here-1' } });
+    expect(res.statusCode, res.body).toBe(200);
+    const registration = new URL(res.json().registrationUrl as string);
+    expect(res.json()).toMatchObject({ next: 'register', role: 'engineer', email: 'kim@example.com' });
+    expect(`${registration.origin}${registration.pathname}`).toBe(`${realm.issuer}/protocol/openid-connect/registrations`);
+    expect(Object.fromEntries(registration.searchParams)).toEqual({
+      client_id: 'cbp-portal',
+      response_type: 'code',
+      scope: 'openid',
+      redirect_uri: 'https://portal.example/auth/callback',
+    });
+    const [kim] = await platformRows<{ password_hash: string | null }>(k.database.db, sql`SELECT password_hash FROM users WHERE email = 'kim@example.com'`);
+    expect(kim).toEqual({ password_hash: null });
+
+    // Someone who already has an account is sent to sign in.
+    expect((await k.app.inject({ method: 'POST', url: '/user-invitations', headers: admin, payload: { email: 'owner@globex.test', role: 'analyst' } })).statusCode).toBe(201);
+    const existing = await k.app.inject({ method: 'POST', url: '/user-invitations/accept', payload: { token: (await mailedLink('owner@globex.test', k)).token } });
+    expect(existing.json()).toMatchObject({ next: 'sign-in' });
+    expect(existing.json()).not.toHaveProperty('registrationUrl');
   });
 });
 
