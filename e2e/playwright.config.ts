@@ -19,6 +19,8 @@ export default defineConfig({
     baseURL: 'http://localhost:27100',
     trace: 'retain-on-failure',
     screenshot: 'only-on-failure',
+    // The portal then runs no animations (index.css): nothing to wait for, less to paint.
+    reducedMotion: 'reduce',
     launchOptions: {
       executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
       args: [

@@ -6,6 +6,13 @@ import { defineConfig } from 'vite';
 
 const port = 27100;
 
+/**
+ * Libraries only some lazy pages use, kept out of the chunks every page loads: recharts with its
+ * d3 and redux parts (over a third of all library code; the usage pages) and Stripe.js's React
+ * wrapper (the add-card page).
+ */
+const lazyLibraries = /node_modules[\\/](recharts|victory-vendor|d3-[a-z-]+|internmap|@reduxjs|react-redux|redux|redux-thunk|reselect|decimal\.js-light|@stripe)[\\/]/;
+
 export default defineConfig({
   plugins: [react(), tailwindcss()],
   resolve: {
@@ -22,7 +29,10 @@ export default defineConfig({
             { name: 'react', test: /node_modules[\\/](react|react-dom|scheduler|react-router)[\\/]/, priority: 4 },
             { name: 'refine', test: /node_modules[\\/](@refinedev|@tanstack|lodash-es|lodash|papaparse|qs|pluralize)[\\/]/, priority: 3 },
             { name: 'ui', test: /node_modules[\\/](@radix-ui|@floating-ui|lucide-react|sonner)[\\/]/, priority: 2 },
-            { name: 'vendor', test: /node_modules[\\/]/, priority: 1 },
+            { name: 'vendor', test: (id) => /node_modules[\\/]/.test(id) && !lazyLibraries.test(id), priority: 1 },
+            // Last, so what these share with the app (react, clsx...) is already in the chunks above.
+            { name: 'charts', test: /node_modules[\\/](recharts|victory-vendor|d3-[a-z-]+|internmap|@reduxjs|react-redux|redux|redux-thunk|reselect|decimal\.js-light)[\\/]/, priority: 0 },
+            { name: 'stripe', test: /node_modules[\\/]@stripe[\\/]/, priority: 0 },
           ],
         },
       },

@@ -25,10 +25,10 @@ export function uniqueEmail(who: string): string {
  * have several people at once. Closed after the test.
  */
 export const test = base.extend<{ openSession: (email?: string, options?: BrowserContextOptions) => Promise<Page> }>({
-  openSession: async ({ browser }, use) => {
+  openSession: async ({ browser, reducedMotion }, use) => {
     const contexts: Awaited<ReturnType<typeof browser.newContext>>[] = [];
     await use(async (email, options) => {
-      const context = await browser.newContext({ baseURL: portalUrl, ...options });
+      const context = await browser.newContext({ baseURL: portalUrl, reducedMotion, ...options });
       contexts.push(context);
       const page = await context.newPage();
       if (email) await signedIn(page, email);
