@@ -70,3 +70,21 @@ test.describe('accessibility (axe: no serious or critical violation)', () => {
     expect(await seriousA11yViolations(page)).toEqual([]);
   });
 });
+
+test('a new tab of a signed-in browser opens a deep link without the sign-in page; signing out in one tab signs every tab out', async ({ page }) => {
+  await signIn(page, 'engineer@acme.test');
+  await expect(page.getByTestId('tenant-name')).toHaveText('Acme Corp');
+  // A second tab (same browser: the identity provider's session cookie, not this tab's tokens).
+  const tab = await page.context().newPage();
+  await tab.goto('/billing/invoices');
+  await expect(tab.getByRole('heading', { level: 1, name: 'Invoices' })).toBeVisible();
+  await expect(tab).toHaveURL(/\/billing\/invoices$/);
+  await expect(tab.getByRole('button', { name: 'Account menu for Evan Engineer' })).toBeVisible();
+
+  await signOut(page, 'Evan Engineer');
+  // The other tab leaves too, and a tab opened now finds no session to resume.
+  await expect(tab).toHaveURL(/\/login/);
+  const later = await page.context().newPage();
+  await later.goto('/billing/invoices');
+  await expect(later).toHaveURL(/\/login/);
+});

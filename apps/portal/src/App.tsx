@@ -1,9 +1,10 @@
-import { useMemo } from 'react';
+import { useEffect, useMemo } from 'react';
 import { BrowserRouter } from 'react-router';
 import { Refine } from '@refinedev/core';
 import routerProvider from '@refinedev/react-router';
 import type { QueryClient } from '@tanstack/react-query';
 import { Toaster } from 'sonner';
+import { followSignOutElsewhere } from '@/lib/oidc';
 import { queryClient as defaultQueryClient } from '@/lib/query-client';
 import { useTheme } from '@/lib/theme';
 import { createAccessControlProvider } from '@/providers/access-control';
@@ -37,6 +38,7 @@ export function Portal({ queryClient }: { queryClient: QueryClient }) {
 }
 
 export function App() {
+  useEffect(() => followSignOutElsewhere(), []);
   return (
     <BrowserRouter>
       <Portal queryClient={defaultQueryClient} />

@@ -115,3 +115,32 @@ describe('completeLogin', () => {
     expect(manager.signinRedirectCallback).toHaveBeenCalledTimes(1);
   });
 });
+
+describe('sessions across tabs', () => {
+  it('resumes the identity provider session silently, and answers null when there is none', async () => {
+    const oidc = await freshOidc();
+    const signinSilent = vi.fn(async () => ({ access_token: 'from-the-provider', expired: false }));
+    Object.assign(manager, { signinSilent });
+    await expect(oidc.resumeSession()).resolves.toMatchObject({ access_token: 'from-the-provider' });
+    signinSilent.mockRejectedValueOnce(new Error('login_required'));
+    await expect(oidc.resumeSession()).resolves.toBeNull();
+  });
+
+  it('signing out in one tab sends the other tabs to the sign-in page without their tokens', async () => {
+    const oidc = await freshOidc();
+    const stop = oidc.followSignOutElsewhere();
+    // This tab signs out: the other tabs see the key change (a tab never sees its own writes).
+    void oidc.startLogout();
+    const value = localStorage.getItem('cbp.signedOut');
+    expect(value).not.toBeNull();
+    window.dispatchEvent(new StorageEvent('storage', { key: 'cbp.signedOut', newValue: value }));
+    await vi.waitFor(() => expect(assign).toHaveBeenCalledWith('/login'));
+    expect(manager.removeUser).toHaveBeenCalled();
+    // Other keys mean nothing.
+    assign.mockClear();
+    window.dispatchEvent(new StorageEvent('storage', { key: 'cbp.tenantId', newValue: 'x' }));
+    await Promise.resolve();
+    expect(assign).not.toHaveBeenCalled();
+    stop();
+  });
+});

@@ -7,6 +7,8 @@ export interface SigninState {
 }
 
 const SIGNED_IN_AT_KEY = 'cbp.signedInAt';
+/** localStorage: written on sign-out so the browser's other tabs leave too (`followSignOutElsewhere`). */
+const SIGNED_OUT_KEY = 'cbp.signedOut';
 /** A 401 this soon after a completed sign-in means the API rejects our tokens: don't loop. */
 const REDIRECT_LOOP_WINDOW_MS = 15_000;
 
@@ -24,6 +26,8 @@ export function createUserManager(origin: string = window.location.origin): User
     response_type: 'code',
     scope: 'openid profile email',
     automaticSilentRenew: true,
+    // A provider that does not answer a silent sign-in soon is treated as "no session".
+    silentRequestTimeoutInSeconds: 5,
     userStore: new WebStorageStateStore({ store: window.sessionStorage }),
   });
 }
@@ -71,6 +75,7 @@ export function startLogin(returnTo?: string | null): Promise<void> {
  */
 export function startLogout(): Promise<void> {
   sessionStorage.removeItem(SIGNED_IN_AT_KEY);
+  localStorage.setItem(SIGNED_OUT_KEY, String(Date.now()));
   return leaveForIdentityProvider(() => getUserManager().signoutRedirect());
 }
 
@@ -111,4 +116,35 @@ export function reauthenticate(): Promise<void> {
     }
     await redirectToIdentityProvider(window.location.pathname + window.location.search);
   });
+}
+
+/**
+ * Signs this tab in without a click when the browser is signed in at the identity provider: a
+ * new tab or a deep link of a signed-in user (issue #17). `signinSilent` uses this tab's refresh
+ * token if it has one, otherwise asks the provider in a hidden iframe with `prompt=none`. Tokens
+ * stay per tab (sessionStorage); what tabs share is the provider's session cookie, which sign-out
+ * ends. Null when there is no session to resume (or the provider does not answer in time).
+ */
+export async function resumeSession(): Promise<User | null> {
+  try {
+    const user = await getUserManager().signinSilent();
+    return user && !user.expired ? user : null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Sign-out ends the session everywhere: when another tab of this browser signs out, this one
+ * drops its tokens and shows the sign-in page. Returns the function that stops listening.
+ */
+export function followSignOutElsewhere(): () => void {
+  const onStorage = (event: StorageEvent) => {
+    if (event.key !== SIGNED_OUT_KEY || !event.newValue) return;
+    void getUserManager()
+      .removeUser()
+      .then(() => window.location.assign('/login'));
+  };
+  window.addEventListener('storage', onStorage);
+  return () => window.removeEventListener('storage', onStorage);
 }

@@ -25,9 +25,16 @@ describe('check', () => {
     await expect(provider().check()).resolves.toEqual({ authenticated: true });
   });
 
-  it('sends people without a user to /login', async () => {
+  it('sends people without a user, and no session at the identity provider, to /login', async () => {
     userManagerDouble.getUser.mockResolvedValue(null);
     await expect(provider().check()).resolves.toEqual({ authenticated: false, redirectTo: '/login' });
+    expect(oidcDouble.resumeSession).toHaveBeenCalledOnce();
+  });
+
+  it("signs a new tab in from the identity provider's session, without the sign-in page", async () => {
+    userManagerDouble.getUser.mockResolvedValue(null);
+    oidcDouble.resumeSession.mockResolvedValue(signedInUser);
+    await expect(provider().check()).resolves.toEqual({ authenticated: true });
   });
 
   it('sends people whose token expired to /login', async () => {

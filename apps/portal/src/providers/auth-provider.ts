@@ -1,7 +1,7 @@
 import type { AuthProvider } from '@refinedev/core';
 import type { QueryClient } from '@tanstack/react-query';
 import { ApiError, errorMessage } from '@/lib/axios';
-import { getUserManager, isLeavingForIdentityProvider, startLogin, startLogout } from '@/lib/oidc';
+import { getUserManager, isLeavingForIdentityProvider, resumeSession, startLogin, startLogout } from '@/lib/oidc';
 import { currentMembership, meQuery } from '@/lib/session';
 import { getSelectedTenantId } from '@/lib/tenant';
 
@@ -56,17 +56,10 @@ export function createAuthProvider(queryClient: QueryClient): AuthProvider {
     },
 
     check: async () => {
-      const manager = getUserManager();
-      const user = await manager.getUser();
+      const user = await getUserManager().getUser();
       if (user && !user.expired) return { authenticated: true };
-      if (user?.refresh_token) {
-        try {
-          const renewed = await manager.signinSilent();
-          if (renewed && !renewed.expired) return { authenticated: true };
-        } catch {
-          // Fall through to a fresh sign-in.
-        }
-      }
+      // This tab's refresh token, or the identity provider's session (a new tab, a deep link).
+      if (await resumeSession()) return { authenticated: true };
       return { authenticated: false, redirectTo: '/login' };
     },
 

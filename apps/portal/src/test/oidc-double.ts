@@ -22,6 +22,9 @@ export const oidcDouble = {
   startLogout: vi.fn(async () => {}),
   reauthenticate: vi.fn(async () => {}),
   isLeavingForIdentityProvider: vi.fn(() => false),
+  /** No session at the identity provider to resume, unless a test says so. */
+  resumeSession: vi.fn(async (): Promise<typeof signedInUser | null> => null),
+  followSignOutElsewhere: vi.fn(() => () => {}),
 };
 
 export function resetOidcDouble(): void {
@@ -30,4 +33,5 @@ export function resetOidcDouble(): void {
   oidcDouble.startLogout.mockImplementation(async () => {});
   oidcDouble.getAccessToken.mockImplementation(async () => signedInUser.access_token);
   oidcDouble.isLeavingForIdentityProvider.mockImplementation(() => false);
+  oidcDouble.resumeSession.mockImplementation(async () => null);
 }
