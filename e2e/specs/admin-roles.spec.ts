@@ -1,5 +1,5 @@
 import { expect, type Page } from '@playwright/test';
-import { apiUrl, seriousA11yViolations } from '../support/portal.js';
+import { apiUrl, seriousA11yViolations, reviewScreenshot } from '../support/portal.js';
 import { acme, staffEmail, test } from '../support/team.js';
 
 /*
@@ -31,14 +31,14 @@ test('staff assign a realm role to engineer@acme.test and revoke it, each after 
     await expect(card).toContainText(acme.engineer.name);
     await expect(card.getByTestId('user-roles-empty')).toBeVisible();
     expect(await seriousA11yViolations(staff)).toEqual([]);
-    await staff.screenshot({ path: '/tmp/roles-1440.png', fullPage: true });
+    await reviewScreenshot(staff, { path: '/tmp/roles-1440.png', fullPage: true });
 
     await card.getByLabel('Role to assign').selectOption({ label: 'super_admin' });
     await card.getByRole('button', { name: 'Assign role' }).click();
     const assign = staff.getByRole('dialog', { name: 'Assign super_admin?' });
     await expect(assign).toContainText('platform staff access');
     expect(await seriousA11yViolations(staff)).toEqual([]);
-    await staff.screenshot({ path: '/tmp/roles-dialog-1440.png' });
+    await reviewScreenshot(staff, { path: '/tmp/roles-dialog-1440.png' });
     await assign.getByRole('button', { name: 'Assign role' }).click();
     await expect(staff.getByText(`super_admin assigned to ${acme.engineer.email}`)).toBeVisible();
     await expect(card.getByTestId('user-role')).toContainText('super_admin');
@@ -54,11 +54,11 @@ test('staff assign a realm role to engineer@acme.test and revoke it, each after 
     await card.getByRole('button', { name: `Revoke super_admin from ${acme.engineer.email}` }).click();
     const revoke = staff.getByRole('dialog', { name: 'Revoke super_admin?' });
     await expect(revoke.getByRole('button', { name: 'Revoke role' })).toBeInViewport();
-    await staff.screenshot({ path: '/tmp/roles-dialog-390.png' });
+    await reviewScreenshot(staff, { path: '/tmp/roles-dialog-390.png' });
     await revoke.getByRole('button', { name: 'Revoke role' }).click();
     await expect(staff.getByText(`super_admin revoked from ${acme.engineer.email}`)).toBeVisible();
     await expect(card.getByTestId('user-roles-empty')).toBeVisible();
-    await staff.screenshot({ path: '/tmp/roles-390.png', fullPage: true });
+    await reviewScreenshot(staff, { path: '/tmp/roles-390.png', fullPage: true });
   } finally {
     // Evan holds no realm role whatever happened above.
     const res = await staff.request.delete(`${apiUrl}/keycloak/roles/cbp/users/${acme.engineer.id}/roles?roleId=super_admin`, {

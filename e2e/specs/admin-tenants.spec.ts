@@ -1,6 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { expect, type Page } from '@playwright/test';
-import { seriousA11yViolations } from '../support/portal.js';
+import { seriousA11yViolations, reviewScreenshot } from '../support/portal.js';
 import { acme, staffEmail, test } from '../support/team.js';
 
 /*
@@ -21,7 +21,7 @@ async function expectAccessible(page: Page, where: string, name: string) {
     await page.waitForFunction(() => document.getAnimations().every((a) => !(a instanceof CSSTransition) || a.playState !== 'running'));
     expect(await seriousA11yViolations(page), `${where} (${colorScheme})`).toEqual([]);
     const width = page.viewportSize()?.width ?? 0;
-    await page.screenshot({ path: `${shots}/${name}-${width}-${colorScheme}.png`, fullPage: true });
+    await reviewScreenshot(page, { path: `${shots}/${name}-${width}-${colorScheme}.png`, fullPage: true });
   }
   await page.emulateMedia({ colorScheme: 'light' });
 }
@@ -63,7 +63,7 @@ test('staff search the console, create an organization, then suspend it with a r
   await dialog.getByLabel("Owner's email").fill(`owner-${suffix}@example.com`);
   await expect(dialog.getByText('Lower-case letters, digits and single hyphens')).toHaveCount(0);
   expect(await seriousA11yViolations(staff), 'create dialog').toEqual([]);
-  await staff.screenshot({ path: `${shots}/create-dialog-1440.png` });
+  await reviewScreenshot(staff, { path: `${shots}/create-dialog-1440.png` });
   await dialog.getByRole('button', { name: 'Create organization' }).click();
   await expect(dialog.getByTestId('tenant-created')).toContainText(`${name} was created`);
   await expect(dialog.getByRole('link', { name: 'Follow the provisioning workflow' })).toHaveAttribute('href', /^\/workflows\/.+/);
@@ -90,7 +90,7 @@ test('staff search the console, create an organization, then suspend it with a r
   const suspend = staff.getByRole('dialog', { name: `Suspend ${name}?` });
   await suspend.getByLabel('Reason').fill('E2E: unpaid invoices');
   expect(await seriousA11yViolations(staff), 'suspend dialog').toEqual([]);
-  await staff.screenshot({ path: `${shots}/suspend-dialog-1440.png` });
+  await reviewScreenshot(staff, { path: `${shots}/suspend-dialog-1440.png` });
   await suspend.getByRole('button', { name: 'Suspend organization' }).click();
   await expect(staff.getByTestId('suspension')).toContainText('Reason: E2E: unpaid invoices');
   await expect(staff.getByTestId('tenant-status')).toHaveText('Suspended');
@@ -101,7 +101,7 @@ test('staff search the console, create an organization, then suspend it with a r
   await staff.getByRole('button', { name: 'Reactivate' }).click();
   const reactivate = staff.getByRole('dialog', { name: `Reactivate ${name}?` });
   await expect(reactivate.getByRole('button', { name: 'Reactivate organization' })).toBeInViewport();
-  await staff.screenshot({ path: `${shots}/reactivate-dialog-390.png` });
+  await reviewScreenshot(staff, { path: `${shots}/reactivate-dialog-390.png` });
   await reactivate.getByRole('button', { name: 'Reactivate organization' }).click();
   await expect(staff.getByTestId('tenant-status')).toHaveText('Active');
   await expect(staff.getByTestId('suspension')).toHaveCount(0);

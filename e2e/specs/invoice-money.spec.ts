@@ -1,5 +1,5 @@
 import { expect, test, type Page } from '@playwright/test';
-import { signedIn } from '../support/portal.js';
+import { signedIn, reviewScreenshot } from '../support/portal.js';
 
 /*
  * Issue 17: invoice ACME-0006 bills 1,065,000 API calls with 1,000,000 included: 65,000 over is
@@ -42,7 +42,7 @@ test('an invoice with an overage line shows the priced quantity, and its amounts
   await expect(total('Amount paid')).toHaveText('$209.50');
   await expect(total('Amount due')).toHaveText('$0.00');
   await expect(page.getByTestId('invoice-amount-due')).toHaveText('$0.00');
-  await page.screenshot({ path: '/tmp/money-invoice-1440.png', fullPage: true });
+  await reviewScreenshot(page, { path: '/tmp/money-invoice-1440.png', fullPage: true });
 
   // On a phone the lines are a list that does not scroll sideways.
   await page.setViewportSize({ width: 390, height: 844 });
@@ -51,5 +51,5 @@ test('an invoice with an overage line shows the priced quantity, and its amounts
   await expect(list).toContainText('7 × 10,000 calls × $1.50 per 10,000 calls');
   await expect(page.getByTestId('invoice-totals-list')).toContainText('Amount due$0.00');
   expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
-  await page.screenshot({ path: '/tmp/money-invoice-390.png', fullPage: true });
+  await reviewScreenshot(page, { path: '/tmp/money-invoice-390.png', fullPage: true });
 });

@@ -1,5 +1,5 @@
 import { expect, type Page } from '@playwright/test';
-import { apiUrl, seriousA11yViolations } from '../support/portal.js';
+import { apiUrl, seriousA11yViolations, reviewScreenshot } from '../support/portal.js';
 import { acme, headersOf, test } from '../support/team.js';
 
 /*
@@ -16,7 +16,7 @@ async function expectAccessible(page: Page, where: string, screenshot: string, f
     else await expect(page.locator('html')).not.toHaveClass(/\bdark\b/);
     await page.waitForFunction(() => document.getAnimations().every((a) => !(a instanceof CSSTransition) || a.playState !== 'running'));
     expect(await seriousA11yViolations(page), `${where} (${colorScheme})`).toEqual([]);
-    await page.screenshot({ path: `/tmp/nt-${screenshot}-${colorScheme}.png`, fullPage });
+    await reviewScreenshot(page, { path: `/tmp/nt-${screenshot}-${colorScheme}.png`, fullPage });
   }
   await page.emulateMedia({ colorScheme: 'light' });
 }

@@ -1,5 +1,5 @@
 import { expect, request, type Page } from '@playwright/test';
-import { apiUrl, seriousA11yViolations } from '../support/portal.js';
+import { apiUrl, seriousA11yViolations, reviewScreenshot } from '../support/portal.js';
 import { headersOf, test } from '../support/team.js';
 
 /*
@@ -45,7 +45,7 @@ test('the owner requests an export, sees it complete and listed, and downloads i
   expect((await download).suggestedFilename()).toMatch(/^organization-export-\d{4}-\d{2}-\d{2}\.zip$/);
   await expectAccessible(owner, 'organization page with exports');
   await card.scrollIntoViewIfNeeded();
-  await owner.screenshot({ path: '/tmp/orgdata-export-1440.png', fullPage: true });
+  await reviewScreenshot(owner, { path: '/tmp/orgdata-export-1440.png', fullPage: true });
 });
 
 test('the owner schedules deletion with the exact name, sees the banner, and cancels it', changesGlobex, async ({ openSession }) => {
@@ -59,20 +59,20 @@ test('the owner schedules deletion with the exact name, sees the banner, and can
   await expect(dialog.getByRole('button', { name: 'Schedule deletion' })).toBeDisabled();
   await dialog.getByLabel(/to confirm/).fill('Globex');
   await expectAccessible(owner, 'delete dialog');
-  await owner.screenshot({ path: '/tmp/orgdata-dialog-1440.png' });
+  await reviewScreenshot(owner, { path: '/tmp/orgdata-dialog-1440.png' });
   await dialog.getByRole('button', { name: 'Schedule deletion' }).click();
   const banner = owner.getByTestId('deletion-banner');
   await expect(banner).toContainText('This organization is scheduled for deletion on');
   await expect(owner.getByTestId('deletion-countdown')).toContainText(/\(30 days left\)/);
   await expectAccessible(owner, 'organization page pending deletion');
-  await owner.screenshot({ path: '/tmp/orgdata-pending-1440.png', fullPage: true });
+  await reviewScreenshot(owner, { path: '/tmp/orgdata-pending-1440.png', fullPage: true });
 
   // Members keep working and see the banner on any page.
   const analyst = await openSession('analyst@globex.test', { viewport: { width: 390, height: 844 } });
   await analyst.goto('/');
   await expect(analyst.getByTestId('deletion-banner')).toBeVisible();
   await expectAccessible(analyst, 'banner on a phone');
-  await analyst.screenshot({ path: '/tmp/orgdata-banner-390.png', fullPage: true });
+  await reviewScreenshot(analyst, { path: '/tmp/orgdata-banner-390.png', fullPage: true });
 
   await owner.getByRole('button', { name: 'Cancel deletion' }).click();
   await expect(owner.getByText('Deletion cancelled. The organization stays.')).toBeVisible();
@@ -86,5 +86,5 @@ test('the danger zone and the export card on a phone', changesGlobex, async ({ o
   await owner.getByRole('region', { name: 'Danger zone' }).scrollIntoViewIfNeeded();
   await expect(owner.getByRole('button', { name: 'Delete organization' })).toBeVisible();
   await expectAccessible(owner, 'organization page on a phone');
-  await owner.screenshot({ path: '/tmp/orgdata-page-390.png', fullPage: true });
+  await reviewScreenshot(owner, { path: '/tmp/orgdata-page-390.png', fullPage: true });
 });

@@ -1,6 +1,6 @@
 import { expect, type Page } from '@playwright/test';
 import sharp from 'sharp';
-import { apiUrl, seriousA11yViolations } from '../support/portal.js';
+import { apiUrl, seriousA11yViolations, reviewScreenshot } from '../support/portal.js';
 import { headersOf, test } from '../support/team.js';
 
 /*
@@ -54,10 +54,10 @@ test('the owner uploads a PNG logo and sees it in the header; a text file named 
     await admin.emulateMedia({ colorScheme: 'light' });
     await admin.setViewportSize({ width: 1440, height: 900 });
     await card.scrollIntoViewIfNeeded();
-    await admin.screenshot({ path: '/tmp/logo-1440x900.png' });
+    await reviewScreenshot(admin, { path: '/tmp/logo-1440x900.png' });
     await admin.setViewportSize({ width: 390, height: 844 });
     await card.scrollIntoViewIfNeeded();
-    await admin.screenshot({ path: '/tmp/logo-390x844.png' });
+    await reviewScreenshot(admin, { path: '/tmp/logo-390x844.png' });
 
     // Removing asks first, then the header falls back to the initials.
     await card.getByRole('button', { name: 'Remove logo' }).click();

@@ -1,5 +1,5 @@
 import { expect, type Page } from '@playwright/test';
-import { apiUrl, seriousA11yViolations } from '../support/portal.js';
+import { apiUrl, seriousA11yViolations, reviewScreenshot } from '../support/portal.js';
 import { headersOf, test } from '../support/team.js';
 
 /*
@@ -27,7 +27,7 @@ async function expectAccessible(page: Page, where: string, screenshot?: string) 
     expect(await seriousA11yViolations(page), `${where} (${colorScheme})`).toEqual([]);
     if (screenshot) {
       await page.evaluate(() => window.scrollTo(0, 0));
-      await page.screenshot({ path: `/tmp/org-${screenshot}-${colorScheme}.png`, fullPage: true });
+      await reviewScreenshot(page, { path: `/tmp/org-${screenshot}-${colorScheme}.png`, fullPage: true });
     }
   }
 }

@@ -1,6 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { expect, type Locator, type Page } from '@playwright/test';
-import { seriousA11yViolations, signedIn } from '../support/portal.js';
+import { seriousA11yViolations, signedIn, reviewScreenshot } from '../support/portal.js';
 import { acme, staffEmail, test } from '../support/team.js';
 
 /*
@@ -20,7 +20,7 @@ test.use({ viewport: phone });
 
 async function shot(page: Page, name: string) {
   if (!shots) return;
-  await page.screenshot({ path: `${shots}/${name}-${page.viewportSize()?.width ?? 0}.png`, fullPage: true });
+  await reviewScreenshot(page, { path: `${shots}/${name}-${page.viewportSize()?.width ?? 0}.png`, fullPage: true });
 }
 
 /** How far the page reaches past the right edge of the screen, and the widest element that does it. */

@@ -1,5 +1,5 @@
 import { expect, type Page } from '@playwright/test';
-import { apiUrl } from '../support/portal.js';
+import { apiUrl, reviewScreenshot } from '../support/portal.js';
 import { acme, headersOf, openTeam, test } from '../support/team.js';
 
 /*
@@ -28,7 +28,7 @@ test('a role change asks first: cancel keeps the role, confirm changes it, Undo 
     await expect(dialog(owner)).toContainText(`${acme.engineer.name} (${acme.engineer.email}) goes from Engineer to Admin.`);
     await expect(dialog(owner).getByTestId('role-change-summary')).toContainText('What an Admin can do');
     await expect(dialog(owner).getByTestId('role-change-admin-warning')).toContainText('This grants admin access');
-    await owner.screenshot({ path: '/tmp/money-team-role-dialog-1440.png' });
+    await reviewScreenshot(owner, { path: '/tmp/money-team-role-dialog-1440.png' });
     await dialog(owner).getByRole('button', { name: 'Keep Engineer' }).click();
     await expect(dialog(owner)).toHaveCount(0);
     await expect(roleSelect(owner)).toHaveValue('engineer');
@@ -61,7 +61,7 @@ test('a role change asks first: cancel keeps the role, confirm changes it, Undo 
     await roleSelect(owner).selectOption('engineer');
     await expect(dialog(owner)).toBeVisible();
     await expect(dialog(owner).getByRole('button', { name: 'Make Engineer' })).toBeInViewport();
-    await owner.screenshot({ path: '/tmp/money-team-role-dialog-390.png' });
+    await reviewScreenshot(owner, { path: '/tmp/money-team-role-dialog-390.png' });
     await dialog(owner).getByRole('button', { name: 'Make Engineer' }).click();
     await expect(roleSelect(owner)).toHaveValue('engineer');
   } finally {

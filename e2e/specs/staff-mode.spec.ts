@@ -1,6 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { expect, type Page } from '@playwright/test';
-import { seriousA11yViolations } from '../support/portal.js';
+import { seriousA11yViolations, reviewScreenshot } from '../support/portal.js';
 import { staffEmail, test } from '../support/team.js';
 
 /*
@@ -23,7 +23,7 @@ async function expectAccessible(page: Page, name: string) {
     await page.waitForFunction(() => document.getAnimations().every((a) => !(a instanceof CSSTransition) || a.playState !== 'running'));
     expect(await seriousA11yViolations(page), `${name} (${colorScheme})`).toEqual([]);
     const width = page.viewportSize()?.width ?? 0;
-    await page.screenshot({ path: `${shots}/${name}-${width}-${colorScheme}.png`, fullPage: true });
+    await reviewScreenshot(page, { path: `${shots}/${name}-${width}-${colorScheme}.png`, fullPage: true });
   }
   await page.emulateMedia({ colorScheme: 'light' });
 }

@@ -44,20 +44,22 @@ test('an analyst sees usage against limits, six months of history, and quotas re
   expect((await api.post(`${apiUrl}/usage/quotas/reset`, { headers: headers ?? {}, data: {} })).status()).toBe(403);
 });
 
-test.describe('accessibility (axe: no serious or critical violation)', () => {
+// Light then dark in one test: one sign-in, the pages opened again under each scheme.
+test('accessibility (axe: no serious or critical violation): usage dashboard, trends and quotas, light and dark', async ({ page }) => {
+  test.setTimeout(120_000); // twice the work of one test
   for (const colorScheme of ['light', 'dark'] as const) {
-    test(`usage dashboard, trends and quotas (${colorScheme})`, async ({ page }) => {
-      await page.emulateMedia({ colorScheme });
-      await openUsage(page, 'admin@acme.test');
-      await expect(page.getByTestId('usage-metric-card').first()).toBeVisible();
-      expect(await seriousA11yViolations(page)).toEqual([]);
-      await page.goto('/usage/trends?metric=api_calls&range=6');
-      await expect(page.getByTestId('usage-trend-chart')).toBeVisible();
-      expect(await seriousA11yViolations(page)).toEqual([]);
-      await page.goto('/usage/quotas');
-      await expect(page.getByTestId('quota-row').first()).toBeVisible();
-      expect(await seriousA11yViolations(page)).toEqual([]);
-    });
+    await page.emulateMedia({ colorScheme });
+    if (colorScheme === 'light') await openUsage(page, 'admin@acme.test');
+    else await page.goto('/usage');
+    await expect(page.locator('html')).toHaveClass(colorScheme === 'dark' ? /\bdark\b/ : /^(?!.*\bdark\b)/);
+    await expect(page.getByTestId('usage-metric-card').first()).toBeVisible();
+    expect(await seriousA11yViolations(page), colorScheme).toEqual([]);
+    await page.goto('/usage/trends?metric=api_calls&range=6');
+    await expect(page.getByTestId('usage-trend-chart')).toBeVisible();
+    expect(await seriousA11yViolations(page), colorScheme).toEqual([]);
+    await page.goto('/usage/quotas');
+    await expect(page.getByTestId('quota-row').first()).toBeVisible();
+    expect(await seriousA11yViolations(page), colorScheme).toEqual([]);
   }
 });
 

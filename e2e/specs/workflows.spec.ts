@@ -1,5 +1,5 @@
 import { expect, type Page } from '@playwright/test';
-import { apiUrl, seriousA11yViolations, signedIn } from '../support/portal.js';
+import { apiUrl, seriousA11yViolations, signedIn, reviewScreenshot } from '../support/portal.js';
 import { acme, headersOf, test } from '../support/team.js';
 
 /*
@@ -36,7 +36,7 @@ async function expectAccessible(page: Page, where: string, screenshot?: string) 
     if (screenshot) {
       // From the top: the sidebar and header are fixed, a full-page shot of a scrolled page shifts them.
       await page.evaluate(() => window.scrollTo(0, 0));
-      await page.screenshot({ path: `/tmp/wf-${screenshot}-${colorScheme}.png`, fullPage: true });
+      await reviewScreenshot(page, { path: `/tmp/wf-${screenshot}-${colorScheme}.png`, fullPage: true });
     }
   }
   await page.emulateMedia({ colorScheme: 'light' });

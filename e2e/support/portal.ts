@@ -98,3 +98,12 @@ export async function apiHeaders(page: Page): Promise<Record<string, string> | n
   });
   return auth.token && auth.tenantId ? { Authorization: `Bearer ${auth.token}`, 'X-Tenant-Id': auth.tenantId } : null;
 }
+
+/**
+ * A screenshot for people to look at (under /tmp), taken on a developer's run and skipped when
+ * `CI` is set: nobody opens them there, and each full-page capture costs the browser a repaint.
+ */
+export async function reviewScreenshot(page: Page, options: Parameters<Page['screenshot']>[0]): Promise<void> {
+  if (process.env.CI) return;
+  await page.screenshot(options);
+}
