@@ -273,6 +273,7 @@ export async function buildApp({
     // The seller on invoice PDFs; the customer's address/tax id: `customerBillingDetails` (organization profile, issue 15).
     seller: { name: config.INVOICE_SELLER_NAME, addressLines: config.INVOICE_SELLER_ADDRESS, taxId: config.INVOICE_SELLER_TAX_ID ?? null },
     customerBillingDetails: customerBillingDetails(db),
+    idempotencyLeaseMs: config.IDEMPOTENCY_LEASE_MS,
   });
   await app.register(webhookRoutes, { db, engine, stripe: payments.stripe, secret: config.STRIPE_WEBHOOK_SECRET });
   await app.register(paymentMethodRoutes, {

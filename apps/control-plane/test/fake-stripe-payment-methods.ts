@@ -10,7 +10,7 @@ import { missing, newId, obj, str, StripeApiError, type FakeStripeState, type Pa
  */
 
 /** What confirming a SetupIntent with the card does. */
-export type CardOutcome = 'succeeds' | 'generic_decline' | 'insufficient_funds' | 'expired_card' | 'incorrect_cvc' | 'authentication_required';
+export type CardOutcome = 'succeeds' | 'generic_decline' | 'insufficient_funds' | 'expired_card' | 'incorrect_cvc' | 'authentication_required' | 'charge_fails';
 
 export interface FakePaymentMethod {
   id: string;
@@ -54,6 +54,8 @@ export const testPaymentMethods: Record<string, TestCard> = {
   pm_card_chargeDeclinedIncorrectCvc: card('4000000000000127', 'visa', 'credit', 'incorrect_cvc'),
   pm_card_authenticationRequired: card('4000002760003184', 'visa', 'credit', 'authentication_required'),
   pm_card_authenticationRequiredOnSetup: card('4000002500003155', 'visa', 'credit', 'authentication_required'),
+  // Attaches fine; every charge is declined (fake-stripe-invoices.ts).
+  pm_card_chargeCustomerFail: card('4000000000000341', 'visa', 'credit', 'charge_fails'),
 };
 
 /** Stripe's card errors: `code`, and the `message` shown to the customer; `decline_code` is the outcome. */

@@ -3,6 +3,7 @@ import { createServer, type IncomingHttpHeaders, type IncomingMessage, type Serv
 import type { AddressInfo } from 'node:net';
 import { customerJson } from './fake-stripe-json.js';
 import { createInvoiceItem, listInvoiceItems } from './fake-stripe-invoice-items.js';
+import { payInvoice } from './fake-stripe-invoices.js';
 import {
   confirmSetupIntent,
   createSetupIntent,
@@ -89,6 +90,7 @@ const routes: Route[] = [
   { method: 'POST', pattern: /^\/v1\/subscriptions\/([^/]+)$/, handle: (s, p, id) => s.updateSubscription(id, p) },
   { method: 'DELETE', pattern: /^\/v1\/subscriptions\/([^/]+)$/, handle: (s, _p, id) => s.cancelSubscription(id) },
   { method: 'POST', pattern: /^\/v1\/invoices\/create_preview$/, handle: (s, p) => s.createPreview(p) },
+  { method: 'POST', pattern: /^\/v1\/invoices\/([^/]+)\/pay$/, handle: (s, p, id) => payInvoice(s, p, id) },
   { method: 'POST', pattern: /^\/v1\/invoiceitems$/, handle: (s, p) => createInvoiceItem(s, p) },
   { method: 'GET', pattern: /^\/v1\/invoiceitems$/, handle: (s, p) => listInvoiceItems(s, p) },
   { method: 'POST', pattern: /^\/v1\/billing_portal\/sessions$/, handle: (s, p) => s.createPortalSession(p) },

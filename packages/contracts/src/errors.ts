@@ -33,6 +33,9 @@ export const errorCatalogue = {
   SAME_PLAN: { statuses: [422], meaning: 'The organization is already on this plan.' },
   PLAN_LIMITS_EXCEEDED: { statuses: [422], meaning: 'The organization has more active members than the target plan allows; `detail` says how many to remove first.' },
   PRORATION_DATE_OUT_OF_RANGE: { statuses: [422], meaning: 'The plan-change preview has expired; preview again.' },
+  INVOICE_ALREADY_PAID: { statuses: [409], meaning: 'POST /invoices/{id}/pay: the invoice is paid already; nothing was charged.' },
+  INVOICE_NOT_PAYABLE: { statuses: [409], meaning: 'POST /invoices/{id}/pay: only an open invoice can be paid (this one is a draft, void or uncollectible); nothing was charged.' },
+  NO_PAYMENT_METHOD: { statuses: [422], meaning: 'POST /invoices/{id}/pay: the organization has no default payment method; add a card first. Nothing was charged.' },
   // Payment methods
   CARD_DECLINED: {
     statuses: [402],

@@ -10,7 +10,8 @@ export const resourcePolicies = {
   tenants: { show: 'analyst', edit: 'admin' },
   plans: { list: 'analyst' },
   subscriptions: { show: 'analyst', edit: 'owner' },
-  invoices: { list: 'analyst', show: 'analyst' },
+  /** edit: pay an open invoice with the default payment method (who manages payment methods). */
+  invoices: { list: 'analyst', show: 'analyst', edit: 'owner' },
   'payment-methods': { list: 'owner', show: 'owner', create: 'owner', edit: 'owner', delete: 'owner' },
   usage: { list: 'analyst', show: 'analyst', create: 'engineer', edit: 'admin' },
   users: { list: 'analyst', show: 'analyst', edit: 'admin', delete: 'admin' },
@@ -81,6 +82,7 @@ export const routePolicies: Record<string, RoutePolicy> = {
   'GET /invoices/upcoming': { access: 'tenant', resource: 'invoices', action: 'show' },
   'GET /invoices/:id': { access: 'tenant', resource: 'invoices', action: 'show' },
   'GET /invoices/:id/pdf': { access: 'tenant', resource: 'invoices', action: 'show' },
+  'POST /invoices/:id/pay': { access: 'tenant', resource: 'invoices', action: 'edit' },
   'POST /webhooks/stripe': { access: 'public' },
   'POST /payment-methods/setup-intent': { access: 'tenant', resource: 'payment-methods', action: 'create' },
   'POST /payment-methods': { access: 'tenant', resource: 'payment-methods', action: 'create' },

@@ -151,4 +151,39 @@ describe('local gateway billing clock', () => {
     const last = events.filter((e) => e.type === 'subscription.updated' && e.subscription.id === sub.id).at(-1);
     expect(last?.type === 'subscription.updated' && last.subscription.status).toBe('past_due');
   });
+
+  it('pays an open renewal invoice with a card of the customer: declined cards change nothing, the paid invoice and the active subscription are announced, once', async () => {
+    const customer = await gateway.createCustomer({ tenantId: '00000000-0000-4000-8000-00000000c10f', name: 'Overdue Co', email: null });
+    const failing = await gateway.attachPaymentMethod({ customerId: customer.id, paymentMethodId: 'pm_card_chargeCustomerFail', idempotencyKey: 'overdue-1' });
+    await gateway.setDefaultPaymentMethod({ customerId: customer.id, paymentMethodId: failing.id });
+    const sub = await gateway.createSubscription({ customerId: customer.id, planKey: 'starter' });
+    clock = new Date(sub.currentPeriodEnd.getTime() + 1000);
+    events.length = 0;
+    await gateway.advanceClock();
+    await gateway.deliverEvents();
+    // The card attached fine but its renewal charge failed: the invoice stays open.
+    const [open] = invoicesOf(customer.id);
+    expect(open).toMatchObject({ status: 'open', amountDue: 4_900, amountPaid: 0 });
+    const pay = (paymentMethodId: string, idempotencyKey: string) =>
+      gateway.payInvoice({ customerId: customer.id, invoiceId: open?.id ?? '', paymentMethodId, amount: 4_900, currency: 'usd', idempotencyKey });
+
+    await expect(pay(failing.id, 'pay-1')).rejects.toMatchObject({ code: 'card_declined', status: 402 });
+    events.length = 0;
+    await gateway.deliverEvents();
+    expect(events).toEqual([]);
+
+    const visa = await gateway.attachPaymentMethod({ customerId: customer.id, paymentMethodId: 'pm_card_visa', idempotencyKey: 'overdue-2' });
+    const payment = await pay(visa.id, 'pay-2');
+    expect(payment).toMatchObject({ paymentId: expect.stringMatching(/^ch_/), amountPaid: 4_900 });
+    expect(await pay(visa.id, 'pay-2')).toEqual(payment);
+    await expect(pay(visa.id, 'pay-3')).rejects.toMatchObject({ code: 'invoice_already_paid', status: 409 });
+    await gateway.deliverEvents();
+    expect(events.filter((e) => e.type === 'invoice.updated').map((e) => e.type === 'invoice.updated' && [e.stripeType, e.invoice.status, e.invoice.amountPaid])).toEqual([
+      ['invoice.paid', 'paid', 4_900],
+    ]);
+    const last = events.filter((e) => e.type === 'subscription.updated' && e.subscription.id === sub.id).at(-1);
+    expect(last?.type === 'subscription.updated' && last.subscription.status).toBe('active');
+    // Another customer's method is not this customer's to use.
+    await expect(gateway.payInvoice({ customerId: 'cus_other', invoiceId: open?.id ?? '', paymentMethodId: visa.id, amount: 1, currency: 'usd', idempotencyKey: 'x' })).rejects.toMatchObject({ status: 404 });
+  });
 });

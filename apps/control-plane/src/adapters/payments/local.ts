@@ -8,16 +8,19 @@ import {
   type CustomerBillingUpdate,
   type GatewayCustomer,
   type GatewayEvent,
+  type GatewayInvoice,
   type GatewayInvoiceLine,
   type GatewayPaymentMethod,
   type GatewaySubscription,
+  type InvoicePayment,
+  type PayInvoiceInput,
   type PaymentGateway,
   type PlanChangeQuote,
   type QuoteLine,
   type UsageInvoiceItem,
 } from './port.js';
 import { addMonth, prorationLines, shortDate } from './proration.js';
-import { cardOf, declineMessages, testCardByNumber, testCardByPaymentMethodId, type CardBehaviour } from './test-cards.js';
+import { attachRefusal, cardOf, chargeRefusal, declineMessages, testCardByNumber, testCardByPaymentMethodId, type CardBehaviour } from './test-cards.js';
 
 
 const newId = (prefix: string) => `${prefix}_${randomBytes(12).toString('base64url').replace(/[-_]/g, 'x')}`;
@@ -369,8 +372,9 @@ export class LocalGateway implements PaymentGateway {
     const pm = await this.resolvePaymentMethod(paymentMethodId);
     if (pm.customerId === customerId) return toPaymentMethod(pm);
     if (pm.customerId) throw new GatewayError('payment_method_in_use', 'This payment method belongs to another customer.', 409);
-    if (pm.behaviour !== 'succeeds') {
-      const error = { code: pm.behaviour, message: declineMessages[pm.behaviour] };
+    const refusal = attachRefusal(pm.behaviour);
+    if (refusal) {
+      const error = { code: refusal, message: declineMessages[refusal] };
       await this.save(idemId, 'idempotency', customerId, { error });
       throw new GatewayError(error.code, error.message, 402);
     }
@@ -545,7 +549,7 @@ export class LocalGateway implements PaymentGateway {
     const customer = customerRow.data;
     const defaultMethod = customer.invoice_settings?.default_payment_method;
     const card = defaultMethod ? await this.load<StoredPaymentMethod>(defaultMethod, 'payment_method', q).catch(() => null) : null;
-    const paid = amountDue === 0 || card?.behaviour === 'succeeds';
+    const paid = amountDue === 0 || (card !== null && chargeRefusal(card.behaviour) === null);
     const sequence = customer.nextInvoiceSequence ?? 1;
     await this.save(stored.customerId, 'customer', stored.customerId, { ...customer, nextInvoiceSequence: sequence + 1 }, q);
     const invoice = {
@@ -614,6 +618,81 @@ export class LocalGateway implements PaymentGateway {
     await this.save(item.id, 'invoiceitem', stored.customerId, item);
     await this.save(idemId, 'idempotency', stored.customerId, { invoiceItemId: item.id });
     return { id: item.id };
+  }
+
+  /**
+   * Stripe's `invoices.pay` with a card of the customer, off session: the card's test behaviour
+   * decides (a `charge_fails` card is attached fine and declined here). The charge, the idempotency
+   * record and, for an invoice this gateway drew up, the paid invoice with its `invoice.paid` event
+   * (and a past-due subscription made active again) commit together. One charge per invoice: the
+   * charge's id derives from the invoice, so a second payment is `invoice_already_paid` (409).
+   * Invoices this gateway never drew up (the demo's seeded history) are charged `amount`.
+   */
+  async payInvoice({ customerId, invoiceId, paymentMethodId, amount, currency, idempotencyKey }: PayInvoiceInput): Promise<InvoicePayment> {
+    await this.load(customerId, 'customer');
+    type Replay = { paymentId?: string; amountPaid?: number; paidAt?: string; error?: { code: string; message: string } };
+    const replay = (earlier: Replay): InvoicePayment => {
+      if (earlier.error) throw new GatewayError(earlier.error.code, earlier.error.message, 402);
+      return { paymentId: earlier.paymentId ?? '', amountPaid: earlier.amountPaid ?? 0, paidAt: new Date(earlier.paidAt ?? 0) };
+    };
+    const { id: idemId, earlier } = await this.idempotent<Replay>(customerId, idempotencyKey);
+    if (earlier) return replay(earlier);
+    const pm = await this.load<StoredPaymentMethod>(paymentMethodId, 'payment_method').catch(() => null);
+    if (!pm || pm.customerId !== customerId) throw new GatewayError('resource_missing', `No such PaymentMethod: '${paymentMethodId}'`, 404);
+    const refusal = chargeRefusal(pm.behaviour);
+    if (refusal) {
+      const error = { code: refusal, message: declineMessages[refusal] };
+      await this.save(idemId, 'idempotency', customerId, { error });
+      throw new GatewayError(error.code, error.message, 402);
+    }
+    const paidAt = this.now();
+    const paymentId = `ch_${createHash('sha256').update(`${customerId}:${invoiceId}`).digest('hex').slice(0, 24)}`;
+    const alreadyPaid = () => new GatewayError('invoice_already_paid', 'This invoice has already been paid.', 409);
+    const result = await this.db.transaction(async (tx) => {
+      const [stored] = await queryRows<{ data: GatewayInvoice & Record<string, unknown> }>(
+        tx,
+        sql`SELECT data FROM local_gateway_objects WHERE id = ${invoiceId} AND object = 'invoice' FOR UPDATE`,
+      );
+      if (stored && stored.data.customerId !== customerId) throw new GatewayError('resource_missing', `No such invoice: '${invoiceId}'`, 404);
+      if (stored && stored.data.status === 'paid') throw alreadyPaid();
+      const charged = stored ? Math.max(0, Number(stored.data.amountDue) - Number(stored.data.amountPaid)) : amount;
+      const payment: InvoicePayment = { paymentId, amountPaid: charged, paidAt };
+      // The key first: of two concurrent calls with one key, the second waits here and charges nothing.
+      const [claimed] = await tx
+        .insert(localGatewayObjects)
+        .values({ id: idemId, object: 'idempotency', customerId, data: { paymentId, amountPaid: charged, paidAt: paidAt.toISOString() } })
+        .onConflictDoNothing({ target: localGatewayObjects.id })
+        .returning({ id: localGatewayObjects.id });
+      if (!claimed) return null;
+      const [newCharge] = await tx
+        .insert(localGatewayObjects)
+        .values({ id: paymentId, object: 'charge', customerId, data: { id: paymentId, invoiceId, amount: charged, currency, paymentMethodId, created: paidAt.toISOString() } })
+        .onConflictDoNothing({ target: localGatewayObjects.id })
+        .returning({ id: localGatewayObjects.id });
+      if (!newCharge) throw alreadyPaid();
+      if (stored) {
+        const paidInvoice = { ...stored.data, status: 'paid' as const, amountPaid: Number(stored.data.amountPaid) + charged, paidAt };
+        await this.save(invoiceId, 'invoice', customerId, paidInvoice, tx);
+        // Stored as JSON (dates as strings): the event is serialised the same way and revived on delivery.
+        await this.emit({ type: 'invoice.updated', stripeType: 'invoice.paid', invoice: paidInvoice }, customerId, tx);
+        const subscriptionId = stored.data.subscriptionId;
+        const [sub] = subscriptionId
+          ? await queryRows<{ data: StoredSubscription }>(tx, sql`SELECT data FROM local_gateway_objects WHERE id = ${subscriptionId} AND object = 'subscription' FOR UPDATE`)
+          : [];
+        if (sub && sub.data.status === 'past_due') {
+          const active: StoredSubscription = { ...sub.data, status: 'active' };
+          await this.save(active.id, 'subscription', customerId, active, tx);
+          await this.emit({ type: 'subscription.updated', stripeType: 'customer.subscription.updated', subscription: toSubscription(active) }, customerId, tx);
+        }
+      }
+      return payment;
+    });
+    if (!result) {
+      const { earlier: first } = await this.idempotent<Replay>(customerId, idempotencyKey);
+      if (!first) throw new GatewayError('idempotency_error', 'A concurrent request with this idempotency key failed; retry.', 409);
+      return replay(first);
+    }
+    return result;
   }
 
   async retrievePaymentMethod(paymentMethodId: string): Promise<GatewayPaymentMethod | null> {

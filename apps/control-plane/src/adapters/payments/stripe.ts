@@ -6,6 +6,8 @@ import {
   type GatewayCustomer,
   type GatewayPaymentMethod,
   type GatewaySubscription,
+  type InvoicePayment,
+  type PayInvoiceInput,
   type PaymentGateway,
   type PlanChangeQuote,
   type UsageInvoiceItem,
@@ -366,6 +368,41 @@ export class StripeGateway implements PaymentGateway {
       ),
     );
     return { id: item.id };
+  }
+
+  /**
+   * `invoices.pay` off session with the given method. Card errors are declines (402, Stripe's
+   * reason as code); an invoice Stripe already holds as paid is `invoice_already_paid` (409).
+   * The payment's id is the PaymentIntent of the invoice's payment when Stripe lists it.
+   */
+  async payInvoice(input: PayInvoiceInput): Promise<InvoicePayment> {
+    let invoice: Stripe.Invoice;
+    try {
+      invoice = await this.stripe.invoices.pay(
+        input.invoiceId,
+        { payment_method: input.paymentMethodId, off_session: true, expand: ['payments'] },
+        { idempotencyKey: input.idempotencyKey },
+      );
+    } catch (err) {
+      if (err instanceof Stripe.errors.StripeCardError) throw cardErrorFromStripe(err);
+      if (err instanceof Stripe.errors.StripeInvalidRequestError) {
+        if (err.code === 'invoice_payment_intent_requires_action') {
+          throw new GatewayError('authentication_required', 'This card requires authentication. Pay from the invoice page to complete it.', 402);
+        }
+        if (/already paid/i.test(err.message)) throw new GatewayError('invoice_already_paid', 'This invoice has already been paid.', 409);
+      }
+      throw gatewayErrorFromStripe(err, 'pay the invoice');
+    }
+    if (invoice.status !== 'paid') {
+      throw new GatewayError('card_declined', 'The payment did not complete; the invoice is still open.', 402);
+    }
+    const intent = invoice.payments?.data.find((p) => p.status === 'paid')?.payment.payment_intent;
+    const paidAt = invoice.status_transitions.paid_at;
+    return {
+      paymentId: (typeof intent === 'string' ? intent : intent?.id) ?? invoice.id ?? input.invoiceId,
+      amountPaid: invoice.amount_paid,
+      paidAt: paidAt ? new Date(paidAt * 1000) : new Date(),
+    };
   }
 
   private fetchPaymentMethod(id: string) {

@@ -1,8 +1,12 @@
 import { createHash } from 'node:crypto';
 import type { GatewayPaymentMethod } from './port.js';
 
-/** What a test card does when it is verified for off-session use (Stripe's documented test cards). */
-export type CardBehaviour = 'succeeds' | 'card_declined' | 'insufficient_funds' | 'expired_card' | 'authentication_required';
+/**
+ * What a test card does when it is verified for off-session use (Stripe's documented test cards);
+ * `charge_fails` is verified and attached, then every charge is declined (4000 0000 0000 0341).
+ */
+export type CardBehaviour = 'succeeds' | 'charge_fails' | 'card_declined' | 'insufficient_funds' | 'expired_card' | 'authentication_required';
+type Refusal = Exclude<CardBehaviour, 'succeeds' | 'charge_fails'>;
 
 interface TestCard {
   number: string;
@@ -22,6 +26,7 @@ const cards: TestCard[] = [
   { number: '4000000000009995', brand: 'visa', funding: 'credit', behaviour: 'insufficient_funds' },
   { number: '4000000000000069', brand: 'visa', funding: 'credit', behaviour: 'expired_card' },
   { number: '4000002500003155', brand: 'visa', funding: 'credit', behaviour: 'authentication_required' },
+  { number: '4000000000000341', brand: 'visa', funding: 'credit', behaviour: 'charge_fails' },
 ];
 
 /** Stripe's test PaymentMethod ids, as accepted by Stripe's test mode in place of a card. */
@@ -37,14 +42,25 @@ const testPaymentMethods: Record<string, string> = {
   pm_card_chargeDeclinedInsufficientFunds: '4000000000009995',
   pm_card_chargeDeclinedExpiredCard: '4000000000000069',
   pm_card_authenticationRequired: '4000002500003155',
+  pm_card_chargeCustomerFail: '4000000000000341',
 };
 
-export const declineMessages: Record<Exclude<CardBehaviour, 'succeeds'>, string> = {
+export const declineMessages: Record<Refusal, string> = {
   card_declined: 'Your card was declined.',
   insufficient_funds: 'Your card has insufficient funds.',
   expired_card: 'Your card has expired.',
   authentication_required: 'This card requires authentication, which the local gateway cannot perform. Use 4242 4242 4242 4242.',
 };
+
+/** Why verifying the card for off-session use fails (null: it is attached). */
+export function attachRefusal(behaviour: CardBehaviour): Refusal | null {
+  return behaviour === 'succeeds' || behaviour === 'charge_fails' ? null : behaviour;
+}
+
+/** Why charging the card fails (null: the charge succeeds); a card that fails charges is `card_declined`. */
+export function chargeRefusal(behaviour: CardBehaviour): Refusal | null {
+  return behaviour === 'succeeds' ? null : behaviour === 'charge_fails' ? 'card_declined' : behaviour;
+}
 
 export function testCardByNumber(number: string): TestCard | undefined {
   const digits = number.replace(/\D/g, '');

@@ -15,6 +15,10 @@ const coverageWorkflow = defineWorkflow({ type: 'coverage.noop', run: async () =
 /** Mutating routes that change nothing CBP keeps, so they write no entry, and why. */
 const writesNoEntry: Record<string, string> = {
   'POST /oidc/interaction/:uid/login': 'signs in; failures are counted in login_failures',
+  'POST /oidc/account/forgot-password': 'mails a reset link (a token and the mail, nothing of the account changes until the link is used)',
+  'POST /oidc/account/sign-up': 'mails a confirmation link (no account exists until the link is used)',
+  'POST /oidc/account/reset-password': 'an HTML form, no JSON body: audited as user.password_changed in each organization of the account (builtin/account-pages.test.ts)',
+  'POST /oidc/account/confirm-sign-up': 'an HTML form, no JSON body: audited as member.joined in each organization joined (builtin/account-pages.test.ts)',
   'POST /webhooks/stripe': 'each change an event makes is audited with the system as actor (webhooks.test.ts)',
   'POST /payment-methods/setup-intent': 'creates a gateway SetupIntent only; nothing is saved before POST /payment-methods',
   'POST /local-gateway/payment-methods': 'tokenises a test card; nothing is saved before POST /payment-methods',
@@ -88,6 +92,15 @@ const scenarios: Scenario[] = [
     request: async () => {
       const methods = (await call('GET', '/payment-methods')).json() as { id: string; isDefault: boolean }[];
       return { url: `/payment-methods/${methods.find((m) => !m.isDefault)?.id}` };
+    },
+  },
+  {
+    // The default card (added above) pays the demo's open invoice.
+    route: 'POST /invoices/:id/pay',
+    action: 'invoice.paid',
+    request: async () => {
+      const open = (await call('GET', '/invoices?status=open')).json() as { data: { id: string }[] };
+      return { url: `/invoices/${open.data[0]?.id}/pay` };
     },
   },
   {

@@ -131,3 +131,18 @@ export async function countInvoices(tx: ScopedTx, tenantId: string): Promise<num
   const [row] = await tx.select({ n: count() }).from(invoices).where(eq(invoices.tenantId, tenantId));
   return row?.n ?? 0;
 }
+
+/** The invoice locked for a change (FOR UPDATE): concurrent payments of one invoice write one after the other. */
+export async function lockInvoice(tx: ScopedTx, tenantId: string, id: string): Promise<InvoiceRow | undefined> {
+  const [row] = await tx
+    .select()
+    .from(invoices)
+    .where(and(eq(invoices.tenantId, tenantId), eq(invoices.id, id)))
+    .for('update')
+    .limit(1);
+  return row;
+}
+
+export async function markInvoicePaid(tx: ScopedTx, id: string, values: { amountPaid: number; paidAt: Date }) {
+  await tx.update(invoices).set({ status: 'paid', amountPaid: values.amountPaid, paidAt: values.paidAt }).where(eq(invoices.id, id));
+}

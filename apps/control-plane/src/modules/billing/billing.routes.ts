@@ -12,6 +12,8 @@ import {
   UpcomingInvoice,
 } from '@cbp/contracts';
 import { tenantContext, tenantOf } from '../../platform/guard.js';
+import { IdempotencyInProgressError } from '../../platform/idempotency.js';
+import { payInvoice, type InvoicePaymentDeps } from './invoice-payments.service.js';
 import { invoiceOf, invoicePdf, invoicesOf, upcomingInvoice } from './invoices.service.js';
 import {
   changePlan,
@@ -24,8 +26,9 @@ import {
 const tenantSecurity = [{ bearer: [], tenant: [] }];
 const errors = { 400: Problem, 401: Problem, 403: Problem, 404: Problem };
 const IdParams = z.object({ id: z.uuid() });
+const IdempotencyHeaders = z.object({ 'idempotency-key': z.string().optional() });
 
-export const billingRoutes: FastifyPluginAsyncZod<BillingDeps> = async (app, deps) => {
+export const billingRoutes: FastifyPluginAsyncZod<BillingDeps & Pick<InvoicePaymentDeps, 'idempotencyLeaseMs'>> = async (app, deps) => {
   app.get(
     '/subscriptions/current',
     { schema: { tags: ['billing'], summary: "The tenant's subscription with its plan", security: tenantSecurity, response: { 200: Subscription, ...errors } } },
@@ -146,6 +149,33 @@ export const billingRoutes: FastifyPluginAsyncZod<BillingDeps> = async (app, dep
         .header('content-disposition', `attachment; filename="invoice-${number.replace(/[^\w.-]/g, '_')}.pdf"`)
         .header('cache-control', 'private, no-store')
         .send(pdf);
+    },
+  );
+
+  app.post(
+    '/invoices/:id/pay',
+    {
+      schema: {
+        tags: ['billing'],
+        summary: 'Pay an open invoice now with the default payment method (owner, Idempotency-Key honoured)',
+        description:
+          'Charges the organization\'s default payment method at the payment gateway (local gateway or Stripe) and marks the invoice paid, ' +
+          'with an `invoice.paid` audit entry. Refusals change nothing: 402 CARD_DECLINED (`declineCode` gives the reason), ' +
+          '409 INVOICE_ALREADY_PAID, 409 INVOICE_NOT_PAYABLE (draft, void or uncollectible), 422 NO_PAYMENT_METHOD (no card on file), ' +
+          "404 for an unknown invoice or another organization's. A retry with the same Idempotency-Key gets the first answer and never charges twice.",
+        security: tenantSecurity,
+        params: IdParams,
+        headers: IdempotencyHeaders,
+        response: { 200: Invoice, 402: Problem, 409: Problem, 422: Problem, 502: Problem, 503: Problem, ...errors },
+      },
+    },
+    async (request, reply) => {
+      const result = await payInvoice(deps, tenantContext(request), request.params.id, request.headers['idempotency-key']).catch((err: unknown) => {
+        if (err instanceof IdempotencyInProgressError) reply.header('retry-after', String(err.retryAfterSeconds));
+        throw err;
+      });
+      if (result.replayed) reply.header('idempotent-replayed', 'true');
+      return reply.status(result.status).send(result.body);
     },
   );
 };
