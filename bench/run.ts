@@ -2,10 +2,11 @@
 import { apiSuite } from './suites/api.js';
 import { auditSuite } from './suites/audit.js';
 import { notificationsSuite } from './suites/notifications.js';
+import { portalSuite } from './suites/portal.js';
 import { usageSuite } from './suites/usage.js';
 import { workflowsSuite } from './suites/workflows.js';
 
-const suites: Record<string, () => Promise<void>> = { api: apiSuite, audit: auditSuite, notifications: notificationsSuite, usage: usageSuite, workflows: workflowsSuite };
+const suites: Record<string, () => Promise<void>> = { api: apiSuite, audit: auditSuite, notifications: notificationsSuite, portal: portalSuite, usage: usageSuite, workflows: workflowsSuite };
 const wanted = process.argv.slice(2).filter((a) => a !== '--');
 const unknown = wanted.filter((w) => !suites[w]);
 if (unknown.length) {
