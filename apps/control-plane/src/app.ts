@@ -27,6 +27,8 @@ import { healthRoutes } from './modules/health/health.routes.js';
 import { identityRoleRoutes } from './modules/identity-roles/identity-roles.routes.js';
 import { createIdentityAdmin } from './adapters/identity/admin/index.js';
 import { accountProvider } from './adapters/identity/accounts.js';
+import { signupOrganizations } from './modules/organization/domains.service.js';
+import { joinByVerifiedDomain } from './modules/team/domain-join.service.js';
 import { notificationRoutes } from './modules/notifications/notifications.routes.js';
 import { createTxtLookup } from './modules/organization/dns.js';
 import { organizationRoutes } from './modules/organization/organization.routes.js';
@@ -308,6 +310,9 @@ export async function buildApp({
       keys: signingKeys,
       cookieSecret,
       demoLogins: config.demo ? { emails: demoUsers.map((u) => u.email), password: demoPassword } : undefined,
+      mailer,
+      // Sign-up by verified domain: the organizations' settings and domains decide, the team module makes the account.
+      signUp: { organizationsFor: (email) => signupOrganizations(db, email), join: (account, meta) => joinByVerifiedDomain(db, account, meta) },
     });
   }
 

@@ -1,11 +1,13 @@
 import { randomBytes } from 'node:crypto';
-import { verificationRecordName, type OrganizationDomain, type VerifyDomainResult } from '@cbp/contracts';
+import { and, asc, eq, sql } from 'drizzle-orm';
+import { verificationRecordName, type DefaultMemberRole, type OrganizationDomain, type VerifyDomainResult } from '@cbp/contracts';
 import type { WorkflowEngine } from '../../adapters/workflows/port.js';
 import { recordAuditEntry } from '../../platform/audit.js';
 import type { RequestContext, TenantContext } from '../../platform/context.js';
-import { withPlatformScope, withTenant, type AppDb, type ScopedTx } from '../../platform/db.js';
+import { withPlatformScope, withTenant, type AppDb, type PlatformTx, type ScopedTx } from '../../platform/db.js';
 import { AppError, notFound } from '../../platform/errors.js';
 import { publishEvent } from '../../platform/events.js';
+import { organizationDomains, organizationSettings, tenants } from '../../platform/schema.js';
 import type { TxtCheck, TxtLookup } from './dns.js';
 import { normalizeDomain } from './domain-names.js';
 import { deleteDomain, domainById, domainByName, insertDomain, listDomains, updateDomain, verifiedElsewhere, type DomainRow } from './organization.repo.js';
@@ -164,4 +166,50 @@ export async function removeDomain(db: AppDb, ctx: TenantContext, id: string): P
     await deleteDomain(tx, ctx.tenantId, id);
     await recordAuditEntry(tx, ctx, { action: 'domain.removed', targetType: 'domain', targetId: id, targetName: row.domain, before: { domain: row.domain, status: row.status } });
   });
+}
+
+/** An organization that people with a given email domain may join on sign-up, and the role they get. */
+export interface SignupOrganization {
+  tenantId: string;
+  tenantName: string;
+  role: DefaultMemberRole;
+  domain: string;
+}
+
+/** The domain of an email address, normalised like a claimed domain (IDN to punycode, lower case), or null. */
+export function emailDomainOf(email: string): string | null {
+  const at = email.lastIndexOf('@');
+  if (at < 1 || at === email.length - 1) return null;
+  return normalizeDomain(email.slice(at + 1));
+}
+
+/**
+ * Issue 15: the active organizations that let a person with `email` join on sign-up: each has
+ * verified the email's domain AND lists it in its allowed sign-up domains (settings); they
+ * join with its default role. Read across tenants (a sign-up has no tenant yet), in the
+ * caller's platform-scope transaction; by name. Empty for everyone else.
+ */
+export async function signupOrganizationsIn(tx: PlatformTx, email: string): Promise<SignupOrganization[]> {
+  const domain = emailDomainOf(email);
+  if (!domain) return [];
+  const rows = await tx
+    .select({ tenantId: tenants.id, tenantName: tenants.name, role: organizationSettings.defaultRole })
+    .from(organizationDomains)
+    .innerJoin(organizationSettings, eq(organizationSettings.tenantId, organizationDomains.tenantId))
+    .innerJoin(tenants, eq(tenants.id, organizationDomains.tenantId))
+    .where(
+      and(
+        eq(organizationDomains.domain, domain),
+        eq(organizationDomains.status, 'verified'),
+        eq(tenants.status, 'active'),
+        sql`${domain} = ANY(${organizationSettings.allowedSignupDomains})`,
+      ),
+    )
+    .orderBy(asc(tenants.name), asc(tenants.id));
+  return rows.map((r) => ({ ...r, domain }));
+}
+
+/** `signupOrganizationsIn` in a transaction of its own. */
+export function signupOrganizations(db: AppDb, email: string): Promise<SignupOrganization[]> {
+  return withPlatformScope(db, (tx) => signupOrganizationsIn(tx, email));
 }

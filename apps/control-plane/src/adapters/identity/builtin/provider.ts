@@ -1,16 +1,40 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import formbody from '@fastify/formbody';
 import middie from '@fastify/middie';
-import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import Provider, { errors as oidcErrors, type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
 import { z } from 'zod';
 import { withTenant, type AppDb } from '../../../platform/db.js';
 import { findUserByEmail, findUserById, membershipsOf, type UserRow } from '../../../platform/accounts.js';
 import { recordAuditEntry } from '../../../platform/audit.js';
 import { systemContext, type Actor, type RequestContext } from '../../../platform/context.js';
+import { NewPassword, passwordPolicy } from '@cbp/contracts';
+import type { Mailer } from '../../mail/port.js';
 import type { SigningKeys } from './keys.js';
-import { loginPage, logoutPage, messagePage, retryLaterMessage } from './pages.js';
+import {
+  accountExistsPage,
+  accountPaths,
+  confirmSignUpPage,
+  forgotPasswordPage,
+  forgotPasswordSentPage,
+  linkProblemPage,
+  loginPage,
+  logoutPage,
+  messagePage,
+  pageStyleSource,
+  passwordChangedPage,
+  resetPasswordPage,
+  retryLaterMessage,
+  signUpDonePage,
+  signUpPage,
+  signUpRefusedMessage,
+  signUpSentPage,
+  type PasswordErrors,
+  type SignUpErrors,
+} from './pages.js';
 import { verifyPassword } from './passwords.js';
+import { completePasswordReset, requestPasswordReset, resetLinkMinutes, resetLinkState } from './recovery.js';
+import { confirmSignUp, requestSignUp, signUpLinkHours, signUpLinkState, type DomainSignUp } from './signup.js';
 import { rememberSignInDevice } from './devices.js';
 import { forgetSession, grantTag, grantTagClaim, recordSession } from './sessions.js';
 import { databaseAdapter } from './storage.js';
@@ -27,6 +51,10 @@ export interface BuiltinIdentityOptions {
   keys: SigningKeys;
   cookieSecret: string;
   demoLogins?: { emails: string[]; password: string };
+  /** Reset links and sign-up confirmations go out through the mail port (the outbox without SMTP). */
+  mailer: Mailer;
+  /** Sign-up by verified domain (issue 15): the organization and team modules' side of it. */
+  signUp: DomainSignUp;
 }
 
 const accessTokenTtlSeconds = 60 * 60;
@@ -147,6 +175,39 @@ export function providerConfiguration(opts: BuiltinIdentityOptions): Configurati
 
 const LoginForm = z.object({ email: z.string().trim().max(320), password: z.string().max(1024) });
 
+// The account pages' forms and links. Whatever arrives is read leniently (a field of the wrong
+// type or size counts as empty) and answered with the page and its field errors, never a 5xx.
+const text = (max: number) => z.string().max(max).catch('').default('');
+const Uid = z.string().regex(/^[\w-]{1,128}$/).optional().catch(undefined);
+const Token = z.string().regex(/^[\w-]{1,128}$/).catch('').default('');
+const UidQuery = z.object({ uid: Uid });
+const TokenQuery = z.object({ token: Token });
+const ForgotForm = z.object({ email: z.string().trim().toLowerCase().max(320).catch('').default(''), uid: Uid });
+const ResetForm = z.object({ token: Token, password: text(1024), confirm: text(1024) });
+const SignUpForm = z.object({
+  uid: Uid,
+  name: z.string().trim().max(200).catch('').default(''),
+  email: z.string().trim().toLowerCase().max(320).catch('').default(''),
+  password: text(1024),
+  confirm: text(1024),
+});
+const EmailAddress = z.email();
+
+function emailProblem(email: string): string | undefined {
+  if (!email) return 'Enter your email address';
+  if (!EmailAddress.safeParse(email).success) return 'Enter an email address such as name@example.com';
+  return undefined;
+}
+
+/** The built-in provider's password rules (contracts' NewPassword, as in settings and invitations) and the confirmation. */
+function passwordErrors(password: string, confirm: string): PasswordErrors {
+  if (!password) return { password: 'Choose a password' };
+  const checked = NewPassword.safeParse(password);
+  if (!checked.success) return { password: checked.error.issues[0]?.message ?? 'Choose another password' };
+  if (password !== confirm) return { confirm: 'The passwords do not match' };
+  return {};
+}
+
 /** Sign-out at the provider (RP-initiated logout): recorded like a sign-in, by the account holder. */
 async function auditSignOut(db: AppDb, base: RequestContext, userId: string) {
   const user = await findUserById(db, userId);
@@ -194,7 +255,8 @@ export async function registerBuiltinIdentity(app: FastifyInstance, opts: Builti
 
   await app.register(middie, { hook: 'onRequest' });
   app.use('/oidc', (req: IncomingMessage, res: ServerResponse, next: () => void) => {
-    if (req.url?.startsWith('/interaction/')) return next();
+    // CBP's own pages: the sign-in form of an interaction, and the account pages (reset, sign-up).
+    if (req.url?.startsWith('/interaction/') || req.url?.startsWith('/account/')) return next();
     callback(req, res);
   });
 
@@ -206,10 +268,16 @@ export async function registerBuiltinIdentity(app: FastifyInstance, opts: Builti
       // form-action also applies to the redirects that follow the post, which end at the portal
       .header(
         'content-security-policy',
-        `default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; form-action 'self' ${portalSources}; frame-ancestors 'none'; base-uri 'none'`,
+        `default-src 'none'; style-src ${pageStyleSource}; img-src 'self' data:; form-action 'self' ${portalSources}; frame-ancestors 'none'; base-uri 'none'`,
       )
+      .header('referrer-policy', 'no-referrer')
       .type('text/html; charset=utf-8')
       .send(html);
+  const portalUrl = opts.portalOrigins[0] ?? '';
+  const recovery = { db: opts.db, mailer: opts.mailer, issuer: opts.issuer };
+  const signUpDeps = { ...recovery, portalUrl, signUp: opts.signUp };
+  const passwordHint = `At least ${passwordPolicy.minLength} characters.`;
+  const meta = (request: FastifyRequest) => ({ ipAddress: request.ip, userAgent: request.headers['user-agent'] ?? null });
 
   await app.register(async (scope) => {
     await scope.register(formbody);
@@ -280,6 +348,100 @@ export async function registerBuiltinIdentity(app: FastifyInstance, opts: Builti
         { mergeWithLastSubmission: false },
       );
       return reply;
+    });
+
+    // ---- Forgot password (issue 17 item 9) ----
+
+    scope.get(accountPaths.forgot, async (request, reply) => {
+      const { uid } = UidQuery.parse(request.query ?? {});
+      return sendPage(reply, 200, forgotPasswordPage({ uid, portalUrl }));
+    });
+
+    scope.post(accountPaths.forgot, async (request, reply) => {
+      const form = ForgotForm.parse(request.body ?? {});
+      const problem = emailProblem(form.email);
+      if (problem) return sendPage(reply, 400, forgotPasswordPage({ uid: form.uid, email: form.email, fieldError: problem, portalUrl }));
+      // Throttled like sign-in, per (address, client) and per client across addresses, whether or not an account exists.
+      const admission = await admitLoginAttempt(opts.db, `reset:${form.email}`, request.ip);
+      if (!admission.allowed) {
+        reply.header('retry-after', String(admission.retryAfterSeconds));
+        const error = retryLaterMessage(admission.retryAfterSeconds, new Date(), 'reset requests');
+        return sendPage(reply, 429, forgotPasswordPage({ uid: form.uid, email: form.email, error, portalUrl }));
+      }
+      await requestPasswordReset(recovery, form.email);
+      await forgetStaleLoginAttempts(opts.db);
+      return sendPage(reply, 200, forgotPasswordSentPage({ uid: form.uid, email: form.email, minutes: resetLinkMinutes, portalUrl }));
+    });
+
+    scope.get(accountPaths.reset, async (request, reply) => {
+      const { token } = TokenQuery.parse(request.query ?? {});
+      const link = await resetLinkState(opts.db, token);
+      if (!link.ok) return sendPage(reply, link.problem === 'unknown' ? 404 : 410, linkProblemPage('reset', link.problem, portalUrl));
+      return sendPage(reply, 200, resetPasswordPage({ token, email: link.email, hint: passwordHint }));
+    });
+
+    scope.post(accountPaths.reset, async (request, reply) => {
+      const form = ResetForm.parse(request.body ?? {});
+      const link = await resetLinkState(opts.db, form.token);
+      if (!link.ok) return sendPage(reply, link.problem === 'unknown' ? 404 : 410, linkProblemPage('reset', link.problem, portalUrl));
+      const errors = passwordErrors(form.password, form.confirm);
+      if (errors.password || errors.confirm) return sendPage(reply, 400, resetPasswordPage({ token: form.token, email: link.email, errors, hint: passwordHint }));
+      const done = await completePasswordReset(recovery, form.token, form.password, meta(request));
+      if (!done.ok) return sendPage(reply, done.problem === 'unknown' ? 404 : 410, linkProblemPage('reset', done.problem, portalUrl));
+      request.log.info({ endedSessions: done.endedSessions }, 'password reset with a mailed link');
+      return sendPage(reply, 200, passwordChangedPage(portalUrl));
+    });
+
+    // ---- Sign-up by verified domain (issue 15) ----
+
+    scope.get(accountPaths.signUp, async (request, reply) => {
+      const { uid } = UidQuery.parse(request.query ?? {});
+      return sendPage(reply, 200, signUpPage({ uid, hint: passwordHint, portalUrl }));
+    });
+
+    scope.post(accountPaths.signUp, async (request, reply) => {
+      const form = SignUpForm.parse(request.body ?? {});
+      const errors: SignUpErrors = { ...passwordErrors(form.password, form.confirm) };
+      if (!form.name) errors.name = 'Enter your name';
+      const emailError = emailProblem(form.email);
+      if (emailError) errors.email = emailError;
+      const again = (status: number, extra: { errors?: SignUpErrors; error?: string }) =>
+        sendPage(reply, status, signUpPage({ uid: form.uid, name: form.name, email: form.email, hint: passwordHint, portalUrl, ...extra }));
+      if (Object.values(errors).some(Boolean)) return again(400, { errors });
+      const admission = await admitLoginAttempt(opts.db, `signup:${form.email}`, request.ip);
+      if (!admission.allowed) {
+        reply.header('retry-after', String(admission.retryAfterSeconds));
+        return again(429, { error: retryLaterMessage(admission.retryAfterSeconds, new Date(), 'sign-up requests') });
+      }
+      const outcome = await requestSignUp(signUpDeps, { name: form.name, email: form.email, password: form.password });
+      await forgetStaleLoginAttempts(opts.db);
+      if (outcome === 'refused') return again(403, { errors: { email: signUpRefusedMessage() } });
+      return sendPage(reply, 200, signUpSentPage({ uid: form.uid, email: form.email, hours: signUpLinkHours, portalUrl }));
+    });
+
+    scope.get(accountPaths.confirmSignUp, async (request, reply) => {
+      const { token } = TokenQuery.parse(request.query ?? {});
+      const link = await signUpLinkState(opts.db, token);
+      if (!link.ok) return sendPage(reply, link.problem === 'unknown' ? 404 : 410, linkProblemPage('sign-up', link.problem, portalUrl));
+      // Following the link only shows what happens next: mail scanners that open links create nothing.
+      const organizations = await opts.signUp.organizationsFor(link.row.email);
+      if (organizations.length === 0) return sendPage(reply, 403, messagePage('Sign-up is no longer possible', signUpRefusedMessage(), { href: `${portalUrl}/`, label: 'Go to the portal' }));
+      return sendPage(reply, 200, confirmSignUpPage({ token, name: link.row.name, email: link.row.email, organizations }));
+    });
+
+    scope.post(accountPaths.confirmSignUp, async (request, reply) => {
+      const { token } = TokenQuery.parse(request.body ?? {});
+      const outcome = await confirmSignUp(signUpDeps, token, meta(request));
+      switch (outcome.status) {
+        case 'link':
+          return sendPage(reply, outcome.problem === 'unknown' ? 404 : 410, linkProblemPage('sign-up', outcome.problem, portalUrl));
+        case 'exists':
+          return sendPage(reply, 409, accountExistsPage({ email: outcome.email, portalUrl }));
+        case 'not_allowed':
+          return sendPage(reply, 403, messagePage('Sign-up is no longer possible', signUpRefusedMessage(), { href: `${portalUrl}/`, label: 'Go to the portal' }));
+        case 'joined':
+          return sendPage(reply, 201, signUpDonePage({ organizations: outcome.organizations, portalUrl }));
+      }
     });
   });
 
