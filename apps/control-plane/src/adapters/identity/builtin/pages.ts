@@ -26,6 +26,7 @@ const styles = `
 --ok-border:oklch(0.45 0.07 160);--ok-bg:oklch(0.25 0.03 160);--ok-text:oklch(0.88 0.06 160)}}
 *,::before,::after{box-sizing:border-box;border:0 solid var(--border)}
 html{-webkit-text-size-adjust:100%}
+[hidden]{display:none!important}
 body{margin:0;min-height:100vh;min-height:100dvh;background:var(--page);color:var(--foreground);line-height:1.5;
 font-family:"Inter",ui-sans-serif,system-ui,-apple-system,"Segoe UI",Roboto,"Helvetica Neue",Arial,sans-serif;
 -webkit-font-smoothing:antialiased;-moz-osx-font-smoothing:grayscale}

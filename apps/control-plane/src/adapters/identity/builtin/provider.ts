@@ -168,7 +168,7 @@ export function providerConfiguration(opts: BuiltinIdentityOptions): Configurati
     },
     renderError: (ctx, out) => {
       ctx.type = 'html';
-      ctx.body = messagePage('Sign-in problem', String(out.error_description ?? out.error ?? 'Unknown error'));
+      ctx.body = messagePage('Sign-in problem', String(out.error_description ?? out.error ?? 'Unknown error'), { href: `${portalOrigins[0] ?? ''}/`, label: 'Go to the portal' });
     },
   };
 }
@@ -261,6 +261,8 @@ export async function registerBuiltinIdentity(app: FastifyInstance, opts: Builti
   });
 
   const portalSources = opts.portalOrigins.join(' ');
+  const portalUrl = opts.portalOrigins[0] ?? '';
+  const portalLink = { href: `${portalUrl}/`, label: 'Go to the portal' };
   const sendPage = (reply: FastifyReply, status: number, html: string) =>
     reply
       .status(status)
@@ -273,7 +275,6 @@ export async function registerBuiltinIdentity(app: FastifyInstance, opts: Builti
       .header('referrer-policy', 'no-referrer')
       .type('text/html; charset=utf-8')
       .send(html);
-  const portalUrl = opts.portalOrigins[0] ?? '';
   const recovery = { db: opts.db, mailer: opts.mailer, issuer: opts.issuer };
   const signUpDeps = { ...recovery, portalUrl, signUp: opts.signUp };
   const passwordHint = `At least ${passwordPolicy.minLength} characters.`;
@@ -295,7 +296,7 @@ export async function registerBuiltinIdentity(app: FastifyInstance, opts: Builti
         return sendPage(reply, 200, loginPage({ uid: details.uid, email: hint, demoLogins: opts.demoLogins }));
       } catch (err) {
         request.log.info({ err }, 'interaction not found');
-        return sendPage(reply, 400, messagePage('Sign-in expired', 'This sign-in page has expired. Go back to the portal and sign in again.'));
+        return sendPage(reply, 400, messagePage('Sign-in expired', 'This sign-in page has expired. Go back to the portal and sign in again.', portalLink));
       }
     });
 
@@ -304,7 +305,7 @@ export async function registerBuiltinIdentity(app: FastifyInstance, opts: Builti
       try {
         details = await provider.interactionDetails(request.raw, reply.raw);
       } catch {
-        return sendPage(reply, 400, messagePage('Sign-in expired', 'This sign-in page has expired. Go back to the portal and sign in again.'));
+        return sendPage(reply, 400, messagePage('Sign-in expired', 'This sign-in page has expired. Go back to the portal and sign in again.', portalLink));
       }
       const form = LoginForm.safeParse(request.body);
       const email = form.success ? form.data.email : '';
