@@ -55,7 +55,11 @@ export function describeEvent(type: NotificationType, payload: Record<string, un
       body = `The card ending in ${str(payload.last4) ?? '????'} expires soon. Add another payment method.`;
       break;
     case 'invitation.accepted':
-      body = `${who} accepted the invitation and joined as ${str(payload.role) ?? 'member'}.`;
+      // The same event when someone joins by signing up with an address of a verified domain (issue 15).
+      body =
+        payload.via === 'verified_domain'
+          ? `${who} signed up with an address of the verified domain ${str(payload.domain) ?? '?'} and joined as ${str(payload.role) ?? 'member'}.`
+          : `${who} accepted the invitation and joined as ${str(payload.role) ?? 'member'}.`;
       break;
     case 'member.role_changed':
       body = `${who} is now ${str(payload.toRole) ?? '?'} (was ${str(payload.fromRole) ?? '?'}).`;

@@ -300,6 +300,11 @@ describe('sign-up by verified domain', () => {
     const events = await rows<{ tenant_id: string; payload: Record<string, unknown> }>(sql`SELECT tenant_id, payload FROM domain_events WHERE type = 'invitation.accepted' AND payload->>'email' = 'nia@acme.example'`);
     expect(events).toEqual([{ tenant_id: acme.id, payload: expect.objectContaining({ via: 'verified_domain', role: 'engineer' }) }]);
 
+    // Acme's admins are told who joined and how.
+    await t.app.events.drain();
+    const inbox = await t.app.inject({ url: '/notifications?limit=50', headers: { authorization: `Bearer ${await t.tokenFor('admin@acme.test')}`, 'x-tenant-id': acme.id } });
+    expect(inbox.json().data.map((n: { body: string }) => n.body)).toContain('nia@acme.example signed up with an address of the verified domain acme.example and joined as engineer.');
+
     expect(await signsIn(t.app, 'nia@acme.example', 'nias-password-1')).toBe(true);
     // The admins of Acme see the new member; Globex's do not.
     const members = async (who: string, tenantId: string) =>
