@@ -79,3 +79,16 @@ export async function downloadInvoicePdf(invoice: Pick<Invoice, 'id' | 'number'>
   saveBlob(data, `invoice-${invoice.number}.pdf`);
 }
 
+
+/**
+ * Owner only. Pays an open invoice now with the default payment method. Refusals: 402
+ * `CARD_DECLINED` (with `declineCode`), 409 `INVOICE_ALREADY_PAID` / `INVOICE_NOT_PAYABLE`, 422
+ * `NO_PAYMENT_METHOD`. Send the same `idempotencyKey` when retrying one attempt: it is charged once.
+ */
+export async function payInvoice(id: string, idempotencyKey: string): Promise<Invoice> {
+  const { data } = await platformApi.post<unknown>(`/invoices/${encodeURIComponent(id)}/pay`, undefined, {
+    headers: { 'Idempotency-Key': idempotencyKey },
+    silent: true,
+  });
+  return parseResponse(Invoice, data, 'POST /invoices/:id/pay');
+}

@@ -1,5 +1,5 @@
 import { useId, type ReactNode } from 'react';
-import { AlertOctagon, AlertTriangle, CheckCircle2, Lock } from 'lucide-react';
+import { AlertOctagon, AlertTriangle, CheckCircle2, Gauge, Lock } from 'lucide-react';
 import { formatCount, formatQuantity, type UsageLevel } from '@/components/billing/usage-format';
 import { Card, CardContent, CardHeader, CardTitle } from '@/components/ui/card';
 import { Skeleton } from '@/components/ui/skeleton';
@@ -37,8 +37,9 @@ const billingNotes: Record<OverageBilling, string | null> = {
   invoiced: 'Added to the next invoice',
 };
 
-const levelLooks: Record<UsageLevel, StatusLook> = {
+export const levelLooks: Record<UsageLevel, StatusLook> = {
   ok: { label: 'Within limits', variant: 'success', icon: CheckCircle2 },
+  approaching: { label: 'Approaching limit', variant: 'warning', icon: Gauge },
   warning: { label: 'Over soft limit', variant: 'warning', icon: AlertTriangle },
   critical: { label: 'Over hard limit', variant: 'destructive', icon: AlertOctagon },
 };
@@ -47,6 +48,7 @@ const closedLook: StatusLook = { label: 'Closed', variant: 'secondary', icon: Lo
 
 const fillClasses: Record<UsageLevel, string> = {
   ok: 'bg-primary',
+  approaching: 'bg-amber-500 dark:bg-amber-400',
   warning: 'bg-amber-500 dark:bg-amber-400',
   critical: 'bg-red-600 dark:bg-red-400',
 };

@@ -54,13 +54,29 @@ export function byMetricOrder<T extends { metricType: string }>(items: readonly 
   return [...items].sort((a, b) => rank(a.metricType) - rank(b.metricType) || a.metricType.localeCompare(b.metricType));
 }
 
-export type UsageLevel = 'ok' | 'warning' | 'critical';
+export type UsageLevel = 'ok' | 'approaching' | 'warning' | 'critical';
 
-/** Critical past the hard limit, warning past the soft limit. */
-export function usageLevel(status: Pick<UsageStatus, 'isOverSoftLimit' | 'isOverHardLimit'>): UsageLevel {
+/** From this share of the soft limit (or of the included quantity without one), usage is "approaching" its limit. */
+export const APPROACHING_SHARE = 0.8;
+
+/**
+ * Critical past the hard limit, warning past the soft limit, approaching from 80 % of the soft
+ * limit (of the included quantity when there is no soft limit), else ok.
+ */
+export function usageLevel(
+  status: Pick<UsageStatus, 'isOverSoftLimit' | 'isOverHardLimit'> & Partial<Pick<UsageStatus, 'currentUsage' | 'softLimit' | 'includedQuantity'>>,
+): UsageLevel {
   if (status.isOverHardLimit) return 'critical';
   if (status.isOverSoftLimit) return 'warning';
+  const limit = status.softLimit ?? status.includedQuantity ?? null;
+  if (limit && status.currentUsage !== undefined && status.currentUsage >= limit * APPROACHING_SHARE) return 'approaching';
   return 'ok';
+}
+
+/** Usage as a share of its soft limit (else its included quantity), in percent; null without either. */
+export function percentOfLimit(status: Pick<UsageStatus, 'currentUsage' | 'softLimit' | 'includedQuantity'>): number | null {
+  const limit = status.softLimit ?? (status.includedQuantity > 0 ? status.includedQuantity : null);
+  return limit ? Math.round((status.currentUsage / limit) * 100) : null;
 }
 
 const conjunction = new Intl.ListFormat(undefined, { type: 'conjunction' });

@@ -5,6 +5,7 @@ import { ArrowRight, CalendarClock } from 'lucide-react';
 import { toast } from 'sonner';
 import { BillingNav } from '@/components/billing/billing-nav';
 import { CancelSubscriptionDialog } from '@/components/billing/cancel-subscription-dialog';
+import { OpenInvoicesCard } from '@/components/billing/open-invoices';
 import { PlanLimits } from '@/components/billing/plan-limits';
 import { QueryError } from '@/components/billing/query-error';
 import { InvoiceStatusBadge, SubscriptionStatusBadge } from '@/components/billing/status-badges';
@@ -336,6 +337,7 @@ export default function BillingOverviewPage() {
           Loading your subscription…
         </p>
       ) : null}
+      <OpenInvoicesCard />
       <div className="grid gap-4 md:grid-cols-2">
         <CurrentPlanCard />
         <NextInvoiceCard subscription={sub} />

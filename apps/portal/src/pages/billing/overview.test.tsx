@@ -1,5 +1,5 @@
 import { beforeEach, describe, expect, it, vi } from 'vitest';
-import { screen, within } from '@testing-library/react';
+import { screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { ApiError } from '@/lib/axios';
 import {
@@ -7,12 +7,15 @@ import {
   getInvoices,
   getSubscription,
   getUpcomingInvoice,
+  payInvoice,
   resumeSubscription,
 } from '@/services/billing.service';
+import { getPaymentMethods } from '@/services/payment-methods.service';
 import { getMe } from '@/services/session.service';
 import { invoice, proCatalogPlan, subscriptionOn, upcomingInvoice } from '@/test/billing-fixtures';
 import { acme, meWith, membership } from '@/test/fixtures';
 import { resetOidcDouble } from '@/test/oidc-double';
+import { cardMethod } from '@/test/payment-method-fixtures';
 import { renderPortal } from '@/test/render-portal';
 import type { Role } from '@/types/session';
 
@@ -22,6 +25,7 @@ vi.mock('@/lib/oidc', async (importOriginal) => ({
 }));
 vi.mock('@/services/session.service');
 vi.mock('@/services/billing.service');
+vi.mock('@/services/payment-methods.service');
 
 function signInAs(role: Role) {
   vi.mocked(getMe).mockResolvedValue(meWith(membership(acme, role)));
@@ -32,7 +36,10 @@ beforeEach(() => {
   signInAs('owner');
   vi.mocked(getSubscription).mockResolvedValue(subscriptionOn(proCatalogPlan));
   vi.mocked(getUpcomingInvoice).mockResolvedValue(upcomingInvoice);
-  vi.mocked(getInvoices).mockResolvedValue({ data: [invoice(7, 'open'), invoice(6), invoice(5)], total: 7 });
+  vi.mocked(getInvoices).mockImplementation(async ({ status }) =>
+    status === 'open' ? { data: [invoice(7, 'open')], total: 1 } : { data: [invoice(7, 'open'), invoice(6), invoice(5)], total: 7 },
+  );
+  vi.mocked(getPaymentMethods).mockResolvedValue([]);
 });
 
 describe('/billing overview', () => {
@@ -181,5 +188,38 @@ describe('/billing overview', () => {
     await userEvent.click(within(alert).getByRole('button', { name: 'Try again' }));
     expect(await screen.findByTestId('billing-plan-name')).toHaveTextContent('Pro');
     expect(screen.queryByRole('alert')).not.toBeInTheDocument();
+  });
+
+  it('warns an owner that an open invoice cannot be paid without a card, with a link to add one', async () => {
+    renderPortal('/billing');
+    const open = await screen.findByTestId('open-invoices');
+    expect(within(open).getByRole('heading', { name: 'An invoice is waiting to be paid' })).toBeInTheDocument();
+    expect(await within(open).findByTestId('no-card-warning')).toHaveTextContent('No card on file');
+    expect(within(open).getByRole('link', { name: 'Add a card' })).toHaveAttribute('href', '/billing/payment-methods/new');
+    expect(getInvoices).toHaveBeenCalledWith({ page: 1, limit: 5, status: 'open' });
+  });
+
+  it('lets an owner with a card pay the open invoice from the overview', async () => {
+    vi.mocked(getPaymentMethods).mockResolvedValue([cardMethod('mastercard', '4444', { isDefault: true })]);
+    vi.mocked(payInvoice).mockImplementation(async (id) => {
+      vi.mocked(getInvoices).mockResolvedValue({ data: [], total: 0 });
+      return { ...invoice(7, 'paid'), id };
+    });
+    renderPortal('/billing');
+    await userEvent.click(await screen.findByRole('button', { name: 'Pay $199.00 for invoice INV-2025-0007' }));
+    const dialog = await screen.findByRole('dialog', { name: 'Pay invoice INV-2025-0007?' });
+    expect(dialog).toHaveTextContent('Mastercard •••• 4444');
+    await userEvent.click(within(dialog).getByRole('button', { name: 'Pay $199.00' }));
+    expect(await screen.findByText('Invoice INV-2025-0007 is paid: $199.00 was charged to Mastercard •••• 4444.')).toBeInTheDocument();
+    await waitFor(() => expect(screen.queryByTestId('open-invoices')).not.toBeInTheDocument());
+  });
+
+  it('tells other roles that an owner pays invoices, without asking for payment methods', async () => {
+    signInAs('admin');
+    renderPortal('/billing');
+    const open = await screen.findByTestId('open-invoices');
+    expect(open).toHaveTextContent('An owner of the organization can pay it.');
+    expect(within(open).queryByRole('button')).not.toBeInTheDocument();
+    expect(getPaymentMethods).not.toHaveBeenCalled();
   });
 });

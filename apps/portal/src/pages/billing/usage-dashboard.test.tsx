@@ -7,7 +7,7 @@ import { getUsageAnalytics, getUsagePeriods, getUsageStatus, getUsageSummaries, 
 import { acme, meWith, membership } from '@/test/fixtures';
 import { resetOidcDouble } from '@/test/oidc-double';
 import { renderPortal } from '@/test/render-portal';
-import { acmeStatus, aprilSummaries, currentAnalytics, juneSummaries, mayAnalytics, maySummaries, metricAnalytics, periodEnd, periodStart } from '@/test/usage-fixtures';
+import { acmeStatus, aprilSummaries, currentAnalytics, juneSummaries, mayAnalytics, maySummaries, metricAnalytics, periodEnd, periodStart, usageStatus } from '@/test/usage-fixtures';
 import type { UsageAnalytics, UsagePeriod } from '@/types/usage';
 import type { TenantRole } from '@/types/team';
 
@@ -94,12 +94,19 @@ describe('/usage (dashboard)', () => {
     expect(screen.getByTestId('period-dates')).toHaveTextContent('Jun 1 – Jul 1, 2026');
   });
 
-  it('flags the card that is over its soft limit, and only that one', async () => {
+  it('flags the card over its soft limit, the one at 80 % of it as approaching, and the rest as within limits', async () => {
     renderPortal('/usage');
     await waitFor(() => expect(screen.getAllByTestId('usage-metric-card')).toHaveLength(3));
     expect(field('API calls', 'usage-level')).toHaveTextContent('Over soft limit');
-    expect(field('Storage', 'usage-level')).toHaveTextContent('Within limits');
+    // 12 GB of a 15 GB soft limit: 80 %.
+    expect(field('Storage', 'usage-level')).toHaveTextContent('Approaching limit');
     expect(field('Users', 'usage-level')).toHaveTextContent('Within limits');
+  });
+
+  it('counts a metric without a soft limit as approaching from 80 % of what the plan includes', async () => {
+    vi.mocked(getUsageStatus).mockResolvedValue([usageStatus('users', { currentUsage: 8, includedQuantity: 10, softLimit: null, hardLimit: 20 })]);
+    renderPortal('/usage');
+    expect(await screen.findByTestId('usage-level')).toHaveTextContent('Approaching limit');
   });
 
   it('shows the overage so far and the projected overage at the end of the period', async () => {
