@@ -34,7 +34,7 @@ import { createTxtLookup } from './modules/organization/dns.js';
 import { organizationRoutes } from './modules/organization/organization.routes.js';
 import { organizationDataRoutes } from './modules/organization/organization.data.routes.js';
 import { organizationLogoRoutes } from './modules/organization/organization.logo.js';
-import { createDiskStorage } from './adapters/storage/disk.js';
+import { createObjectStorage } from './adapters/storage/index.js';
 import { customerBillingDetails, gatewayCustomerSync } from './modules/organization/organization-billing-details.js';
 import { notificationHandler } from './modules/notifications/notifications.service.js';
 import { notificationUnsubscribeRoutes } from './modules/notifications/notifications.unsubscribe.js';
@@ -211,8 +211,12 @@ export async function buildApp({
   // CBP's own workflows (cbp-workflows.ts) plus the ones a caller (tests) registers.
   if (config.CBP_TEST_CRASH_AT && config.NODE_ENV === 'production') throw new Error('CBP_TEST_CRASH_AT is a test hook: refused with NODE_ENV=production');
   const txtLookup = createTxtLookup(config.DNS_RESOLVER); // domain verification (DNS_RESOLVER)
+  // Object storage (OBJECT_STORAGE: disk under CBP_DATA_DIR, or an S3-compatible bucket for several copies).
+  // Closed after the engine (onClose hooks run last-added first): no step is using it then.
+  const storage = await createObjectStorage(config);
+  app.addHook('onClose', async () => storage.close());
   const definitions = [
-    ...cbpWorkflows({ db, gateway: payments.gateway, local: payments.local, sender: smtp, crashAt: config.CBP_TEST_CRASH_AT, invitations, txtLookup, notificationMail, dataDir: config.CBP_DATA_DIR }),
+    ...cbpWorkflows({ db, gateway: payments.gateway, local: payments.local, sender: smtp, crashAt: config.CBP_TEST_CRASH_AT, invitations, txtLookup, notificationMail, dataDir: config.CBP_DATA_DIR, storage }),
     ...workflows,
   ];
   // With TEMPORAL_ADDRESS the same definitions run on Temporal (decision 008; loaded only then).
@@ -244,16 +248,16 @@ export async function buildApp({
     lookup: txtLookup,
     schedule: { intervalMs: config.DOMAIN_VERIFICATION_INTERVAL_MS, windowMs: config.DOMAIN_VERIFICATION_WINDOW_MS },
   });
-  // GDPR export archives (CBP_DATA_DIR/exports) and the organization's deletion (issue 15, slice 3).
+  // GDPR export archives (in object storage) and the organization's deletion (issue 15, slice 3).
   await app.register(organizationDataRoutes, {
     db,
     engine,
-    dataDir: config.CBP_DATA_DIR,
+    storage,
     ttlMs: config.ORGANIZATION_EXPORT_TTL_MS,
     graceMs: config.ORGANIZATION_DELETION_GRACE_MS,
   });
-  // Logo images in object storage (adapters/storage: disk under CBP_DATA_DIR by default).
-  await app.register(organizationLogoRoutes, { db, storage: createDiskStorage(config.OBJECT_STORAGE_DIR ?? `${config.CBP_DATA_DIR}/objects`) });
+  // Logo images in object storage.
+  await app.register(organizationLogoRoutes, { db, storage });
   // End-to-end test hooks (CBP_TEST_HOOKS=1 only, refused in production): a workflow that fails on demand.
   if (config.CBP_TEST_HOOKS) await app.register((await import('./modules/workflows/test-hooks.js')).workflowTestHooks, { config, db });
   // Domain events (platform/events.ts): delivered to the notification fan-out; this copy consumes

@@ -17,6 +17,7 @@ import type { InvitationDeps } from './modules/team/invitations.service.js';
 import { tenantWorkflows } from './modules/tenants/tenant-provisioning.js';
 import { cardExpiryWorkflows, startCardExpiryCheck } from './modules/payment-methods/card-expiry.workflows.js';
 import { startPeriodCloses, usageWorkflows } from './modules/usage/usage.workflows.js';
+import type { ObjectStorage } from './adapters/storage/port.js';
 import type { AppDb } from './platform/db.js';
 import { scheduleJob } from './platform/jobs.js';
 
@@ -29,7 +30,8 @@ export interface CbpWorkflowDeps {
   local: LocalGateway | null;
   /** With SMTP_URL: mail is delivered by the `mail.delivery` workflow. */
   sender: SmtpSender | null;
-  crashAt?: CrashPoint | undefined;
+  /** Crash test hook (CBP_TEST_CRASH_AT). */
+  crashAt?: CrashPoint | 'export-after-archive' | undefined;
   /** The email channel of notifications: with it, the daily digest (`notifications.digest`) is registered. */
   notificationMail?: NotificationMailDeps;
   /**
@@ -39,20 +41,22 @@ export interface CbpWorkflowDeps {
   invitations?: InvitationDeps;
   /** DNS TXT lookups of domain verification (DNS_RESOLVER); default: the system's resolvers. */
   txtLookup?: TxtLookup;
-  /** CBP_DATA_DIR: GDPR export archives and deleted organizations' audit archives (organization.export, organization.deletion). */
+  /** CBP_DATA_DIR: deleted organizations' audit archives (organization.deletion). */
   dataDir?: string;
+  /** Object storage: GDPR export archives (organization.export). Unset in the Temporal sandbox (steps never run there). */
+  storage?: ObjectStorage;
 }
 
 /** Every definition CBP's engine runs (the app adds the ones tests register). */
 export function cbpWorkflows(deps: CbpWorkflowDeps): WorkflowDefinition[] {
   return [
-    ...billingWorkflows(deps),
+    ...billingWorkflows({ ...deps, crashAt: deps.crashAt === 'renewal-after-invoice' ? deps.crashAt : undefined }),
     ...usageWorkflows(deps),
     ...auditWorkflows(),
     ...cardExpiryWorkflows(),
     ...organizationWorkflows({ db: deps.db, lookup: deps.txtLookup ?? createTxtLookup(undefined) }),
     ...gatewayCustomerSyncWorkflows({ db: deps.db, gateway: deps.gateway }),
-    ...organizationExportWorkflows({ db: deps.db, dataDir: deps.dataDir, billing: { db: deps.db, gateway: deps.gateway } }),
+    ...organizationExportWorkflows({ db: deps.db, storage: deps.storage, billing: { db: deps.db, gateway: deps.gateway }, crashAfterArchive: deps.crashAt === 'export-after-archive' }),
     ...organizationDeletionWorkflows({ db: deps.db, gateway: deps.gateway, dataDir: deps.dataDir }),
     ...(deps.invitations ? tenantWorkflows({ db: deps.db, gateway: deps.gateway, invitations: deps.invitations }) : []),
     ...(deps.sender ? mailWorkflows({ db: deps.db, sender: deps.sender }) : []),

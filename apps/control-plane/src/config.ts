@@ -69,8 +69,30 @@ const ConfigSchema = z.object({
   /** How long an Idempotency-Key claim holds before a retry may take it over (ms, at most 60 s; tests shorten it). */
   IDEMPOTENCY_LEASE_MS: z.coerce.number().int().min(100).max(60_000).default(60_000),
   CBP_DATA_DIR: z.string().default(path.join(repoRoot, '.data')),
-  /** Object storage of the disk adapter (organization logos); default CBP_DATA_DIR/objects. Several API copies need a shared directory (or, later, the S3 adapter). */
+  /**
+   * Object storage (organization logos, GDPR export archives; adapters/storage): `disk` (files
+   * under OBJECT_STORAGE_DIR) or `s3` (an S3-compatible bucket, S3_*): several API copies need
+   * `s3` or one directory they all mount.
+   */
+  OBJECT_STORAGE: z.enum(['disk', 's3']).default('disk'),
+  /** The disk adapter's directory; default CBP_DATA_DIR/objects. */
   OBJECT_STORAGE_DIR: z.string().optional(),
+  /** With OBJECT_STORAGE=s3: the bucket (required). */
+  S3_BUCKET: z.string().trim().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'expected an S3 bucket name (3-63 lower-case letters, digits, dots, hyphens)').optional(),
+  /** The bucket's region (S3-compatible stores mostly accept any; R2: `auto`). */
+  S3_REGION: z.string().trim().min(1).default('us-east-1'),
+  /** Endpoint of an S3-compatible store (MinIO `http://minio:9000`, R2 `https://<account>.r2.cloudflarestorage.com`); unset: AWS S3. */
+  S3_ENDPOINT: z.url().optional(),
+  /** Path-style URLs (`endpoint/bucket/key`); default on when S3_ENDPOINT is set, off for AWS. */
+  S3_FORCE_PATH_STYLE: flag.optional(),
+  /** Static credentials (both or neither); unset: the AWS SDK's default chain (AWS_ACCESS_KEY_ID..., profiles, IAM roles). */
+  S3_ACCESS_KEY_ID: z.string().min(1).optional(),
+  S3_SECRET_ACCESS_KEY: z.string().min(1).optional(),
+  /** Prefix of every key, ending in `/` (several deployments in one bucket), e.g. `cbp/`. */
+  S3_PREFIX: z
+    .string()
+    .regex(/^([A-Za-z0-9._-]+\/)+$/, 'expected path segments ending in / (e.g. cbp/)')
+    .optional(),
   /** Seed the demo tenants and users into an empty database (default: on for the embedded database only). */
   CBP_DEMO: flag.optional(),
   /** External identity provider (Keycloak realm URL); when unset the built-in provider at /oidc is used. */
@@ -122,8 +144,12 @@ const ConfigSchema = z.object({
   NOTIFICATIONS_HEARTBEAT_MS: z.coerce.number().int().min(10).default(15_000),
   /** Open notification streams per user and organization; a new one closes the oldest. */
   NOTIFICATIONS_STREAMS_PER_USER: z.coerce.number().int().min(1).default(5),
-  /** Crash test hook: the process SIGKILLs itself at this point (renewal-after-invoice: between the renewal's invoice and subscription writes). Tests only. */
-  CBP_TEST_CRASH_AT: z.enum(['renewal-after-invoice']).optional(),
+  /**
+   * Crash test hook: the process SIGKILLs itself at this point (renewal-after-invoice: between the
+   * renewal's invoice and subscription writes; export-after-archive: between the GDPR export's
+   * archive upload and its step checkpoint). Tests only.
+   */
+  CBP_TEST_CRASH_AT: z.enum(['renewal-after-invoice', 'export-after-archive']).optional(),
   /** End-to-end test hooks (modules/workflows/test-hooks.ts: a workflow that fails on demand); refused with NODE_ENV=production. */
   CBP_TEST_HOOKS: flag.optional(),
   /** smtp://user:pass@host:port (smtps:// for implicit TLS, ?tls=off for a local relay); unset: mail stays in the outbox. */
@@ -166,6 +192,11 @@ const ConfigSchema = z.object({
   ORGANIZATION_DELETION_GRACE_MS: z.coerce.number().int().min(1).default(30 * 86_400_000),
   /** How long a GDPR export archive is kept before the export workflow removes it (ms); 7 days. */
   ORGANIZATION_EXPORT_TTL_MS: z.coerce.number().int().min(1).default(7 * 86_400_000),
+}).superRefine((c, ctx) => {
+  if (c.OBJECT_STORAGE === 's3' && !c.S3_BUCKET) ctx.addIssue({ code: 'custom', path: ['S3_BUCKET'], message: 'required with OBJECT_STORAGE=s3' });
+  if (Boolean(c.S3_ACCESS_KEY_ID) !== Boolean(c.S3_SECRET_ACCESS_KEY)) {
+    ctx.addIssue({ code: 'custom', path: [c.S3_ACCESS_KEY_ID ? 'S3_SECRET_ACCESS_KEY' : 'S3_ACCESS_KEY_ID'], message: 'S3_ACCESS_KEY_ID and S3_SECRET_ACCESS_KEY go together' });
+  }
 });
 
 export type Config = z.infer<typeof ConfigSchema> & {

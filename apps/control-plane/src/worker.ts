@@ -3,6 +3,7 @@ import pino from 'pino';
 import { createPaymentGateway } from './adapters/payments/index.js';
 import { createMailer } from './adapters/mail/port.js';
 import { createSmtpSender } from './adapters/mail/smtp.js';
+import { createObjectStorage } from './adapters/storage/index.js';
 import { createTemporalWorker } from './adapters/workflows/temporal/worker.js';
 import { cbpWorkflows } from './cbp-workflows.js';
 import { loadConfig } from './config.js';
@@ -47,7 +48,7 @@ const notificationMail = {
   publicUrl: config.PUBLIC_URL,
   tokens: createUnsubscribeTokens(await persistentSecret(config.CBP_DATA_DIR, 'notification-unsubscribe', config.NOTIFICATION_TOKEN_SECRET)),
 };
-const workflows = cbpWorkflows({ db, gateway: payments.gateway, local: payments.local, sender: smtp, notificationMail, dataDir: config.CBP_DATA_DIR });
+const workflows = cbpWorkflows({ db, gateway: payments.gateway, local: payments.local, sender: smtp, notificationMail, dataDir: config.CBP_DATA_DIR, storage: await createObjectStorage(config) });
 
 const worker = await createTemporalWorker({
   address: config.TEMPORAL_ADDRESS,

@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -11,6 +11,8 @@ import { platformRows } from '../../platform/db.js';
 
 // GDPR export (issue 15, acceptance 4): the owner asks, the `organization.export` workflow runs
 // (engine polling every 25 ms), and the zip holds every section; checked with Info-ZIP's unzip.
+// Archives live in object storage: here the disk adapter (CBP_DATA_DIR/objects); the S3 adapter
+// in organization-export-s3.test.ts, a kill -9 mid-export in organization-export-crash.pglite.test.ts.
 
 const run = promisify(execFile);
 let t: TestContext;
@@ -86,6 +88,10 @@ describe('GDPR export', () => {
     }
     expect(steps).toEqual(expect.arrayContaining(['zip', 'complete']));
     expect(status.steps.filter((s) => s.name.startsWith('section-') || s.name === 'zip' || s.name === 'complete').every((s) => s.status === 'completed')).toBe(true);
+
+    // Through the object-storage port: the archive is an object, its parts are gone.
+    expect(await readdir(path.join(dataDir, 'objects', 'exports', acme.id))).toEqual([`${exportId}.zip`]);
+    expect((await stat(path.join(dataDir, 'objects', 'exports', acme.id, `${exportId}.zip`))).size).toBe(done.size);
   });
 
   it('the download is the zip with every section, the invoices as PDFs, no card number; it is audited', async () => {
@@ -160,5 +166,44 @@ describe('GDPR export', () => {
     const stolen = await call('GET', `/organization/exports/${exportId}/download`, { email: 'owner@globex.test', tenantId: globex.id });
     expect(stolen.statusCode).toBe(404);
     expect(stolen.headers['content-type']).toMatch(/application\/problem\+json/);
+  });
+});
+
+describe('GDPR export expiry', () => {
+  let short: TestContext;
+  let shortDir: string;
+  beforeAll(async () => {
+    shortDir = await mkdtemp(path.join(tmpdir(), 'cbp-export-ttl-'));
+    short = await createTestContext({ CBP_DATA_DIR: shortDir, WORKFLOW_POLL_INTERVAL_MS: '25', ORGANIZATION_EXPORT_TTL_MS: '1500' });
+  });
+  afterAll(async () => {
+    await short.close();
+    await rm(shortDir, { recursive: true, force: true });
+  });
+
+  it('after the keep period the archive is deleted from storage and the export is expired (download 409)', async () => {
+    const headers = { authorization: `Bearer ${await short.tokenFor('owner@acme.test')}`, 'x-tenant-id': acme.id };
+    const res = await short.app.inject({ method: 'POST', url: '/organization/export', headers });
+    expect(res.statusCode).toBe(202);
+    const { id } = res.json() as { id: string };
+    const archive = path.join(shortDir, 'objects', 'exports', acme.id, `${id}.zip`);
+    const until = Date.now() + 20_000;
+    let seenReady = false;
+    for (;;) {
+      const found = ((await short.app.inject({ method: 'GET', url: '/organization/exports', headers })).json() as { data: OrganizationExport[] }).data.find((e) => e.id === id);
+      if (found?.status === 'ready') seenReady ||= await stat(archive).then(() => true, () => false);
+      if (found?.status === 'expired') break;
+      if (Date.now() > until) {
+        const run = await short.app.inject({ method: 'GET', url: `/workflows/${found?.runId ?? ''}/status`, headers });
+        throw new Error(`export not expired: ${JSON.stringify(found)} ${run.body}`);
+      }
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    expect(seenReady).toBe(true);
+    // The object is gone, and the directories it leaves empty with it.
+    expect(await readdir(path.join(shortDir, 'objects')).catch(() => [])).toEqual([]);
+    const download = await short.app.inject({ method: 'GET', url: `/organization/exports/${id}/download`, headers });
+    expect(download.statusCode).toBe(409);
+    expect(download.json()).toMatchObject({ detail: expect.stringMatching(/expired/) });
   });
 });

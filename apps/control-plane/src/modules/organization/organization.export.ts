@@ -1,12 +1,10 @@
-import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdir, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
-import path from 'node:path';
+import { once } from 'node:events';
 import { Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
 import { ZipArchive } from 'archiver';
 import { and, desc, eq, sql } from 'drizzle-orm';
 import { metricTypes, type OrganizationExport, type OrganizationExportStarted } from '@cbp/contracts';
 import { z } from 'zod';
+import type { ObjectStorage } from '../../adapters/storage/port.js';
 import { defineWorkflow, type WorkflowEngine } from '../../adapters/workflows/port.js';
 import { recordAuditEntry } from '../../platform/audit.js';
 import type { TenantContext } from '../../platform/context.js';
@@ -26,14 +24,21 @@ import { getProfile, getSettings } from './organization.service.js';
 
 // GDPR export (issue 15, slice 3). POST /organization/export inserts the row (status `running`)
 // and starts `organization.export` (workflow id `organization-export:<export id>`) in the same
-// transaction. The workflow writes one section file per remote step under
-// CBP_DATA_DIR/exports/<tenant>/<export id>.parts/ (each written to a temporary name, then
-// renamed: a step that runs again after a crash rewrites its file whole, and finished steps are
-// never redone), then `zip` streams the parts into <export id>.zip (archiver; temporary name,
-// renamed; an existing zip is kept), `complete` marks the row ready and raises `export.ready`
-// for the requester, and after ORGANIZATION_EXPORT_TTL_MS (7 days) `expire` removes the file.
+// transaction. Everything the workflow writes goes through the object-storage port (disk or S3),
+// so any API copy can run any of its steps and serve the download:
+// - one remote step per section streams its part to `exports/<tenant>/<export id>.parts/<file>`
+//   (invoice PDFs under `invoices/`); a put is atomic, so a step that runs again after a crash
+//   rewrites its part whole, and finished steps are never redone;
+// - `zip` streams the parts, one at a time, through archiver into `exports/<tenant>/<export id>.zip`
+//   (an archive already stored is kept: a retry after the upload writes nothing again), then
+//   deletes the parts;
+// - `complete` marks the row ready and raises `export.ready` for the requester, once (only the
+//   transition from `running` does);
+// - after ORGANIZATION_EXPORT_TTL_MS (7 days) `remove-archive` deletes the object and `expire`
+//   marks the row expired.
 // Every section is read through the owning module's service, page by page; the audit trail
-// streams from the audit export (keyset batches), so memory stays flat for any trail size.
+// streams from the audit export (keyset batches): memory stays flat for any trail size
+// (docs/benchmarks.md, organization export).
 
 export const organizationExportWorkflowType = 'organization.export';
 export const organizationExportWorkflowId = (exportId: string) => `organization-export:${exportId}`;
@@ -43,13 +48,15 @@ const pageSize = 100;
 export interface OrganizationExportDeps {
   db: AppDb;
   engine: WorkflowEngine;
-  /** CBP_DATA_DIR: archives go to <dataDir>/exports/<tenant>/. */
-  dataDir: string;
+  /** Where the archives are (exports/<tenant>/<export id>.zip). */
+  storage: ObjectStorage;
   /** How long an archive is kept (ORGANIZATION_EXPORT_TTL_MS). */
   ttlMs: number;
 }
 
-const fileKeyOf = (tenantId: string, exportId: string) => `exports/${tenantId}/${exportId}.zip`;
+/** The archive's object key (also stored in the row's `file_key`). */
+export const exportArchiveKey = (tenantId: string, exportId: string) => `exports/${tenantId}/${exportId}.zip`;
+const partKeyOf = (tenantId: string, exportId: string, file: string) => `exports/${tenantId}/${exportId}.parts/${file}`;
 
 type ExportRow = typeof organizationExports.$inferSelect;
 
@@ -116,61 +123,86 @@ export async function listExports(db: AppDb, tenantId: string): Promise<{ data: 
   });
 }
 
-/** The archive as a stream (ready only), with the download audited first. Another tenant's id: 404. */
-export async function openExportDownload(deps: Pick<OrganizationExportDeps, 'db' | 'dataDir'>, ctx: TenantContext, id: string): Promise<{ body: Readable; size: number; name: string }> {
-  const row = await withTenant(deps.db, ctx.tenantId, async (tx) => {
-    const [found] = await tx.select().from(organizationExports).where(and(eq(organizationExports.tenantId, ctx.tenantId), eq(organizationExports.id, id)));
-    if (!found) throw notFound('Export');
-    if (found.status !== 'ready' || !found.fileKey) throw new AppError(409, 'CONFLICT', found.status === 'expired' ? 'This export has expired; request a new one.' : 'This export is not ready yet.');
-    await recordAuditEntry(tx, ctx, { action: 'organization.export_downloaded', targetType: 'organization_export', targetId: found.id, metadata: { size: found.sizeBytes } });
-    return found;
-  });
-  const file = path.join(deps.dataDir, row.fileKey ?? '');
-  const size = (await stat(file)).size;
-  return { body: createReadStream(file), size, name: `organization-export-${row.createdAt.toISOString().slice(0, 10)}.zip` };
+/**
+ * The archive as a stream from object storage (ready only), the download audited in the same
+ * transaction that found it (no entry when the object cannot be opened). Another tenant's id: 404.
+ */
+export async function openExportDownload(deps: Pick<OrganizationExportDeps, 'db' | 'storage'>, ctx: TenantContext, id: string): Promise<{ body: Readable; size: number; name: string }> {
+  // Held outside the transaction: an audit insert that fails after the object was opened closes it.
+  const opened: { object?: { body: Readable; size: number } } = {};
+  try {
+    const { row, object } = await withTenant(deps.db, ctx.tenantId, async (tx) => {
+      const [found] = await tx.select().from(organizationExports).where(and(eq(organizationExports.tenantId, ctx.tenantId), eq(organizationExports.id, id)));
+      if (!found) throw notFound('Export');
+      if (found.status !== 'ready' || !found.fileKey) throw new AppError(409, 'CONFLICT', found.status === 'expired' ? 'This export has expired; request a new one.' : 'This export is not ready yet.');
+      const stored = await deps.storage.getStream(found.fileKey);
+      if (!stored) throw new AppError(409, 'CONFLICT', 'This export’s archive is no longer available; request a new one.');
+      opened.object = stored;
+      await recordAuditEntry(tx, ctx, { action: 'organization.export_downloaded', targetType: 'organization_export', targetId: found.id, metadata: { size: stored.size } });
+      return { row: found, object: stored };
+    });
+    return { body: object.body, size: object.size, name: `organization-export-${row.createdAt.toISOString().slice(0, 10)}.zip` };
+  } catch (err) {
+    opened.object?.body.destroy();
+    throw err;
+  }
 }
 
 // --- The workflow ------------------------------------------------------------------------------
 
 export interface OrganizationExportWorkflowDeps {
   db: AppDb;
-  /** CBP_DATA_DIR (unset in the Temporal sandbox, where step bodies never run). */
-  dataDir?: string | undefined;
+  /** Where parts and archives go (unset in the Temporal sandbox, where step bodies never run). */
+  storage?: ObjectStorage | undefined;
   /** Gateway, seller and customer details for the invoice PDFs. */
   billing: BillingDeps;
+  /** Crash test hook (CBP_TEST_CRASH_AT=export-after-archive): SIGKILL once the archive is stored, before the step's checkpoint. */
+  crashAfterArchive?: boolean;
 }
 
 const ExportInput = z.object({ exportId: z.uuid(), ttlMs: z.number().int().positive() });
 
-/** Writes `<file>` whole: a temporary name, then a rename. */
-async function writeAtomically(file: string, write: (tmp: string) => Promise<void>): Promise<number> {
-  await mkdir(path.dirname(file), { recursive: true });
-  const tmp = `${file}.tmp`;
-  await write(tmp);
-  await rename(tmp, file);
-  return (await stat(file)).size;
+/** What a section writes its part (and attachments) with. */
+interface PartWriter {
+  tenantId: string;
+  requestedBy: string | null;
+  /** Streams `chunks` into the part `file` (atomic); the bytes stored. */
+  stream(file: string, chunks: AsyncIterable<string | Buffer>, contentType: string): Promise<number>;
+  /** Stores a small part (an invoice PDF) whole. */
+  put(file: string, data: Buffer, contentType: string): Promise<void>;
 }
 
-/** A JSON array written element by element from an async source (no whole array in memory). */
-async function writeJsonArray(file: string, items: AsyncIterable<unknown>): Promise<{ bytes: number; rows: number }> {
-  let rows = 0;
-  const bytes = await writeAtomically(file, async (tmp) => {
-    async function* chunks(): AsyncGenerator<string> {
-      yield '[\n';
-      for await (const item of items) {
-        yield `${rows === 0 ? '' : ',\n'}${JSON.stringify(item)}`;
-        rows++;
-      }
-      yield '\n]\n';
-    }
-    await pipeline(Readable.from(chunks()), createWriteStream(tmp));
-  });
-  return { bytes, rows };
+interface SectionResult {
+  file: string;
+  bytes: number;
+  rows: number;
+  /** Further parts of the section (invoice PDFs), as zip entry names. */
+  attachments?: string[];
 }
 
-async function writeJson(file: string, value: unknown): Promise<{ bytes: number; rows: number }> {
-  const bytes = await writeAtomically(file, (tmp) => writeFile(tmp, `${JSON.stringify(value, null, 2)}\n`));
-  return { bytes, rows: Array.isArray(value) ? value.length : 1 };
+/** A JSON array element by element from an async source (no whole array in memory). */
+async function* jsonArray(items: AsyncIterable<unknown>, counted: { rows: number }): AsyncGenerator<string> {
+  yield '[\n';
+  for await (const item of items) {
+    yield `${counted.rows === 0 ? '' : ',\n'}${JSON.stringify(item)}`;
+    counted.rows++;
+  }
+  yield '\n]\n';
+}
+
+async function writeJsonArray(part: PartWriter, file: string, items: AsyncIterable<unknown>): Promise<SectionResult> {
+  const counted = { rows: 0 };
+  const bytes = await part.stream(file, jsonArray(items, counted), 'application/json');
+  return { file, bytes, rows: counted.rows };
+}
+
+async function* single(text: string): AsyncGenerator<string> {
+  yield text;
+}
+
+async function writeJson(part: PartWriter, file: string, value: unknown): Promise<SectionResult> {
+  const bytes = await part.stream(file, single(`${JSON.stringify(value, null, 2)}\n`), 'application/json');
+  return { file, bytes, rows: Array.isArray(value) ? value.length : 1 };
 }
 
 /** Pages of a service's list until a short page. */
@@ -184,7 +216,7 @@ async function* paged<T>(page: (n: number) => Promise<{ data: T[] }>): AsyncGene
 
 interface Section {
   name: string;
-  write: (dir: string, tenantId: string, requestedBy: string | null) => Promise<{ file: string; bytes: number; rows: number }>;
+  write: (part: PartWriter) => Promise<SectionResult>;
 }
 
 function sections(deps: OrganizationExportWorkflowDeps): Section[] {
@@ -192,50 +224,47 @@ function sections(deps: OrganizationExportWorkflowDeps): Section[] {
   return [
     {
       name: 'members',
-      write: async (dir, tenantId) => ({ file: 'members.json', ...(await writeJsonArray(path.join(dir, 'members.json'), paged((page) => listMembers(db, tenantId, { page, limit: pageSize })))) }),
+      write: (part) => writeJsonArray(part, 'members.json', paged((page) => listMembers(db, part.tenantId, { page, limit: pageSize }))),
     },
     {
       name: 'organization',
-      write: async (dir, tenantId) => ({
-        file: 'organization.json',
-        ...(await writeJson(path.join(dir, 'organization.json'), { profile: await getProfile(db, tenantId), settings: await getSettings(db, tenantId) })),
-      }),
+      write: async (part) => writeJson(part, 'organization.json', { profile: await getProfile(db, part.tenantId), settings: await getSettings(db, part.tenantId) }),
     },
     {
       name: 'domains',
-      write: async (dir, tenantId) => ({ file: 'domains.json', ...(await writeJson(path.join(dir, 'domains.json'), await listOrganizationDomains(db, tenantId))) }),
+      write: async (part) => writeJson(part, 'domains.json', await listOrganizationDomains(db, part.tenantId)),
     },
     {
       name: 'subscriptions',
-      write: async (dir, tenantId) => {
-        const subscription = await currentSubscription(billing, tenantId).catch((err: unknown) => {
+      write: async (part) => {
+        const subscription = await currentSubscription(billing, part.tenantId).catch((err: unknown) => {
           if (err instanceof AppError && err.status === 404) return null;
           throw err;
         });
-        return { file: 'subscriptions.json', ...(await writeJson(path.join(dir, 'subscriptions.json'), subscription ? [subscription] : [])) };
+        return writeJson(part, 'subscriptions.json', subscription ? [subscription] : []);
       },
     },
     {
       name: 'invoices',
-      write: async (dir, tenantId) => {
-        const pdfDir = path.join(dir, 'invoices');
-        await mkdir(pdfDir, { recursive: true });
+      write: async (part) => {
+        const attachments: string[] = [];
         async function* withPdfs() {
-          for await (const invoice of paged((page) => invoicesOf(billing, tenantId, { page, limit: pageSize }))) {
-            const { number, pdf } = await invoicePdf(billing, tenantId, invoice.id);
-            const name = `${number.replace(/[^A-Za-z0-9._-]/g, '_')}.pdf`;
-            await writeAtomically(path.join(pdfDir, name), (tmp) => writeFile(tmp, pdf));
-            yield { ...invoice, pdf: `invoices/${name}` };
+          for await (const invoice of paged((page) => invoicesOf(billing, part.tenantId, { page, limit: pageSize }))) {
+            const { number, pdf } = await invoicePdf(billing, part.tenantId, invoice.id);
+            const name = `invoices/${number.replace(/[^A-Za-z0-9._-]/g, '_')}.pdf`;
+            await part.put(name, pdf, 'application/pdf');
+            attachments.push(name);
+            yield { ...invoice, pdf: name };
           }
         }
-        return { file: 'invoices.json', ...(await writeJsonArray(path.join(dir, 'invoices.json'), withPdfs())) };
+        return { ...(await writeJsonArray(part, 'invoices.json', withPdfs())), attachments };
       },
     },
     {
       name: 'payment-methods',
-      write: async (dir, tenantId) => {
+      write: async (part) => {
         // Metadata only: brand, last 4 digits, expiry. The gateway never gave CBP a card number.
-        const methods = (await listMethods({ db, gateway: billing.gateway, publishableKey: null }, tenantId)).map((m) => ({
+        const methods = (await listMethods({ db, gateway: billing.gateway, publishableKey: null }, part.tenantId)).map((m) => ({
           id: m.id,
           type: m.type,
           isDefault: m.isDefault,
@@ -244,56 +273,96 @@ function sections(deps: OrganizationExportWorkflowDeps): Section[] {
           billingDetails: m.billingDetails,
           createdAt: m.createdAt,
         }));
-        return { file: 'payment-methods.json', ...(await writeJson(path.join(dir, 'payment-methods.json'), methods)) };
+        return writeJson(part, 'payment-methods.json', methods);
       },
     },
     {
       name: 'usage',
-      write: async (dir, tenantId) => {
-        const summaries = await listUsageSummaries(db, tenantId, undefined);
+      write: async (part) => {
+        const summaries = await listUsageSummaries(db, part.tenantId, undefined);
         const daily: Record<string, unknown> = {};
-        for (const metric of metricTypes) daily[metric] = await usageTrend(db, tenantId, metric, { months: 24, granularity: 'day' });
-        return { file: 'usage.json', ...(await writeJson(path.join(dir, 'usage.json'), { summaries, daily })) };
+        for (const metric of metricTypes) daily[metric] = await usageTrend(db, part.tenantId, metric, { months: 24, granularity: 'day' });
+        return writeJson(part, 'usage.json', { summaries, daily });
       },
     },
     {
       name: 'audit-trail',
-      write: async (dir, tenantId) => {
-        // The audit export streams keyset batches: flat memory whatever the trail's size.
-        let rows = 0;
-        const bytes = await writeAtomically(path.join(dir, 'audit-trail.csv'), async (tmp) => {
-          const csv = await openAuditExport(db, tenantId, {}, 'csv');
-          csv.on('data', (chunk: string | Buffer) => {
-            rows += (String(chunk).match(/\n/g) ?? []).length;
-          });
-          await pipeline(csv, createWriteStream(tmp));
-        });
-        return { file: 'audit-trail.csv', bytes, rows: Math.max(0, rows - 1) };
+      write: async (part) => {
+        // The audit export streams keyset batches of 1,000: flat memory whatever the trail's size.
+        let lines = 0;
+        const csv = await openAuditExport(db, part.tenantId, {}, 'csv');
+        async function* counted(): AsyncGenerator<string> {
+          for await (const chunk of csv as AsyncIterable<string | Buffer>) {
+            const text = String(chunk);
+            for (let i = text.indexOf('\n'); i !== -1; i = text.indexOf('\n', i + 1)) lines++;
+            yield text;
+          }
+        }
+        const bytes = await part.stream('audit-trail.csv', counted(), 'text/csv');
+        return { file: 'audit-trail.csv', bytes, rows: Math.max(0, lines - 1) };
       },
     },
     {
       name: 'notifications',
-      write: async (dir, tenantId, requestedBy) => {
+      write: async (part) => {
         // Notifications are per member: the requester's own inbox.
+        const requestedBy = part.requestedBy;
         const items = requestedBy
           ? paged((page) =>
               getNotifications(
                 db,
-                { actor: { type: 'user', id: requestedBy, email: '' }, tenantId, role: 'owner', ipAddress: null, userAgent: null },
+                { actor: { type: 'user', id: requestedBy, email: '' }, tenantId: part.tenantId, role: 'owner', ipAddress: null, userAgent: null },
                 { page, limit: pageSize },
               ),
             )
           : (async function* () {})();
-        return { file: 'notifications.json', ...(await writeJsonArray(path.join(dir, 'notifications.json'), items)) };
+        return writeJsonArray(part, 'notifications.json', items);
       },
     },
   ];
 }
 
+/**
+ * Streams the zip into `key`: the manifest, then each part read from storage one at a time (the
+ * next is opened once archiver has consumed the previous one), so memory holds a few chunks
+ * whatever the sizes. Resolves with the archive's size; on any failure nothing is stored.
+ */
+async function writeArchive(storage: ObjectStorage, key: string, manifest: Buffer, parts: { name: string; key: string }[]): Promise<number> {
+  const archive = new ZipArchive({ zlib: { level: 6 } });
+  const upload = storage.putStream(key, archive, 'application/zip');
+  const stop = new AbortController();
+  let current: Readable | undefined;
+  const append = async (source: Buffer | Readable, name: string) => {
+    const added = once(archive, 'entry', { signal: stop.signal });
+    archive.append(source, { name });
+    await added;
+  };
+  const fill = async () => {
+    await append(manifest, 'manifest.json');
+    for (const part of parts) {
+      const stored = await storage.getStream(part.key);
+      if (!stored) throw new Error(`organization export: the part ${part.key} is missing`);
+      current = stored.body;
+      await append(stored.body, part.name);
+    }
+    await archive.finalize();
+  };
+  try {
+    const [{ size }] = await Promise.all([upload, fill()]);
+    return size;
+  } catch (err) {
+    stop.abort();
+    current?.destroy();
+    archive.destroy();
+    await upload.catch(() => undefined);
+    throw err;
+  }
+}
+
 export function organizationExportWorkflows(deps: OrganizationExportWorkflowDeps) {
-  const dataDir = () => {
-    if (!deps.dataDir) throw new Error('organization.export needs CBP_DATA_DIR');
-    return deps.dataDir;
+  const storage = () => {
+    if (!deps.storage) throw new Error('organization.export needs object storage');
+    return deps.storage;
   };
   return [
     defineWorkflow({
@@ -302,45 +371,46 @@ export function organizationExportWorkflows(deps: OrganizationExportWorkflowDeps
       async run(ctx, { exportId, ttlMs }) {
         const tenantId = ctx.tenantId;
         if (!tenantId) throw new Error(`${organizationExportWorkflowType} is a tenant workflow`);
-        const tenantDir = () => path.join(dataDir(), 'exports', tenantId);
-        const partsDir = () => path.join(tenantDir(), `${exportId}.parts`);
+        const archiveKey = exportArchiveKey(tenantId, exportId);
         const requestedBy = await ctx.step('prepare', async ({ tx }) => {
           const [row] = await tx.select().from(organizationExports).where(eq(organizationExports.id, exportId));
           return row?.requestedBy ?? null;
         });
         const manifest: { section: string; file: string; bytes: number; rows: number }[] = [];
+        const attachments: string[] = [];
         for (const section of sections(deps)) {
           const written = await ctx.remoteStep(`section-${section.name}`, async () => {
-            await mkdir(partsDir(), { recursive: true });
-            return section.write(partsDir(), tenantId, requestedBy);
+            const part: PartWriter = {
+              tenantId,
+              requestedBy,
+              stream: async (file, chunks, contentType) => (await storage().putStream(partKeyOf(tenantId, exportId, file), Readable.from(chunks, { objectMode: false }), contentType)).size,
+              put: (file, data, contentType) => storage().put(partKeyOf(tenantId, exportId, file), data, contentType),
+            };
+            const { attachments: more = [], ...result } = await section.write(part);
+            return { ...result, attachments: more };
           });
-          manifest.push({ section: section.name, ...written });
+          manifest.push({ section: section.name, file: written.file, bytes: written.bytes, rows: written.rows });
+          attachments.push(...written.attachments);
         }
         const size = await ctx.remoteStep('zip', async () => {
-          const zip = path.join(tenantDir(), `${exportId}.zip`);
-          const existing = await stat(zip).catch(() => null);
-          if (existing) return existing.size;
-          await writeJson(path.join(partsDir(), 'manifest.json'), { exportId, tenantId, generatedAt: new Date().toISOString(), sections: manifest });
-          const bytes = await writeAtomically(zip, async (tmp) => {
-            const archive = new ZipArchive({ zlib: { level: 6 } });
-            const out = createWriteStream(tmp);
-            const done = pipeline(archive, out);
-            // Invoices' PDFs in invoices/, the rest at the top.
-            for (const entry of await readdir(partsDir(), { withFileTypes: true })) {
-              if (entry.name.endsWith('.tmp')) continue;
-              if (entry.isDirectory()) archive.directory(path.join(partsDir(), entry.name), entry.name);
-              else archive.file(path.join(partsDir(), entry.name), { name: entry.name });
-            }
-            await archive.finalize();
-            await done;
-          });
-          await rm(partsDir(), { recursive: true, force: true });
-          return bytes;
+          const files = [...manifest.map((m) => m.file), ...attachments];
+          // Written once: an archive stored by an attempt that died before its checkpoint is kept.
+          const size =
+            (await storage().head(archiveKey))?.size ??
+            (await writeArchive(
+              storage(),
+              archiveKey,
+              Buffer.from(`${JSON.stringify({ exportId, tenantId, generatedAt: new Date().toISOString(), sections: manifest }, null, 2)}\n`),
+              files.map((name) => ({ name, key: partKeyOf(tenantId, exportId, name) })),
+            ));
+          if (deps.crashAfterArchive) process.kill(process.pid, 'SIGKILL');
+          for (const name of files) await storage().delete(partKeyOf(tenantId, exportId, name));
+          return size;
         });
         await ctx.step('complete', async ({ tx }) => {
           const [row] = await tx
             .update(organizationExports)
-            .set({ status: 'ready', sizeBytes: size, fileKey: fileKeyOf(tenantId, exportId), completedAt: new Date() })
+            .set({ status: 'ready', sizeBytes: size, fileKey: archiveKey, completedAt: new Date() })
             .where(and(eq(organizationExports.id, exportId), eq(organizationExports.status, 'running')))
             .returning();
           if (row) {
@@ -352,9 +422,10 @@ export function organizationExportWorkflows(deps: OrganizationExportWorkflowDeps
           }
         });
         await ctx.sleep('keep', ttlMs);
+        await ctx.remoteStep('remove-archive', () => storage().delete(archiveKey));
         await ctx.step('expire', async ({ tx }) => {
-          await rm(path.join(tenantDir(), `${exportId}.zip`), { force: true });
-          await tx.update(organizationExports).set({ status: 'expired' }).where(eq(organizationExports.id, exportId));
+          // No file key once the object is gone (the table's check: ready exactly when a file is).
+          await tx.update(organizationExports).set({ status: 'expired', fileKey: null }).where(eq(organizationExports.id, exportId));
         });
         return { exportId, size };
       },
