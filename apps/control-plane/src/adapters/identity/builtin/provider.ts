@@ -192,6 +192,8 @@ const SignUpForm = z.object({
   confirm: text(1024),
 });
 const EmailAddress = z.email();
+/** A form's fields: anything but an object (a JSON string, an array, nothing) has none. */
+const fieldsOf = (input: unknown): object => (input !== null && typeof input === 'object' && !Array.isArray(input) ? input : {});
 
 function emailProblem(email: string): string | undefined {
   if (!email) return 'Enter your email address';
@@ -354,12 +356,12 @@ export async function registerBuiltinIdentity(app: FastifyInstance, opts: Builti
     // ---- Forgot password (issue 17 item 9) ----
 
     scope.get(accountPaths.forgot, async (request, reply) => {
-      const { uid } = UidQuery.parse(request.query ?? {});
+      const { uid } = UidQuery.parse(fieldsOf(request.query));
       return sendPage(reply, 200, forgotPasswordPage({ uid, portalUrl }));
     });
 
     scope.post(accountPaths.forgot, async (request, reply) => {
-      const form = ForgotForm.parse(request.body ?? {});
+      const form = ForgotForm.parse(fieldsOf(request.body));
       const problem = emailProblem(form.email);
       if (problem) return sendPage(reply, 400, forgotPasswordPage({ uid: form.uid, email: form.email, fieldError: problem, portalUrl }));
       // Throttled like sign-in, per (address, client) and per client across addresses, whether or not an account exists.
@@ -375,14 +377,14 @@ export async function registerBuiltinIdentity(app: FastifyInstance, opts: Builti
     });
 
     scope.get(accountPaths.reset, async (request, reply) => {
-      const { token } = TokenQuery.parse(request.query ?? {});
+      const { token } = TokenQuery.parse(fieldsOf(request.query));
       const link = await resetLinkState(opts.db, token);
       if (!link.ok) return sendPage(reply, link.problem === 'unknown' ? 404 : 410, linkProblemPage('reset', link.problem, portalUrl));
       return sendPage(reply, 200, resetPasswordPage({ token, email: link.email, hint: passwordHint }));
     });
 
     scope.post(accountPaths.reset, async (request, reply) => {
-      const form = ResetForm.parse(request.body ?? {});
+      const form = ResetForm.parse(fieldsOf(request.body));
       const link = await resetLinkState(opts.db, form.token);
       if (!link.ok) return sendPage(reply, link.problem === 'unknown' ? 404 : 410, linkProblemPage('reset', link.problem, portalUrl));
       const errors = passwordErrors(form.password, form.confirm);
@@ -396,12 +398,12 @@ export async function registerBuiltinIdentity(app: FastifyInstance, opts: Builti
     // ---- Sign-up by verified domain (issue 15) ----
 
     scope.get(accountPaths.signUp, async (request, reply) => {
-      const { uid } = UidQuery.parse(request.query ?? {});
+      const { uid } = UidQuery.parse(fieldsOf(request.query));
       return sendPage(reply, 200, signUpPage({ uid, hint: passwordHint, portalUrl }));
     });
 
     scope.post(accountPaths.signUp, async (request, reply) => {
-      const form = SignUpForm.parse(request.body ?? {});
+      const form = SignUpForm.parse(fieldsOf(request.body));
       const errors: SignUpErrors = { ...passwordErrors(form.password, form.confirm) };
       if (!form.name) errors.name = 'Enter your name';
       const emailError = emailProblem(form.email);
@@ -421,7 +423,7 @@ export async function registerBuiltinIdentity(app: FastifyInstance, opts: Builti
     });
 
     scope.get(accountPaths.confirmSignUp, async (request, reply) => {
-      const { token } = TokenQuery.parse(request.query ?? {});
+      const { token } = TokenQuery.parse(fieldsOf(request.query));
       const link = await signUpLinkState(opts.db, token);
       if (!link.ok) return sendPage(reply, link.problem === 'unknown' ? 404 : 410, linkProblemPage('sign-up', link.problem, portalUrl));
       // Following the link only shows what happens next: mail scanners that open links create nothing.
@@ -431,7 +433,7 @@ export async function registerBuiltinIdentity(app: FastifyInstance, opts: Builti
     });
 
     scope.post(accountPaths.confirmSignUp, async (request, reply) => {
-      const { token } = TokenQuery.parse(request.body ?? {});
+      const { token } = TokenQuery.parse(fieldsOf(request.body));
       const outcome = await confirmSignUp(signUpDeps, token, meta(request));
       switch (outcome.status) {
         case 'link':
