@@ -167,7 +167,9 @@ export async function buildApp({
     authenticatorKeys = publicJwks(signingKeys);
   }
   const authenticator = createAuthenticator({ db, issuer: config.issuer, audience: config.audience, localJwks: authenticatorKeys });
-  registerGuard(app, { db, authenticator, authenticateApiKey: (secret) => authenticateApiKey(db, secret) });
+  // End-to-end test hooks (CBP_TEST_HOOKS=1 only, refused in production): a workflow that fails on demand.
+  const testHooks = config.CBP_TEST_HOOKS ? await import('./modules/workflows/test-hooks.js') : undefined;
+  registerGuard(app, { db, authenticator, authenticateApiKey: (secret) => authenticateApiKey(db, secret), extraPolicies: testHooks?.testHookPolicies });
   registerHostileInputGuard(app); // U+0000 / lone surrogates: 400 before the guard's lookups or any handler
   // Rate limits per user / API key (shared through the database) and per address (in process).
   await registerRateLimits(app, { db, settings: rateLimitSettings(config) });
@@ -258,8 +260,7 @@ export async function buildApp({
   });
   // Logo images in object storage.
   await app.register(organizationLogoRoutes, { db, storage });
-  // End-to-end test hooks (CBP_TEST_HOOKS=1 only, refused in production): a workflow that fails on demand.
-  if (config.CBP_TEST_HOOKS) await app.register((await import('./modules/workflows/test-hooks.js')).workflowTestHooks, { config, db });
+  if (testHooks) await app.register(testHooks.workflowTestHooks, { config, db });
   // Domain events (platform/events.ts): delivered to the notification fan-out; this copy consumes
   // when it runs background work (EVENTS_POLL_INTERVAL_MS, default follows WORKFLOW_POLL_INTERVAL_MS).
   await registerDomainEvents(app, {

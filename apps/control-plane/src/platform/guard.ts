@@ -86,7 +86,18 @@ const apiKeyScopes: Record<string, { resource: string; action: string }> = { 'us
 
 export function registerGuard(
   app: FastifyInstance,
-  { db, authenticator, authenticateApiKey }: { db: AppDb; authenticator: Authenticator; authenticateApiKey?: ApiKeyAuthenticator },
+  {
+    db,
+    authenticator,
+    authenticateApiKey,
+    extraPolicies = {},
+  }: {
+    db: AppDb;
+    authenticator: Authenticator;
+    authenticateApiKey?: ApiKeyAuthenticator;
+    /** Policies of routes outside the contract's table, for this app only (the end-to-end test hooks). */
+    extraPolicies?: Readonly<Record<string, RoutePolicy>>;
+  },
 ) {
   app.decorateRequest('auth', null);
   app.decorateRequest('ctx', null as unknown as RequestContext);
@@ -115,7 +126,7 @@ export function registerGuard(
     const method = methods.find((m) => m !== 'HEAD');
     if (!method) return;
     const key = `${method} ${route.url}`;
-    const policy = routePolicies[key];
+    const policy = routePolicies[key] ?? extraPolicies[key];
     if (!policy) throw new Error(`Route ${key} has no entry in routePolicies (packages/contracts/src/rbac.ts)`);
     route.config = { ...(route.config ?? {}), policy };
     if (policy.access === 'public') return;

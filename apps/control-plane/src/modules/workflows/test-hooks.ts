@@ -1,7 +1,7 @@
 import { eq } from 'drizzle-orm';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { Problem, routePolicies } from '@cbp/contracts';
+import { Problem, type RoutePolicy } from '@cbp/contracts';
 import { createBuiltinWorkflowEngine } from '../../adapters/workflows/builtin.js';
 import { defineWorkflow, type WorkflowDefinition } from '../../adapters/workflows/port.js';
 import type { Config } from '../../config.js';
@@ -48,7 +48,13 @@ export const flakyWorkflow = defineWorkflow({
 
 export const testHookWorkflows: readonly WorkflowDefinition[] = [flakyWorkflow];
 
-const startRoute = 'POST /workflows/test-hooks/start';
+/**
+ * The hook's route is not in the contract's RBAC table: the app that registers the hook passes
+ * this to the guard (registerGuard's `extraPolicies`), so no other app knows the route.
+ */
+export const testHookPolicies: Readonly<Record<string, RoutePolicy>> = {
+  'POST /workflows/test-hooks/start': { access: 'tenant', resource: 'workflows', action: 'edit' },
+};
 
 /**
  * `POST /workflows/test-hooks/start` (admin of the tenant): starts a `test.flaky` run for the
@@ -57,11 +63,6 @@ const startRoute = 'POST /workflows/test-hooks/start';
  */
 export const workflowTestHooks: FastifyPluginAsyncZod<{ config: Config; db: AppDb }> = async (app, { config, db }) => {
   if (config.NODE_ENV === 'production') throw new Error('CBP_TEST_HOOKS=1 is refused when NODE_ENV=production');
-  // The guard refuses routes missing from the RBAC table; this one is added only in test-hook runs.
-  // Taken out again when the app closes: the table is shared by every app in the process (test
-  // files share their worker's modules), and apps without the hook must not expect the route.
-  const added = !(startRoute in routePolicies);
-  if (added) routePolicies[startRoute] = { access: 'tenant', resource: 'workflows', action: 'edit' };
   const engine = createBuiltinWorkflowEngine({
     db,
     workflows: testHookWorkflows,
@@ -71,7 +72,6 @@ export const workflowTestHooks: FastifyPluginAsyncZod<{ config: Config; db: AppD
   });
   app.addHook('onClose', async () => {
     await engine.close();
-    if (added) Reflect.deleteProperty(routePolicies, startRoute);
   });
 
   app.post(
