@@ -35,7 +35,7 @@ import { organizationRoutes } from './modules/organization/organization.routes.j
 import { organizationDataRoutes } from './modules/organization/organization.data.routes.js';
 import { organizationLogoRoutes } from './modules/organization/organization.logo.js';
 import { createObjectStorage } from './adapters/storage/index.js';
-import { customerBillingDetails, gatewayCustomerSync } from './modules/organization/organization-billing-details.js';
+import { customerBillingDetails, gatewayCustomerSync, invoiceCustomerSnapshot } from './modules/organization/organization-billing-details.js';
 import { notificationHandler } from './modules/notifications/notifications.service.js';
 import { notificationUnsubscribeRoutes } from './modules/notifications/notifications.unsubscribe.js';
 import { createUnsubscribeTokens } from './modules/notifications/unsubscribe-token.js';
@@ -265,7 +265,7 @@ export async function buildApp({
   // when it runs background work (EVENTS_POLL_INTERVAL_MS, default follows WORKFLOW_POLL_INTERVAL_MS).
   await registerDomainEvents(app, {
     db,
-    handlers: [notificationHandler(notificationMail), gatewayCustomerSync(engine, payments.gateway.name)],
+    handlers: [notificationHandler(notificationMail), gatewayCustomerSync(engine, payments.gateway.name), invoiceCustomerSnapshot()],
     pollIntervalMs: config.EVENTS_POLL_INTERVAL_MS ?? (config.WORKFLOW_POLL_INTERVAL_MS > 0 ? 5_000 : 0),
   });
   await app.register(notificationRoutes, {

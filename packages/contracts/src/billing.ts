@@ -129,6 +129,15 @@ export const InvoiceLine = z.object({
 });
 export type InvoiceLine = z.infer<typeof InvoiceLine>;
 
+/** The customer as billed: the organization's billing identity when the invoice was issued. */
+export const InvoiceCustomer = z.object({
+  name: z.string(),
+  email: z.string().nullable(),
+  addressLines: z.array(z.string()),
+  taxId: z.string().nullable(),
+});
+export type InvoiceCustomer = z.infer<typeof InvoiceCustomer>;
+
 export const Invoice = z.object({
   id: z.uuid(),
   number: z.string(),
@@ -143,6 +152,9 @@ export const Invoice = z.object({
   dueDate: z.iso.datetime().nullable(),
   paidAt: z.iso.datetime().nullable(),
   lines: z.array(InvoiceLine),
+  customer: InvoiceCustomer.nullable().describe(
+    'The customer as billed, written once when the invoice is issued (a later profile edit does not change it); null for a draft, or an invoice issued before CBP kept it (its PDF prints the current profile)',
+  ),
   createdAt: z.iso.datetime(),
 });
 export type Invoice = z.infer<typeof Invoice>;

@@ -1,5 +1,5 @@
 import { bigint, boolean, integer, jsonb, pgTable, primaryKey, text, timestamp, uuid } from 'drizzle-orm/pg-core';
-import type { MetricLimit } from '@cbp/contracts';
+import type { InvoiceCustomer, MetricLimit } from '@cbp/contracts';
 
 // Mirrors migrations/*.sql (the SQL files are the source of truth for the database).
 
@@ -148,6 +148,8 @@ export const invoices = pgTable('invoices', {
   dueDate: timestamp('due_date', { withTimezone: true }),
   paidAt: timestamp('paid_at', { withTimezone: true }),
   gatewaySyncedAt: timestamp('gateway_synced_at', { withTimezone: true }),
+  /** Migration 0040: the customer as billed, written once at issue (`recordInvoiceCustomer`). */
+  customer: jsonb('customer').$type<InvoiceCustomer>(),
   createdAt,
 });
 

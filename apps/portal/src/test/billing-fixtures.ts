@@ -115,6 +115,7 @@ export function invoice(n: number, status: InvoiceStatus = 'paid', overrides: Pa
     periodEnd: `2025-${next}-01T00:00:00.000Z`,
     dueDate: `2025-${next}-15T00:00:00.000Z`,
     paidAt: paid ? `2025-${next}-02T00:00:00.000Z` : null,
+    customer: { name: 'Acme Corporation Ltd', email: 'accounts@acme.test', addressLines: ['1 Road Runner Way', '85001 Phoenix'], taxId: 'US-99-1234567' },
     lines: [
       {
         id: `dddddddd-0000-4000-8000-${String(n).padStart(12, '0')}`,

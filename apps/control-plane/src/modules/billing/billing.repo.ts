@@ -1,5 +1,5 @@
-import { and, asc, count, desc, eq, inArray } from 'drizzle-orm';
-import type { InvoiceStatus } from '@cbp/contracts';
+import { and, asc, count, desc, eq, inArray, isNull } from 'drizzle-orm';
+import type { InvoiceCustomer, InvoiceStatus } from '@cbp/contracts';
 import type { Queryable, ScopedTx } from '../../platform/db.js';
 import { billingCustomers, invoiceLines, invoices, plans, subscriptions, tenants } from '../../platform/schema.js';
 
@@ -125,6 +125,16 @@ export async function upsertInvoice(
       .values(lines.map((l, position) => ({ ...addingUp(l), invoiceId: row.id, tenantId: values.tenantId, position })));
   }
   return row.id;
+}
+
+/** Sets the customer of an invoice that has none yet (see recordInvoiceCustomer). */
+export async function setInvoiceCustomer(tx: ScopedTx, tenantId: string, invoiceId: string, customer: InvoiceCustomer): Promise<boolean> {
+  const rows = await tx
+    .update(invoices)
+    .set({ customer })
+    .where(and(eq(invoices.tenantId, tenantId), eq(invoices.id, invoiceId), isNull(invoices.customer)))
+    .returning({ id: invoices.id });
+  return rows.length > 0;
 }
 
 export async function countInvoices(tx: ScopedTx, tenantId: string): Promise<number> {

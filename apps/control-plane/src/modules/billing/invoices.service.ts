@@ -1,8 +1,8 @@
-import type { Invoice, InvoiceListQuery, UpcomingInvoice } from '@cbp/contracts';
+import type { Invoice, InvoiceCustomer, InvoiceListQuery, UpcomingInvoice } from '@cbp/contracts';
 import { addMonth } from '../../adapters/payments/proration.js';
-import { withTenant } from '../../platform/db.js';
+import { withTenant, type TenantTx } from '../../platform/db.js';
 import { AppError, notFound } from '../../platform/errors.js';
-import { invoiceById, linesOf, listInvoices, subscriptionOf, tenantName } from './billing.repo.js';
+import { invoiceById, linesOf, listInvoices, setInvoiceCustomer, subscriptionOf, tenantName } from './billing.repo.js';
 import { renderInvoicePdf, type InvoiceParty } from './invoice-pdf.js';
 import { invoiceFrom } from './mappers.js';
 import type { BillingDeps } from './subscriptions.service.js';
@@ -30,17 +30,34 @@ export async function invoiceOf({ db }: BillingDeps, tenantId: string, id: strin
 /** Without INVOICE_SELLER_* configuration (tests, local runs). */
 export const defaultSeller: InvoiceParty = { name: 'CBP · Customer Business Portal', addressLines: [], taxId: null };
 
+/**
+ * The invoice's PDF. The customer block is the customer as billed when the invoice was issued
+ * (`invoice.customer`); only a draft, or an invoice issued before CBP kept that, prints the
+ * organization profile as it is now.
+ */
 export async function invoicePdf(deps: BillingDeps, tenantId: string, id: string): Promise<{ number: string; pdf: Buffer }> {
   const invoice = await invoiceOf(deps, tenantId, id);
+  return { number: invoice.number, pdf: await renderInvoicePdf(invoice, { seller: deps.seller ?? defaultSeller, billedTo: invoice.customer ?? (await currentCustomer(deps, tenantId)) }) };
+}
+
+async function currentCustomer(deps: BillingDeps, tenantId: string): Promise<InvoiceParty> {
   const name = (await withTenant(deps.db, tenantId, (tx) => tenantName(tx, tenantId))) ?? '';
   const details = deps.customerBillingDetails ? await deps.customerBillingDetails(tenantId) : null;
-  const billedTo: InvoiceParty = {
+  return {
     name: details?.name || name,
     addressLines: details?.addressLines ?? [],
     taxId: details?.taxId ?? null,
     email: details?.email ?? null,
   };
-  return { number: invoice.number, pdf: await renderInvoicePdf(invoice, { seller: deps.seller ?? defaultSeller, billedTo }) };
+}
+
+/**
+ * Writes the customer as billed on an issued invoice, once: a later call (a repeated delivery of
+ * `invoice.issued`) changes nothing. For the organization module's `invoice.issued` handler, in
+ * the delivery's transaction. Returns whether it wrote.
+ */
+export async function recordInvoiceCustomer(tx: TenantTx, tenantId: string, invoiceId: string, customer: InvoiceCustomer): Promise<boolean> {
+  return setInvoiceCustomer(tx, tenantId, invoiceId, customer);
 }
 
 export async function upcomingInvoice(deps: BillingDeps, tenantId: string): Promise<UpcomingInvoice> {

@@ -34,6 +34,7 @@ export function invoiceFrom(row: InvoiceRow, lines: InvoiceLineRow[]): Invoice {
     periodEnd: row.periodEnd.toISOString(),
     dueDate: row.dueDate?.toISOString() ?? null,
     paidAt: row.paidAt?.toISOString() ?? null,
+    customer: row.customer ?? null,
     createdAt: row.createdAt.toISOString(),
     lines: lines
       .filter((l) => l.invoiceId === row.id)

@@ -96,6 +96,40 @@ describe('billing details from the organization profile', () => {
     for (const s of ['Billed to', 'Acme Corporation Ltd', 'accounts@acme.test', '1 Road Runner Way', 'Suite 9', '85001 Phoenix', 'AZ', 'Tax ID: US-99-1234567']) {
       expect(text).toContain(s);
     }
+
+    // Issued, the invoice keeps the customer as billed then (decision 004): the invoice.issued
+    // handler writes it once; a later profile edit reaches the next invoice, never this one.
+    await t.app.events.drain();
+    const issued = await eventually(
+      async () => (await call('GET', `/invoices/${renewal.id}`)).json() as Invoice,
+      (i) => i.customer !== null,
+    );
+    const asBilled = { name: 'Acme Corporation Ltd', email: 'accounts@acme.test', addressLines: ['1 Road Runner Way', 'Suite 9', '85001 Phoenix', 'AZ', 'US'], taxId: 'US-99-1234567' };
+    expect(issued.customer).toEqual(asBilled);
+    expect((await call('PATCH', '/organization', { payload: { billingEmail: 'payables@acme.test', taxId: 'US-11-7654321' } })).statusCode).toBe(200);
+    await t.app.events.drain();
+    expect(((await call('GET', `/invoices/${renewal.id}`)).json() as Invoice).customer).toEqual(asBilled);
+    const reprinted = await pdfText((await call('GET', `/invoices/${renewal.id}/pdf`)).rawPayload);
+    expect(reprinted).toContain('accounts@acme.test');
+    expect(reprinted).toContain('Tax ID: US-99-1234567');
+    expect(reprinted).not.toContain('payables@acme.test');
+
+    await local.advanceClock(new Date(new Date(renewal.periodEnd).getTime() + 60_000));
+    await local.deliverEvents();
+    await t.app.events.drain();
+    const [next] = ((await call('GET', '/invoices?limit=1')).json() as { data: Invoice[] }).data;
+    if (!next || next.id === renewal.id) throw new Error('no second renewal invoice');
+    const nextIssued = await eventually(
+      async () => (await call('GET', `/invoices/${next.id}`)).json() as Invoice,
+      (i) => i.customer !== null,
+    );
+    expect(nextIssued.customer).toEqual({ ...asBilled, email: 'payables@acme.test', taxId: 'US-11-7654321' });
+    const nextText = await pdfText((await call('GET', `/invoices/${next.id}/pdf`)).rawPayload);
+    expect(nextText).toContain('payables@acme.test');
+    expect(nextText).toContain('Tax ID: US-11-7654321');
+    // Globex's invoices carry Globex's customer, or none (its seeded history): never Acme's.
+    const globexInvoices = ((await call('GET', '/invoices?limit=100', { email: 'owner@globex.test', tenantId: globex.id })).json() as { data: Invoice[] }).data;
+    expect(globexInvoices.every((i) => i.customer === null || !JSON.stringify(i.customer).includes('acme'))).toBe(true);
   });
 
   it('a change of the website alone calls nothing; clearing the email clears it at the gateway', async () => {

@@ -4,6 +4,7 @@ import { defineWorkflow, type WorkflowEngine } from '../../adapters/workflows/po
 import { withTenant, type AppDb, type TenantTx } from '../../platform/db.js';
 import type { EventHandler } from '../../platform/events.js';
 import { gatewayCustomerOf } from '../billing/billing-customer.js';
+import { recordInvoiceCustomer } from '../billing/invoices.service.js';
 import type { InvoiceParty } from '../billing/invoice-pdf.js';
 import { profileOf } from './organization.repo.js';
 
@@ -50,6 +51,23 @@ export const customerBillingDetails =
     const { name, email, addressLines, taxId } = await withTenant(db, tenantId, (tx) => billingIdentityIn(tx, tenantId));
     return { name, email, addressLines, taxId };
   };
+
+/**
+ * The customer as billed on each issued invoice (decision 004): on `invoice.issued`, the billing
+ * identity as it is then is written on the invoice once, in the delivery's transaction, through
+ * the billing module's `recordInvoiceCustomer` (a repeated delivery changes nothing). Later
+ * profile edits reach the next invoices, never an issued one.
+ */
+export function invoiceCustomerSnapshot(): EventHandler {
+  return {
+    name: 'organization.invoice_customer',
+    async handle(tx, event) {
+      if (event.type !== 'invoice.issued' || typeof event.payload.invoiceId !== 'string') return;
+      const { name, email, addressLines, taxId } = await billingIdentityIn(tx, event.tenantId);
+      await recordInvoiceCustomer(tx, event.tenantId, event.payload.invoiceId, { name, email, addressLines, taxId });
+    },
+  };
+}
 
 /** Profile fields the gateway's customer carries; a change of another field (website) calls nothing. */
 const gatewayFields = /^(name|legalName|billingEmail|taxId|address\.)/;

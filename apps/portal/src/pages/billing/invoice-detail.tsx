@@ -73,6 +73,27 @@ function Totals({ invoice }: { invoice: Invoice }) {
   );
 }
 
+/** The customer as billed when the invoice was issued (a later profile edit does not change it). */
+function BilledTo({ customer }: { customer: NonNullable<Invoice['customer']> }) {
+  return (
+    <section aria-labelledby="invoice-billed-to-title" className="mt-4 border-t pt-4 text-sm" data-testid="invoice-billed-to">
+      <h3 id="invoice-billed-to-title" className="text-xs text-muted-foreground">
+        Billed to
+      </h3>
+      <address className="mt-1 not-italic">
+        <span className="block font-medium">{customer.name}</span>
+        {customer.email ? <span className="block">{customer.email}</span> : null}
+        {customer.addressLines.map((line) => (
+          <span key={line} className="block">
+            {line}
+          </span>
+        ))}
+        {customer.taxId ? <span className="block text-muted-foreground">Tax ID: {customer.taxId}</span> : null}
+      </address>
+    </section>
+  );
+}
+
 function InvoiceView({ invoice }: { invoice: Invoice }) {
   const money = (amount: number) => formatMoney(amount, invoice.currency);
   const lines = invoice.lines.map((line) => ({ line, text: formatInvoiceLine(line, invoice.currency) }));
@@ -104,6 +125,7 @@ function InvoiceView({ invoice }: { invoice: Invoice }) {
               </span>
             </Field>
           </dl>
+          {invoice.customer ? <BilledTo customer={invoice.customer} /> : null}
         </CardContent>
       </Card>
 

@@ -205,6 +205,10 @@ describe('/billing/invoices/:id', () => {
     expect(total('Amount due')).toHaveTextContent('$0.00');
     expect(screen.getByTestId('invoice-amount-due')).toHaveTextContent('$0.00');
     expect(document.title).toBe('Invoice INV-2025-0006 · CBP Portal');
+    // The customer as billed when it was issued.
+    expect(screen.getByRole('region', { name: 'Billed to' })).toHaveTextContent(
+      ['Acme Corporation Ltd', 'accounts@acme.test', '1 Road Runner Way', '85001 Phoenix', 'Tax ID: US-99-1234567'].join(''),
+    );
 
     await userEvent.click(screen.getByRole('button', { name: 'Download PDF' }));
     expect(downloadInvoicePdf).toHaveBeenCalledWith(expect.objectContaining({ id: withLines.id, number: 'INV-2025-0006' }));
@@ -219,6 +223,14 @@ describe('/billing/invoices/:id', () => {
     expect(totals.getByRole('rowheader', { name: 'Amount paid' }).nextElementSibling).toHaveTextContent('$0.00');
     expect(totals.getByRole('rowheader', { name: 'Amount due' }).nextElementSibling).toHaveTextContent('$209.50');
     expect(screen.getByTestId('invoice-amount-due')).toHaveTextContent('$209.50');
+  });
+
+  it('leaves out the customer block of an invoice issued before CBP kept it', async () => {
+    const older = invoice(8, 'paid', { customer: null });
+    vi.mocked(getInvoice).mockResolvedValue(older);
+    renderPortal(`/billing/invoices/${older.id}`);
+    expect(await screen.findByRole('heading', { level: 1, name: 'Invoice INV-2025-0008' })).toBeInTheDocument();
+    expect(screen.queryByTestId('invoice-billed-to')).not.toBeInTheDocument();
   });
 
   it('says plainly when the invoice does not exist', async () => {
