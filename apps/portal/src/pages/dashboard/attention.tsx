@@ -42,7 +42,8 @@ export function usageAttentionText(status: UsageStatus, level: UsageLevel): stri
   if (level === 'critical') return `${status.metricName}: over the hard limit`;
   if (level === 'warning') return `${status.metricName}: over the soft limit`;
   const percent = percentOfLimit(status) ?? 0;
-  return `${status.metricName}: ${percent} % of the ${status.softLimit !== null ? 'soft limit' : 'included amount'}`;
+  // A no-break space keeps "95 %" on one line.
+  return `${status.metricName}: ${percent}\u00a0% of the ${status.softLimit !== null ? 'soft limit' : 'included amount'}`;
 }
 
 function UsageItems({ statuses }: { statuses: UsageStatus[] }) {

@@ -88,7 +88,7 @@ function UsageRow({ status, trend }: { status: UsageStatus; trend: number[] | un
             <span className="text-muted-foreground">
               {' '}
               of {formatQuantity(limit, status.unit)} {limitName}
-              {percent !== null ? ` (${percent} %)` : ''}
+              {percent !== null ? ` (${percent}\u00a0%)` : ''}
             </span>
           </p>
           <div className="mt-1.5 h-1.5 overflow-hidden rounded-full bg-muted" aria-hidden="true">
@@ -151,13 +151,13 @@ export function UsageCard({ className }: { className?: string }) {
 }
 
 /** The next invoice as it stands: projected amount and the date it is billed. */
-export function NextInvoiceCard() {
+export function NextInvoiceCard({ className }: { className?: string }) {
   const upcoming = useUpcomingInvoice();
   const subscription = useSubscription();
   const invoice = upcoming.data;
   const ended = subscription.data?.status === 'canceled' || (upcoming.error instanceof ApiError && upcoming.error.statusCode === 404);
   return (
-    <Card aria-labelledby="next-invoice-card-title" aria-busy={upcoming.isPending && !ended}>
+    <Card aria-labelledby="next-invoice-card-title" aria-busy={upcoming.isPending && !ended} className={className}>
       <CardHeader>
         <CardTitle id="next-invoice-card-title">Next invoice</CardTitle>
       </CardHeader>
@@ -200,14 +200,14 @@ function Field({ label, children }: { label: string; children: ReactNode }) {
 }
 
 /** Organization, plan and the caller's role in one compact card. */
-export function OrganizationCard() {
+export function OrganizationCard({ className }: { className?: string }) {
   const tenant = useCurrentTenant();
   const plans = usePlans();
   const { role, me } = useSession();
   const t = tenant.data;
   const plan = t?.planId ? plans.data?.find((p) => p.id === t.planId) : undefined;
   return (
-    <Card aria-labelledby="organization-card-title" aria-busy={tenant.isPending}>
+    <Card aria-labelledby="organization-card-title" aria-busy={tenant.isPending} className={className}>
       <CardHeader>
         <CardTitle id="organization-card-title">Organization</CardTitle>
       </CardHeader>
@@ -302,7 +302,7 @@ function TaskRow({ task }: { task: Task }) {
 }
 
 /** Setup steps the caller's role can take, each done or not from the organization's data. Null when the role can take none. */
-export function SetupTasksCard() {
+export function SetupTasksCard({ className }: { className?: string }) {
   const access = useDashboardAccess();
   const methods = usePaymentMethods({ enabled: access.paymentMethods });
   const members = useMemberCount({ enabled: access.invite });
@@ -344,7 +344,7 @@ export function SetupTasksCard() {
   if (tasks.length === 0) return null;
   const done = tasks.filter((t) => t.done).length;
   return (
-    <Card aria-labelledby="setup-card-title" data-testid="setup-tasks">
+    <Card aria-labelledby="setup-card-title" data-testid="setup-tasks" className={className}>
       <CardHeader className="flex-row items-center justify-between gap-2 space-y-0">
         <CardTitle id="setup-card-title">Setup</CardTitle>
         <span className="text-xs text-muted-foreground" data-testid="setup-progress">

@@ -108,7 +108,7 @@ describe('dashboard', () => {
     const usageItems = attention().getAllByTestId('attention-usage');
     expect(usageItems.map((i) => i.textContent)).toEqual([
       expect.stringContaining('API calls: over the soft limit'),
-      expect.stringContaining('Storage: 80 % of the soft limit'),
+      expect.stringMatching(/Storage: 80\s% of the soft limit/),
     ]);
 
     // Usage against limits, each with its sparkline.

@@ -17,15 +17,16 @@ export default function DashboardPage() {
     <>
       <PageHeader title="Dashboard" description={membership ? `Overview of ${membership.name}` : 'Overview of your organization'} />
       <AttentionCard />
+      {/* Two columns from lg; on phones one column in the order of importance (display: contents lets the cards take their own order). */}
       <div className="grid gap-4 lg:grid-cols-3">
-        <div className="grid min-w-0 gap-4 lg:col-span-2">
-          {access.usage ? <UsageCard /> : null}
-          {access.auditLog ? <RecentActivityCard /> : null}
+        <div className="contents lg:col-span-2 lg:grid lg:min-w-0 lg:content-start lg:gap-4">
+          {access.usage ? <UsageCard className="order-1 lg:order-none" /> : null}
+          {access.auditLog ? <RecentActivityCard className="order-5 lg:order-none" /> : null}
         </div>
-        <div className="grid min-w-0 content-start gap-4">
-          {access.invoices ? <NextInvoiceCard /> : null}
-          <OrganizationCard />
-          <SetupTasksCard />
+        <div className="contents lg:grid lg:min-w-0 lg:content-start lg:gap-4">
+          {access.invoices ? <NextInvoiceCard className="order-2 lg:order-none" /> : null}
+          <OrganizationCard className="order-3 lg:order-none" />
+          <SetupTasksCard className="order-4 lg:order-none" />
         </div>
       </div>
     </>
