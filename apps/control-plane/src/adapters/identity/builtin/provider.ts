@@ -355,12 +355,12 @@ export async function registerBuiltinIdentity(app: FastifyInstance, opts: Builti
 
     // ---- Forgot password (issue 17 item 9) ----
 
-    scope.get(accountPaths.forgot, async (request, reply) => {
+    scope.get(accountPaths.forgot, { schema: { tags: ['identity'], summary: 'The "Forgot password?" form (HTML; built-in identity)' } }, async (request, reply) => {
       const { uid } = UidQuery.parse(fieldsOf(request.query));
       return sendPage(reply, 200, forgotPasswordPage({ uid, portalUrl }));
     });
 
-    scope.post(accountPaths.forgot, async (request, reply) => {
+    scope.post(accountPaths.forgot, { schema: { tags: ['identity'], summary: 'Mails a single-use reset link to an active account; the same answer for any address (HTML form, throttled like sign-in)' } }, async (request, reply) => {
       const form = ForgotForm.parse(fieldsOf(request.body));
       const problem = emailProblem(form.email);
       if (problem) return sendPage(reply, 400, forgotPasswordPage({ uid: form.uid, email: form.email, fieldError: problem, portalUrl }));
@@ -376,14 +376,14 @@ export async function registerBuiltinIdentity(app: FastifyInstance, opts: Builti
       return sendPage(reply, 200, forgotPasswordSentPage({ uid: form.uid, email: form.email, minutes: resetLinkMinutes, portalUrl }));
     });
 
-    scope.get(accountPaths.reset, async (request, reply) => {
+    scope.get(accountPaths.reset, { schema: { tags: ['identity'], summary: 'The new-password form of a reset link (HTML), or why the link cannot be used' } }, async (request, reply) => {
       const { token } = TokenQuery.parse(fieldsOf(request.query));
       const link = await resetLinkState(opts.db, token);
       if (!link.ok) return sendPage(reply, link.problem === 'unknown' ? 404 : 410, linkProblemPage('reset', link.problem, portalUrl));
       return sendPage(reply, 200, resetPasswordPage({ token, email: link.email, hint: passwordHint }));
     });
 
-    scope.post(accountPaths.reset, async (request, reply) => {
+    scope.post(accountPaths.reset, { schema: { tags: ['identity'], summary: 'Sets the new password with a reset link, once; signs out every session of the account (HTML form)' } }, async (request, reply) => {
       const form = ResetForm.parse(fieldsOf(request.body));
       const link = await resetLinkState(opts.db, form.token);
       if (!link.ok) return sendPage(reply, link.problem === 'unknown' ? 404 : 410, linkProblemPage('reset', link.problem, portalUrl));
@@ -397,12 +397,12 @@ export async function registerBuiltinIdentity(app: FastifyInstance, opts: Builti
 
     // ---- Sign-up by verified domain (issue 15) ----
 
-    scope.get(accountPaths.signUp, async (request, reply) => {
+    scope.get(accountPaths.signUp, { schema: { tags: ['identity'], summary: 'The sign-up form (HTML): joins organizations that verified the email\'s domain and allow it' } }, async (request, reply) => {
       const { uid } = UidQuery.parse(fieldsOf(request.query));
       return sendPage(reply, 200, signUpPage({ uid, hint: passwordHint, portalUrl }));
     });
 
-    scope.post(accountPaths.signUp, async (request, reply) => {
+    scope.post(accountPaths.signUp, { schema: { tags: ['identity'], summary: 'Mails a confirmation link when an organization admits the address, or refuses it (HTML form, throttled like sign-in)' } }, async (request, reply) => {
       const form = SignUpForm.parse(fieldsOf(request.body));
       const errors: SignUpErrors = { ...passwordErrors(form.password, form.confirm) };
       if (!form.name) errors.name = 'Enter your name';
@@ -422,7 +422,7 @@ export async function registerBuiltinIdentity(app: FastifyInstance, opts: Builti
       return sendPage(reply, 200, signUpSentPage({ uid: form.uid, email: form.email, hours: signUpLinkHours, portalUrl }));
     });
 
-    scope.get(accountPaths.confirmSignUp, async (request, reply) => {
+    scope.get(accountPaths.confirmSignUp, { schema: { tags: ['identity'], summary: 'What confirming a sign-up link will do (HTML); changes nothing' } }, async (request, reply) => {
       const { token } = TokenQuery.parse(fieldsOf(request.query));
       const link = await signUpLinkState(opts.db, token);
       if (!link.ok) return sendPage(reply, link.problem === 'unknown' ? 404 : 410, linkProblemPage('sign-up', link.problem, portalUrl));
@@ -432,7 +432,7 @@ export async function registerBuiltinIdentity(app: FastifyInstance, opts: Builti
       return sendPage(reply, 200, confirmSignUpPage({ token, name: link.row.name, email: link.row.email, organizations }));
     });
 
-    scope.post(accountPaths.confirmSignUp, async (request, reply) => {
+    scope.post(accountPaths.confirmSignUp, { schema: { tags: ['identity'], summary: 'Creates the account and its memberships with each organization\'s default role, once (HTML form)' } }, async (request, reply) => {
       const { token } = TokenQuery.parse(fieldsOf(request.body));
       const outcome = await confirmSignUp(signUpDeps, token, meta(request));
       switch (outcome.status) {
