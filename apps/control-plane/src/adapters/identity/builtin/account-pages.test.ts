@@ -353,6 +353,9 @@ describe('sign-up by verified domain', () => {
     const { token } = linkIn((await mailsTo('omar@acme.example'))[0], '/oidc/account/confirm-sign-up');
     // Meanwhile Omar got an account another way (an invitation).
     await t.database.execScript(`INSERT INTO users (email, name, status) VALUES ('omar@acme.example', 'Omar', 'active')`);
+    const opened = await b.request('GET', linkIn((await mailsTo('omar@acme.example'))[0], '/oidc/account/confirm-sign-up').url);
+    expect(opened.statusCode).toBe(409);
+    expect(opened.body).toContain('You already have an account');
     const res = await b.request('POST', '/oidc/account/confirm-sign-up', { token });
     expect(res.statusCode).toBe(409);
     expect(res.body).toContain('You already have an account');

@@ -427,6 +427,7 @@ export async function registerBuiltinIdentity(app: FastifyInstance, opts: Builti
       const link = await signUpLinkState(opts.db, token);
       if (!link.ok) return sendPage(reply, link.problem === 'unknown' ? 404 : 410, linkProblemPage('sign-up', link.problem, portalUrl));
       // Following the link only shows what happens next: mail scanners that open links create nothing.
+      if (await findUserByEmail(opts.db, link.row.email)) return sendPage(reply, 409, accountExistsPage({ email: link.row.email, portalUrl }));
       const organizations = await opts.signUp.organizationsFor(link.row.email);
       if (organizations.length === 0) return sendPage(reply, 403, messagePage('Sign-up is no longer possible', signUpRefusedMessage(), { href: `${portalUrl}/`, label: 'Go to the portal' }));
       return sendPage(reply, 200, confirmSignUpPage({ token, name: link.row.name, email: link.row.email, organizations }));
