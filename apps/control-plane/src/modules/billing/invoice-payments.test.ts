@@ -1,6 +1,7 @@
 import { sql } from 'drizzle-orm';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { acme, createTestContext, globex, type TestContext } from '../../../test/harness.js';
+import { GatewayError } from '../../adapters/payments/port.js';
 import { platformRows } from '../../platform/db.js';
 
 // POST /invoices/{id}/pay on the local gateway: the demo's open invoices (seeded history, no card on file).
@@ -9,6 +10,9 @@ beforeAll(async () => {
   t = await createTestContext();
 });
 afterAll(() => t.close());
+afterEach(() => {
+  vi.restoreAllMocks();
+});
 
 async function call(method: 'GET' | 'POST', url: string, email: string, options: { tenant?: string; payload?: object; key?: string } = {}) {
   return t.app.inject({
@@ -114,6 +118,55 @@ describe('POST /invoices/{id}/pay', () => {
     expect((await call('POST', `/invoices/${invoice.id}/pay`, 'owner@acme.test')).statusCode).toBe(409);
     expect(await paidEntries(invoice.id)).toHaveLength(1);
     const [charges] = await platformRows<{ n: number }>(t.database.db, sql`SELECT count(*)::int AS n FROM local_gateway_objects WHERE object = 'charge'`);
+    expect(charges?.n).toBe(1);
+  });
+});
+
+describe('POST /invoices/{id}/pay: refusals and races', () => {
+  it('refuses a void invoice with 409 INVOICE_NOT_PAYABLE and charges nothing', async () => {
+    const [paid] = (await call('GET', '/invoices?status=paid&limit=1', 'owner@acme.test')).json().data as { id: string; number: string }[];
+    await t.database.execScript(`UPDATE invoices SET status = 'void' WHERE id = '${paid?.id}'`);
+    const res = await call('POST', `/invoices/${paid?.id}/pay`, 'owner@acme.test');
+    expect(res.statusCode, res.body).toBe(409);
+    expect(res.json()).toMatchObject({ code: 'INVOICE_NOT_PAYABLE', detail: expect.stringContaining('void') });
+  });
+
+  it('answers an unreachable gateway with 503 and leaves the invoice open; the retry with the same key goes through', async () => {
+    const owner = 'owner@globex.test';
+    const added = await call('POST', '/payment-methods', owner, { tenant: globex.id, payload: { stripePaymentMethodId: 'pm_card_visa' } });
+    expect(added.statusCode, added.body).toBe(201);
+    const invoice = await openInvoice(owner, globex.id);
+    vi.spyOn(t.app.payments.gateway, 'payInvoice').mockRejectedValueOnce(new GatewayError('stripe_unavailable', 'Stripe is unavailable; could not pay the invoice. Try again shortly.', 503));
+
+    const down = await call('POST', `/invoices/${invoice.id}/pay`, owner, { tenant: globex.id, key: 'globex-pay-1' });
+    expect(down.statusCode, down.body).toBe(503);
+    expect(down.json().code).toBe('PAYMENT_GATEWAY_UNAVAILABLE');
+    expect((await call('GET', `/invoices/${invoice.id}`, owner, { tenant: globex.id })).json().status).toBe('open');
+    expect(await paidEntries(invoice.id)).toEqual([]);
+
+    const retried = await call('POST', `/invoices/${invoice.id}/pay`, owner, { tenant: globex.id, key: 'globex-pay-1' });
+    expect(retried.statusCode, retried.body).toBe(200);
+    expect(retried.json().status).toBe('paid');
+  });
+
+  it('charges once when two payments of one invoice race (no Idempotency-Key)', async () => {
+    const owner = 'owner@globex.test';
+    // Another open invoice for Globex: the paid one opened again (as a gateway would leave a failed renewal).
+    const [latest] = (await call('GET', '/invoices?status=paid&limit=1', owner, { tenant: globex.id })).json().data as { id: string }[];
+    await t.database.execScript(`UPDATE invoices SET status = 'open', amount_paid = 0, paid_at = NULL WHERE id = '${latest?.id}'`);
+    await t.database.execScript(`DELETE FROM local_gateway_objects WHERE object = 'charge' AND data->>'invoiceId' = (SELECT gateway_invoice_id FROM invoices WHERE id = '${latest?.id}')`);
+    const before = (await paidEntries(latest?.id ?? '')).length;
+    const [a, b] = await Promise.all([
+      call('POST', `/invoices/${latest?.id}/pay`, owner, { tenant: globex.id }),
+      call('POST', `/invoices/${latest?.id}/pay`, owner, { tenant: globex.id }),
+    ]);
+    expect([a.statusCode, b.statusCode].sort()).toEqual([200, 409]);
+    expect([a, b].find((r) => r.statusCode === 409)?.json().code).toBe('INVOICE_ALREADY_PAID');
+    expect(await paidEntries(latest?.id ?? '')).toHaveLength(before + 1);
+    const [charges] = await platformRows<{ n: number }>(
+      t.database.db,
+      sql`SELECT count(*)::int AS n FROM local_gateway_objects WHERE object = 'charge' AND data->>'invoiceId' = (SELECT gateway_invoice_id FROM invoices WHERE id = ${latest?.id ?? ''})`,
+    );
     expect(charges?.n).toBe(1);
   });
 });
