@@ -33,6 +33,7 @@ const testCards = [
   { number: '4000 0000 0000 9995', result: 'Declined: insufficient funds' },
   { number: '4000 0000 0000 0069', result: 'Declined: expired card' },
   { number: '4000 0025 0000 3155', result: 'Requires authentication (refused here)' },
+  { number: '4000 0000 0000 0341', result: 'Saved, then every payment is declined' },
 ] as const;
 
 function TestCardsHint() {

@@ -260,6 +260,7 @@ describe('/billing/payment-methods/new with the local gateway', () => {
     expect(hint).not.toHaveAttribute('open');
     expect(hint).toHaveTextContent('4242 4242 4242 4242');
     expect(hint).toHaveTextContent('4000 0000 0000 0002Declined');
+    expect(hint).toHaveTextContent('4000 0000 0000 0341Saved, then every payment is declined');
   });
 });
 
