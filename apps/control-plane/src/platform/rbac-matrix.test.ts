@@ -12,7 +12,7 @@
  * a Globex object's id: 404 (filters: an empty page), and Globex's objects are unchanged.
  */
 import { randomUUID } from 'node:crypto';
-import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import sharp from 'sharp';
@@ -21,6 +21,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { acme, createTestContext, globex, type TestContext } from '../../test/harness.js';
 import { routeTable, type RouteSpec } from '../../test/hostile.js';
 import { callers, expectationFor, guardCodes, headersOf, loner, tenantIds, type Caller, type TenantSlug } from '../../test/rbac-matrix.js';
+import { createObjectStorage } from '../adapters/storage/index.js';
 import { defineWorkflow } from '../adapters/workflows/port.js';
 import { createUnsubscribeTokens } from '../modules/notifications/unsubscribe-token.js';
 import { demoUsers } from '../seed/demo.js';
@@ -220,8 +221,8 @@ async function prepareTenant(tenant: TenantSlug) {
 async function readyExportOf(tenant: TenantSlug): Promise<string> {
   const id = randomUUID();
   const key = `exports/${tenantIds[tenant]}/${id}.zip`;
-  await mkdir(path.join(t.config.CBP_DATA_DIR, path.dirname(key)), { recursive: true });
-  await writeFile(path.join(t.config.CBP_DATA_DIR, key), 'PK matrix fixture');
+  // Through the app's object storage (adapters/storage), where the download route reads it.
+  await (await createObjectStorage(t.config)).put(key, Buffer.from('PK matrix fixture'), 'application/zip');
   await t.database.execScript(`INSERT INTO organization_exports (id, tenant_id, workflow_id, status, size_bytes, file_key, expires_at)
     VALUES ('${id}', '${tenantIds[tenant]}', 'organization-export:${id}', 'ready', 17, '${key}', now() + interval '7 days')`);
   return id;
