@@ -7,6 +7,7 @@ import { paymentMethodLabel, paymentMethodSpokenLabel } from '@/components/billi
 import { Alert, AlertDescription, AlertTitle } from '@/components/ui/alert';
 import { Button } from '@/components/ui/button';
 import { Dialog, DialogClose, DialogContent, DialogDescription, DialogHeader, DialogTitle, DialogTrigger } from '@/components/ui/dialog';
+import { isRetryableAddError } from '@/hooks/use-payment-methods';
 import { useSession } from '@/hooks/use-session';
 import { errorMessage, problemFromError } from '@/lib/axios';
 import { formatDate } from '@/lib/dates';
@@ -59,8 +60,10 @@ export function PayInvoiceDialog({ invoice, card, size = 'sm' }: PayInvoiceDialo
     onError: (error) => {
       const failure = failureOf(error);
       toast.error(`${failure.title}. ${failure.detail}`);
-      // A new attempt after a refusal is a new payment.
-      attempt.current = crypto.randomUUID();
+      // Lost on the way (network, 5xx, still in progress): paying again resends the same key, so
+      // the invoice cannot be charged twice. After a refusal (a decline, say) the key would only
+      // replay it: the next attempt is a new payment.
+      if (!isRetryableAddError(error)) attempt.current = crypto.randomUUID();
     },
   });
   const failure = pay.error ? failureOf(pay.error) : null;

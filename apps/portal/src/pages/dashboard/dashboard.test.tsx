@@ -188,6 +188,29 @@ describe('dashboard', () => {
     expect(screen.getByTestId('open-invoice')).toBeInTheDocument();
   });
 
+  it('sends the same Idempotency-Key again after a payment lost on the way, and a new one after a decline', async () => {
+    vi.mocked(getPaymentMethods).mockResolvedValue([visa]);
+    vi.mocked(payInvoice)
+      .mockRejectedValueOnce(new ApiError('Cannot reach the CBP API. Check your connection and try again.', 0))
+      .mockRejectedValueOnce(
+        new ApiError('Your card was declined.', 402, { type: 'about:blank', title: 'Payment required', status: 402, detail: 'Your card was declined.', code: 'CARD_DECLINED' }),
+      )
+      .mockResolvedValue({ ...openInvoice, status: 'paid', amountDue: 0, amountPaid: 19_900 });
+    renderPortal('/');
+    await userEvent.click(await screen.findByRole('button', { name: 'Pay $199.00 for invoice INV-2025-0007' }));
+    const dialog = await screen.findByRole('dialog');
+    const payNow = within(dialog).getByRole('button', { name: 'Pay $199.00' });
+    await userEvent.click(payNow);
+    expect(await within(dialog).findByRole('alert')).toHaveTextContent('The payment did not go through');
+    await userEvent.click(payNow);
+    expect(await within(dialog).findByRole('alert')).toHaveTextContent('Your card was declined');
+    await userEvent.click(payNow);
+    await waitFor(() => expect(payInvoice).toHaveBeenCalledTimes(3));
+    const keys = vi.mocked(payInvoice).mock.calls.map(([, key]) => key);
+    expect(keys[1]).toBe(keys[0]);
+    expect(keys[2]).not.toBe(keys[1]);
+  });
+
   it('is all clear when no invoice is open and usage is below 80 % of its limits', async () => {
     vi.mocked(getInvoices).mockResolvedValue({ data: [], total: 0 });
     vi.mocked(getUsageStatus).mockResolvedValue(quiet);
