@@ -27,7 +27,9 @@ export function isOverdue(invoice: Pick<Invoice, 'status' | 'dueDate'>, now = ne
 function failureOf(error: unknown): { title: string; detail: string } {
   const problem = problemFromError(error);
   if (problem?.code === 'CARD_DECLINED') {
-    return { title: 'Your card was declined', detail: `${problem.detail ?? 'The card was declined.'} Nothing was charged. Try another card, or ask your bank.` };
+    // The gateway's sentence only when it says more than the title ("Your card has insufficient funds.").
+    const reason = problem.detail && !/^your card was declined\.?$/i.test(problem.detail) ? `${problem.detail} ` : '';
+    return { title: 'Your card was declined', detail: `${reason}Nothing was charged. Try another card, or ask your bank.` };
   }
   if (problem?.code === 'INVOICE_ALREADY_PAID') return { title: 'This invoice is already paid', detail: errorMessage(error) };
   if (problem?.code === 'NO_PAYMENT_METHOD') return { title: 'No card on file', detail: errorMessage(error) };

@@ -222,4 +222,26 @@ describe('/billing overview', () => {
     expect(within(open).queryByRole('button')).not.toBeInTheDocument();
     expect(getPaymentMethods).not.toHaveBeenCalled();
   });
+
+  it("says why a card was declined when the gateway names a reason", async () => {
+    vi.mocked(getPaymentMethods).mockResolvedValue([cardMethod('visa', '9995', { isDefault: true })]);
+    vi.mocked(payInvoice).mockRejectedValue(
+      new ApiError('Your card has insufficient funds.', 402, {
+        type: 'https://cbp.dev/problems/card-declined',
+        title: 'Payment required',
+        status: 402,
+        detail: 'Your card has insufficient funds.',
+        code: 'CARD_DECLINED',
+        declineCode: 'insufficient_funds',
+      }),
+    );
+    renderPortal('/billing');
+    await userEvent.click(await screen.findByRole('button', { name: 'Pay $199.00 for invoice INV-2025-0007' }));
+    const dialog = await screen.findByRole('dialog');
+    await userEvent.click(within(dialog).getByRole('button', { name: 'Pay $199.00' }));
+    const alert = await within(dialog).findByRole('alert');
+    expect(alert).toHaveTextContent('Your card was declined');
+    expect(alert).toHaveTextContent('Your card has insufficient funds. Nothing was charged.');
+    expect(screen.getByTestId('open-invoices')).toBeInTheDocument();
+  });
 });
