@@ -25,7 +25,7 @@ export interface TestContext {
   config: Config;
   keys: SigningKeys;
   /** An access token exactly like the built-in issuer's, for a demo user's email. */
-  tokenFor(email: string, options?: { expiresIn?: string | number }): Promise<string>;
+  tokenFor(email: string, options?: { expiresIn?: string | number; amr?: string[] }): Promise<string>;
   close(): Promise<void>;
 }
 
@@ -122,7 +122,7 @@ export async function createTestContext(env: Record<string, string> = {}, option
     ownerScript: (script) => ownerScript(inPlatformScope(script)),
     config,
     keys,
-    tokenFor: (email, { expiresIn = '1h' } = {}) => tokens.forEmail(email, { expiresAt: expiresIn }),
+    tokenFor: (email, { expiresIn = '1h', amr } = {}) => tokens.forEmail(email, { expiresAt: expiresIn, amr }),
     async close() {
       await app.close();
       await database.close();

@@ -6,6 +6,8 @@ import { demoUsers } from '../src/seed/demo.js';
 export interface TokenOptions {
   /** A jose duration ('1h') or seconds since the epoch; default one hour from now. */
   expiresAt?: string | number;
+  /** How the sign-in was made (RFC 8176), as the built-in issuer sets it: `['pwd']`, `['pwd', 'otp']`; none by default. */
+  amr?: string[];
 }
 
 /**
@@ -16,8 +18,8 @@ export function accessTokenSigner({ keys, issuer, audience }: { keys: SigningKey
   const jwk = keys.keys[0];
   if (!jwk) throw new Error('no signing key');
   const key = importJWK(jwk, 'RS256');
-  const forUserId = async (userId: string, { expiresAt = '1h' }: TokenOptions = {}) => {
-    const token = new SignJWT({ client_id: 'cbp-portal', scope: 'api' })
+  const forUserId = async (userId: string, { expiresAt = '1h', amr }: TokenOptions = {}) => {
+    const token = new SignJWT({ client_id: 'cbp-portal', scope: 'api', ...(amr ? { amr } : {}) })
       .setProtectedHeader({ alg: 'RS256', typ: 'at+jwt', kid: jwk.kid ?? '' })
       .setIssuer(issuer)
       .setAudience(audience)

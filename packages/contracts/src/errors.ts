@@ -16,6 +16,7 @@ export const errorCatalogue = {
   NOT_A_MEMBER: { statuses: [403], meaning: 'The caller has no active membership in the requested organization.' },
   TENANT_REQUIRED: { statuses: [400], meaning: 'The caller belongs to several organizations: send X-Tenant-Id.' },
   TENANT_SUSPENDED: { statuses: [403], meaning: "The organization is suspended: its routes refuse its members and API keys until it is reactivated." },
+  MFA_REQUIRED: { statuses: [403], meaning: "The organization requires two-step verification and the caller's token comes from a sign-in without a second factor (no `otp` in `amr`): sign in again with an authenticator code. GET /me still answers." },
   RATE_LIMITED: { statuses: [429], meaning: 'Too many requests; wait for Retry-After and retry.' },
   CURRENT_PASSWORD_INCORRECT: { statuses: [403], meaning: 'POST /me/password: the current password is not correct (`errors[]` names `body.currentPassword`); attempts count against the sign-in throttle.' },
   CONFIRMATION_MISMATCH: { statuses: [400], meaning: "DELETE /organization: `confirmName` is not exactly the organization's name (`errors[]` names `body.confirmName`); nothing is scheduled." },

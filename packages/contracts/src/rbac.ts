@@ -66,6 +66,10 @@ export const routePolicies: Record<string, RoutePolicy> = {
   'GET /docs': { access: 'public' },
   'GET /oidc/interaction/:uid': { access: 'public' },
   'POST /oidc/interaction/:uid/login': { access: 'public' },
+  // Two-step verification steps of a sign-in (issue 15): only with the interaction's checked password.
+  'POST /oidc/interaction/:uid/mfa': { access: 'public' },
+  'POST /oidc/interaction/:uid/mfa/enroll': { access: 'public' },
+  'POST /oidc/interaction/:uid/continue': { access: 'public' },
   // The built-in provider's account pages (HTML forms): forgot password, reset, sign-up by verified domain.
   'GET /oidc/account/forgot-password': { access: 'public' },
   'POST /oidc/account/forgot-password': { access: 'public' },

@@ -49,7 +49,7 @@ export type TenantStatus = (typeof tenants.$inferSelect)['status'];
 export interface PrincipalRow {
   user: AuthUser;
   /** The tenant asked for (or the caller's only tenant); null if it does not exist or none was chosen. */
-  tenant: { id: string; status: TenantStatus; role: TenantRole | null } | null;
+  tenant: { id: string; status: TenantStatus; role: TenantRole | null; mfaRequired: boolean } | null;
   /** The caller's active memberships. */
   activeMemberships: number;
   /** `auth_epoch` in the same snapshot: what a cached copy of this row is valid for. */
@@ -69,11 +69,13 @@ interface RawPrincipal {
   role: TenantRole | null;
   active_memberships: number;
   epoch: string | number | bigint;
+  tenant_mfa_required: boolean | null;
 }
 
 /**
  * The user (by id, or by external subject), their active role in `tenantId` (or, without one,
- * in their only tenant), that tenant's status and the auth epoch: one statement, one round trip.
+ * in their only tenant), that tenant's status and whether it requires two-step verification
+ * (migration 0041), and the auth epoch: one statement, one round trip.
  */
 export async function findPrincipal(
   db: AppDb,
@@ -84,7 +86,8 @@ export async function findPrincipal(
   const subject = 'externalSubject' in who ? who.externalSubject : null;
   const [row] = await preparedRows<RawPrincipal>(
     db,
-    'cbp_auth_principal',
+    // Named after the function's version: its row type changed in migration 0041.
+    'cbp_auth_principal_v2',
     sql`SELECT * FROM auth_principal(${userId}::uuid, ${subject}::text, ${tenantId}::uuid)`,
   );
   if (!row) return undefined;
@@ -98,7 +101,7 @@ export async function findPrincipal(
       status: row.status,
       createdAt: new Date(row.created_at),
     },
-    tenant: row.tenant_id && row.tenant_status ? { id: row.tenant_id, status: row.tenant_status, role: row.role } : null,
+    tenant: row.tenant_id && row.tenant_status ? { id: row.tenant_id, status: row.tenant_status, role: row.role, mfaRequired: row.tenant_mfa_required === true } : null,
     activeMemberships: Number(row.active_memberships),
     epoch: Number(row.epoch),
   };

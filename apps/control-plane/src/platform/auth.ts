@@ -24,6 +24,21 @@ export interface AuthenticatedUser {
   claims: JWTPayload;
 }
 
+/**
+ * Authentication methods (RFC 8176 `amr`) that count as a second factor. The built-in provider
+ * puts `["pwd", "otp"]` in its tokens after an authenticator or recovery code; Keycloak emits
+ * `amr` with its "Authentication Method Reference (AMR)" mapper when the OTP step of the flow
+ * has the reference value `otp` (docs/ARCHITECTURE.md, Identity). `acr` is not read: its values
+ * are each realm's own.
+ */
+const secondFactorMethods = new Set(['otp', 'mfa', 'hwk', 'swk']);
+
+/** Whether the token's sign-in used a second factor (its `amr` claim). */
+export function hasSecondFactor(claims: JWTPayload): boolean {
+  const amr = claims.amr;
+  return Array.isArray(amr) && amr.some((m) => typeof m === 'string' && secondFactorMethods.has(m));
+}
+
 /** The caller of one request: who, and where they stand in the tenant asked for. */
 export interface Principal {
   auth: AuthenticatedUser;

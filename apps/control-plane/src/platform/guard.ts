@@ -7,7 +7,7 @@ import {
   type Role,
   type RoutePolicy,
 } from '@cbp/contracts';
-import type { Authenticator, AuthenticatedUser, Principal } from './auth.js';
+import { hasSecondFactor, type Authenticator, type AuthenticatedUser, type Principal } from './auth.js';
 import type { RequestContext, TenantContext } from './context.js';
 import type { AppDb } from './db.js';
 import { tenantStatus } from './accounts.js';
@@ -50,6 +50,9 @@ function tenantHeader(request: FastifyRequest): { tenantId: string | null; inval
   const parsed = TenantHeader.safeParse(Array.isArray(header) ? header[0] : header);
   return parsed.success ? { tenantId: parsed.data, invalid: false } : { tenantId: null, invalid: true };
 }
+
+const mfaRequired = () =>
+  new AppError(403, 'MFA_REQUIRED', 'Your organization requires two-step verification: sign in again with your authenticator code (or set one up when asked).');
 
 const tenantSuspended = () => new AppError(403, 'TENANT_SUSPENDED', 'This organization is suspended; contact your platform administrator.');
 
@@ -176,6 +179,9 @@ export function registerGuard(
         return;
       }
       const { tenantId, role } = resolveTenant(principal, header);
+      // The organization requires two-step verification (its settings, migration 0041): a token
+      // from a sign-in without a second factor is refused, whatever the role (staff included).
+      if (principal.tenant?.mfaRequired && !hasSecondFactor(auth.claims)) throw mfaRequired();
       request.ctx = { ...base, tenantId, role };
       const minimum = minimumRoleFor(policy.resource, policy.action);
       if (!minimum) throw new Error(`No policy for ${policy.resource}.${policy.action}`);

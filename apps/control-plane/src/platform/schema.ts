@@ -629,3 +629,21 @@ export const signupVerifications = pgTable('signup_verifications', {
   expiresAt: timestamp('expires_at', { withTimezone: true, mode: 'date' }).notNull(),
   usedAt: timestamp('used_at', { withTimezone: true, mode: 'date' }),
 });
+
+/** Migration 0041: the TOTP authenticator of an account at the built-in provider (secret encrypted, see builtin/mfa.ts). */
+export const userTotp = pgTable('user_totp', {
+  userId: uuid('user_id').primaryKey(),
+  secretEncrypted: text('secret_encrypted').notNull(),
+  createdAt,
+  confirmedAt: timestamp('confirmed_at', { withTimezone: true, mode: 'date' }),
+  lastUsedStep: bigint('last_used_step', { mode: 'number' }),
+});
+
+/** Migration 0041: one-time recovery codes of an authenticator (SHA-256 only). */
+export const userRecoveryCodes = pgTable('user_recovery_codes', {
+  id: uuid('id').primaryKey().defaultRandom(),
+  userId: uuid('user_id').notNull(),
+  codeHash: text('code_hash').notNull(),
+  createdAt,
+  usedAt: timestamp('used_at', { withTimezone: true, mode: 'date' }),
+});

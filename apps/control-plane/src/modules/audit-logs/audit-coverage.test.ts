@@ -15,6 +15,9 @@ const coverageWorkflow = defineWorkflow({ type: 'coverage.noop', run: async () =
 /** Mutating routes that change nothing CBP keeps, so they write no entry, and why. */
 const writesNoEntry: Record<string, string> = {
   'POST /oidc/interaction/:uid/login': 'signs in; failures are counted in login_failures',
+  'POST /oidc/interaction/:uid/mfa': 'an HTML form of a sign-in: a recovery code used or two-step verification turned off is audited in each organization of the account (builtin/mfa.test.ts)',
+  'POST /oidc/interaction/:uid/mfa/enroll': 'an HTML form of a sign-in: audited as user.mfa_enabled in each organization of the account (builtin/mfa.test.ts)',
+  'POST /oidc/interaction/:uid/continue': 'finishes a sign-in whose steps were audited already',
   'POST /oidc/account/forgot-password': 'mails a reset link (a token and the mail, nothing of the account changes until the link is used)',
   'POST /oidc/account/sign-up': 'mails a confirmation link (no account exists until the link is used)',
   'POST /oidc/account/reset-password': 'an HTML form, no JSON body: audited as user.password_changed in each organization of the account (builtin/account-pages.test.ts)',
@@ -206,7 +209,7 @@ const scenarios: Scenario[] = [
     },
   },
   { route: 'PATCH /organization', action: 'organization.updated', request: async () => ({ url: '/organization', payload: { legalName: 'Acme Corporation' } }) },
-  { route: 'PATCH /settings', action: 'settings.updated', request: async () => ({ url: '/settings', payload: { mfaRequired: true } }) },
+  { route: 'PATCH /settings', action: 'settings.updated', request: async () => ({ url: '/settings', payload: { sessionTimeoutMinutes: 45 } }) },
   { route: 'POST /organization/domains', action: 'domain.added', request: async () => ({ url: '/organization/domains', payload: { domain: 'coverage.example' } }) },
   {
     route: 'POST /organization/domains/:id/verify',

@@ -1,5 +1,5 @@
-import { and, asc, eq, ne, sql } from 'drizzle-orm';
-import type { ScopedTx, TenantTx } from '../../platform/db.js';
+import { and, asc, eq, inArray, ne, sql } from 'drizzle-orm';
+import type { PlatformTx, ScopedTx, TenantTx } from '../../platform/db.js';
 import { organizationDomains, organizationProfiles, organizationSettings, tenants } from '../../platform/schema.js';
 
 export type ProfileRow = typeof organizationProfiles.$inferSelect;
@@ -35,6 +35,16 @@ export async function settingsOf(tx: TenantTx, tenantId: string, { lock = false 
   const query = tx.select().from(organizationSettings).where(eq(organizationSettings.tenantId, tenantId));
   const [row] = lock ? await query.for('update') : await query;
   return row;
+}
+
+/** Which of `tenantIds` require two-step verification (their settings rows; no row: not required). */
+export async function tenantsRequiringMfa(tx: PlatformTx, tenantIds: string[]): Promise<string[]> {
+  if (tenantIds.length === 0) return [];
+  const rows = await tx
+    .select({ tenantId: organizationSettings.tenantId })
+    .from(organizationSettings)
+    .where(and(inArray(organizationSettings.tenantId, tenantIds), eq(organizationSettings.mfaRequired, true)));
+  return rows.map((r) => r.tenantId);
 }
 
 export async function saveSettings(tx: TenantTx, row: Omit<SettingsRow, 'updatedAt'>): Promise<SettingsRow> {

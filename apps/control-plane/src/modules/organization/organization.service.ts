@@ -7,9 +7,10 @@ import {
 } from '@cbp/contracts';
 import { recordAuditEntry } from '../../platform/audit.js';
 import type { TenantContext } from '../../platform/context.js';
-import { withTenant, type AppDb, type TenantTx } from '../../platform/db.js';
+import { membershipsOf } from '../../platform/accounts.js';
+import { withPlatformScope, withTenant, type AppDb, type TenantTx } from '../../platform/db.js';
 import { publishEvent } from '../../platform/events.js';
-import { profileOf, renameTenant, saveProfile, saveSettings, settingsOf, type ProfileRow, type SettingsRow, type TenantRow } from './organization.repo.js';
+import { profileOf, renameTenant, saveProfile, saveSettings, settingsOf, tenantsRequiringMfa, type ProfileRow, type SettingsRow, type TenantRow } from './organization.repo.js';
 
 /** Who changed it, for the domain event (consumers never notify the actor of their own change). */
 export const actorOf = (ctx: TenantContext) => (ctx.actor.type === 'user' ? { actorUserId: ctx.actor.id, actorEmail: ctx.actor.email } : {});
@@ -144,6 +145,18 @@ export async function updateSettings(db: AppDb, ctx: TenantContext, patch: Organ
     await audit(tx, ctx, tenant.name, 'settings', changed);
     return settingsFrom(saved);
   });
+}
+
+/**
+ * The organizations of the user (active memberships) whose settings require two-step
+ * verification, by name: the built-in provider enrolls such a user before finishing a sign-in
+ * and keeps them from turning it off (app.ts hands this in; the provider never reads these tables).
+ */
+export async function mfaRequiredFor(db: AppDb, userId: string): Promise<{ tenantId: string; name: string }[]> {
+  const memberships = await membershipsOf(db, userId);
+  if (memberships.length === 0) return [];
+  const requiring = new Set(await withPlatformScope(db, (tx) => tenantsRequiringMfa(tx, memberships.map((m) => m.id))));
+  return memberships.filter((m) => requiring.has(m.id)).map((m) => ({ tenantId: m.id, name: m.name }));
 }
 
 async function audit(

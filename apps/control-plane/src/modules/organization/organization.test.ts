@@ -24,7 +24,8 @@ async function call(method: Method, url: string, { email = 'admin@acme.test', te
   return t.app.inject({
     method,
     url,
-    headers: { authorization: `Bearer ${await t.tokenFor(email)}`, 'x-tenant-id': tenantId },
+    // Signed in with two-step verification: the settings test turns Acme's "MFA required" on.
+    headers: { authorization: `Bearer ${await t.tokenFor(email, { amr: ['pwd', 'otp'] })}`, 'x-tenant-id': tenantId },
     ...(payload ? { payload } : {}),
   });
 }

@@ -80,6 +80,13 @@ summary{cursor:pointer;font-weight:500;color:var(--foreground)}
 details p{margin:8px 0 0}
 details ul{margin:8px 0 0;padding-left:18px}
 code{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,"Liberation Mono",monospace;font-size:12px;color:var(--foreground)}
+.qr{display:flex;justify-content:center;margin:20px 0 0}
+.qr svg{width:184px;height:184px;border-radius:8px;border:1px solid var(--border)}
+.secret{margin:12px 0 0;font-size:13px;color:var(--muted-foreground);text-align:center}
+.secret code{display:block;margin-top:4px;font-size:14px;letter-spacing:.06em;word-break:break-all;user-select:all}
+ul.codes{display:grid;grid-template-columns:1fr 1fr;gap:8px 16px;margin:16px 0 0;padding:12px 14px;list-style:none;border:1px solid var(--border);
+border-radius:8px;background:var(--muted)}
+ul.codes code{font-size:14px;letter-spacing:.04em;user-select:all}
 `;
 
 /** The CSP source that allows this stylesheet and nothing else. */
@@ -111,6 +118,8 @@ interface FieldOptions {
   id: string;
   label: string;
   type: 'text' | 'email' | 'password';
+  /** The on-screen keyboard (`numeric` for codes). */
+  inputMode?: 'numeric' | 'text';
   autocomplete: string;
   value?: string;
   hint?: string;
@@ -136,6 +145,7 @@ function field(f: FieldOptions): string {
     `autocomplete="${f.autocomplete}"`,
     'required',
     f.maxLength ? `maxlength="${f.maxLength}"` : '',
+    f.inputMode ? `inputmode="${f.inputMode}" spellcheck="false" autocapitalize="off"` : '',
     f.value !== undefined && f.type !== 'password' ? `value="${escapeHtml(f.value)}"` : '',
     invalid ? 'aria-invalid="true"' : '',
     describedBy ? `aria-describedby="${describedBy}"` : '',
@@ -407,4 +417,76 @@ export function accountExistsPage({ email, portalUrl }: { email: string; portalU
 
 export function signUpRefusedMessage(): string {
   return 'This email address cannot sign up here. Ask the administrator of your organization to invite you.';
+}
+
+// ---- Two-step verification (TOTP) ------------------------------------------------------------
+
+/** A form of the sign-in (interaction `uid`) at `step` (mfa, mfa/enroll, continue). */
+export const interactionAction = (uid: string, step: string) => `/oidc/interaction/${encodeURIComponent(uid)}/${step}`;
+
+const codeHint = 'The 6-digit code your authenticator app shows now.';
+
+/** Who requires it, in a sentence: "Acme requires two-step verification." */
+function requiredBy(organizations: string[]): string {
+  if (organizations.length === 0) return '';
+  const names = organizations.length === 1 ? organizations[0] : `${organizations.slice(0, -1).join(', ')} and ${organizations.at(-1)}`;
+  return `${names} require${organizations.length === 1 ? 's' : ''} two-step verification for every member. `;
+}
+
+export function mfaChallengePage({ uid, email, error, purpose = 'sign-in' }: { uid: string; email: string; error?: string; purpose?: 'sign-in' | 'disable' }): string {
+  const title = purpose === 'disable' ? 'Turn off two-step verification' : 'Two-step verification';
+  const sub =
+    purpose === 'disable'
+      ? `To turn it off for <strong>${escapeHtml(email)}</strong>, enter a code from your authenticator app.`
+      : `Enter the code from your authenticator app to finish signing in as <strong>${escapeHtml(email)}</strong>.`;
+  return layout(
+    title,
+    `<h1>${escapeHtml(title)}</h1><p class="sub">${sub}</p>
+<form method="post" action="${interactionAction(uid, 'mfa')}" novalidate>
+${field({ id: 'code', label: 'Authentication code', type: 'text', inputMode: 'numeric', autocomplete: 'one-time-code', hint: `${codeHint} Lost your device? Enter one of your recovery codes instead.`, error, autofocus: true, maxLength: 32 })}
+<button class="button" type="submit">${purpose === 'disable' ? 'Turn off' : 'Verify'}</button>
+</form>
+<p class="alt"><a href="/oidc/interaction/${encodeURIComponent(uid)}">Sign in as someone else</a></p>`,
+  );
+}
+
+/** Groups a base32 secret by four for reading aloud or typing. */
+const grouped = (secret: string) => secret.replace(/(.{4})/g, '$1 ').trim();
+
+export function mfaEnrollPage({ uid, email, qrSvg, secret, requiredByOrganizations = [], error }: { uid: string; email: string; qrSvg: string; secret: string; requiredByOrganizations?: string[]; error?: string }): string {
+  return layout(
+    'Set up two-step verification',
+    `<h1>Set up two-step verification</h1><p class="sub">${escapeHtml(requiredBy(requiredByOrganizations))}Scan this QR code with an authenticator app (for example Google Authenticator, Microsoft Authenticator, 1Password or Aegis) for <strong>${escapeHtml(email)}</strong>, then enter the code it shows.</p>
+<div class="qr" role="img" aria-label="QR code to add CBP Portal to your authenticator app">${qrSvg.replace(/<\?xml[^>]*>/, '').replace('<svg ', '<svg aria-hidden="true" focusable="false" ')}</div>
+<p class="secret">Cannot scan it? Enter this key in the app instead:<code id="secret">${escapeHtml(grouped(secret))}</code></p>
+<form method="post" action="${interactionAction(uid, 'mfa/enroll')}" novalidate>
+${field({ id: 'code', label: 'Authentication code', type: 'text', inputMode: 'numeric', autocomplete: 'one-time-code', hint: codeHint, error, autofocus: Boolean(error), maxLength: 32 })}
+<button class="button" type="submit">Turn on two-step verification</button>
+</form>`,
+  );
+}
+
+export function recoveryCodesPage({ uid, codes }: { uid: string; codes: string[] }): string {
+  return layout(
+    'Save your recovery codes',
+    `<h1>Save your recovery codes</h1>
+${alert('Two-step verification is on for your account.', { tone: 'ok' })}
+<p class="note">If you lose your authenticator, sign in with one of these codes instead. <strong>Each works once, and they are not shown again</strong>: print them or keep them in your password manager.</p>
+<ul class="codes" aria-label="Recovery codes">${codes.map((c) => `<li><code>${escapeHtml(c)}</code></li>`).join('')}</ul>
+<form method="post" action="${interactionAction(uid, 'continue')}">
+<button class="button" type="submit">I saved my codes, continue</button>
+</form>`,
+  );
+}
+
+/** After a step that changes nothing more (turned off, or cannot be turned off): continue to the portal. */
+export function mfaNoticePage({ uid, title, message, tone }: { uid: string; title: string; message: string; tone: 'ok' | 'error' }): string {
+  return layout(
+    title,
+    `<h1>${escapeHtml(title)}</h1>
+${alert(message, { tone })}
+<form method="post" action="${interactionAction(uid, 'continue')}">
+<button class="button" type="submit">Continue to the portal</button>
+</form>`,
+  );
 }

@@ -21,6 +21,10 @@ import {
   loginPage,
   logoutPage,
   messagePage,
+  mfaChallengePage,
+  mfaEnrollPage,
+  mfaNoticePage,
+  recoveryCodesPage,
   pageStyleSource,
   passwordChangedPage,
   resetPasswordPage,
@@ -40,6 +44,8 @@ import { forgetSession, grantTag, grantTagClaim, recordSession } from './session
 import { databaseAdapter } from './storage.js';
 import { builtinRolesOf } from '../admin/builtin.js';
 import { admitLoginAttempt, clearLoginAttempts, forgetStaleLoginAttempts } from './throttle.js';
+import { confirmEnrollment, disableMfa, mfaKey, mfaStatus, startEnrollment, verifySecondFactor } from './mfa.js';
+import { mfaRequiredFor } from '../../../modules/organization/organization.service.js';
 
 export interface BuiltinIdentityOptions {
   db: AppDb;
@@ -82,14 +88,20 @@ export function providerConfiguration(opts: BuiltinIdentityOptions): Configurati
     }),
     // Which grant (and so which session) an access token belongs to, as an opaque tag (GET /me/sessions `current`);
     // the user's realm roles as Keycloak puts them (`realm_access.roles`, identity-admin port, decision 010).
-    extraTokenClaims: async (_ctx, token) => {
+    extraTokenClaims: async (ctx, token) => {
       const claims: Record<string, unknown> = {};
       if ('grantId' in token && typeof token.grantId === 'string') claims[grantTagClaim] = grantTag(token.grantId);
       const accountId = 'accountId' in token && typeof token.accountId === 'string' ? token.accountId : undefined;
       const user = accountId && z.uuid().safeParse(accountId).success ? await findUserById(db, accountId) : undefined;
       if (user) claims.realm_access = { roles: builtinRolesOf(user).map((r) => r.name) };
+      // How the sign-in behind the token was made (RFC 8176), as in the ID token: ["pwd"] or
+      // ["pwd", "otp"]; the API refuses tokens without "otp" in organizations that require it.
+      const source = ctx.oidc.entities.AuthorizationCode ?? ctx.oidc.entities.RefreshToken;
+      if (source?.amr) claims.amr = source.amr;
       return Object.keys(claims).length > 0 ? claims : undefined;
     },
+    // The portal's account settings start a sign-in with cbp_mfa=setup (or disable) to manage two-step verification.
+    extraParams: ['cbp_mfa'],
     clients: [
       {
         client_id: clientId,
@@ -105,7 +117,8 @@ export function providerConfiguration(opts: BuiltinIdentityOptions): Configurati
     jwks: opts.keys as Configuration['jwks'],
     cookies: { keys: [opts.cookieSecret] },
     pkce: { required: () => true },
-    claims: { openid: ['sub'], email: ['email', 'email_verified'], profile: ['name'] },
+    // amr: how the sign-in was made (["pwd"] or ["pwd", "otp"]), in the ID token as in access tokens.
+    claims: { openid: ['sub', 'amr'], email: ['email', 'email_verified'], profile: ['name'] },
     scopes: ['openid', 'profile', 'email', 'offline_access'],
     findAccount: async (_ctx, sub) => {
       const user = z.uuid().safeParse(sub).success ? await findUserById(db, sub) : undefined;
@@ -192,6 +205,13 @@ const SignUpForm = z.object({
   confirm: text(1024),
 });
 const EmailAddress = z.email();
+const CodeForm = z.object({ code: z.string().trim().max(32).catch('').default('') });
+/** What the portal asked this sign-in to do about two-step verification (`cbp_mfa`). */
+const MfaPurpose = z.enum(['setup', 'disable']).optional().catch(undefined);
+/** A sign-in between its password and its second factor (kept in the interaction's result). */
+const PendingSignIn = z.object({ accountId: z.uuid(), purpose: z.enum(['setup', 'disable']).optional(), amr: z.array(z.string()).optional() });
+type PendingSignIn = z.infer<typeof PendingSignIn>;
+const PendingState = z.object({ cbp: PendingSignIn });
 /** A form's fields: anything but an object (a JSON string, an array, nothing) has none. */
 const fieldsOf = (input: unknown): object => (input !== null && typeof input === 'object' && !Array.isArray(input) ? input : {});
 
@@ -282,6 +302,69 @@ export async function registerBuiltinIdentity(app: FastifyInstance, opts: Builti
   const passwordHint = `At least ${passwordPolicy.minLength} characters.`;
   const meta = (request: FastifyRequest) => ({ ipAddress: request.ip, userAgent: request.headers['user-agent'] ?? null });
 
+  const key = mfaKey(opts.cookieSecret);
+  const expiredPage = messagePage('Sign-in expired', 'This sign-in page has expired. Go back to the portal and sign in again.', portalLink);
+  type Interaction = Awaited<ReturnType<typeof provider.interactionDetails>>;
+
+  /** Keeps the state of this sign-in in its interaction (the provider's storage), for the next step. */
+  const saveState = async (request: FastifyRequest, reply: FastifyReply, state: PendingSignIn) => {
+    await provider.interactionResult(request.raw, reply.raw, { cbp: state }, { mergeWithLastSubmission: false });
+  };
+
+  /** Ends the interaction: the provider saves the session with `amr` and redirects back to the portal. */
+  const finishSignIn = async (request: FastifyRequest, reply: FastifyReply, user: UserRow, ctx: RequestContext, amr: string[]) => {
+    await auditSignIn(opts.db, ctx, user, 'succeeded');
+    await rememberSignInDevice(opts.db, user, ctx.userAgent, request.ip);
+    reply.hijack();
+    await provider.interactionFinished(request.raw, reply.raw, { login: { accountId: user.id, amr } }, { mergeWithLastSubmission: false });
+    return reply;
+  };
+
+  /**
+   * The password was right: a second factor when the account has one; setting one up when an
+   * organization of the account requires it or the portal asked (cbp_mfa=setup); else done.
+   */
+  const afterPassword = async (request: FastifyRequest, reply: FastifyReply, details: Interaction, user: UserRow, ctx: RequestContext) => {
+    const purpose = MfaPurpose.parse(details.params.cbp_mfa);
+    const state: PendingSignIn = { accountId: user.id, ...(purpose ? { purpose } : {}) };
+    const status = await mfaStatus(opts.db, user.id);
+    if (status.enabled) {
+      await saveState(request, reply, state);
+      return sendPage(reply, 200, mfaChallengePage({ uid: details.uid, email: user.email, purpose: purpose === 'disable' ? 'disable' : 'sign-in' }));
+    }
+    const required = await mfaRequiredFor(opts.db, user.id);
+    if (required.length > 0 || purpose === 'setup') {
+      const enrollment = await startEnrollment(opts.db, key, user);
+      if (enrollment) {
+        await saveState(request, reply, state);
+        return sendPage(reply, 200, mfaEnrollPage({ uid: details.uid, email: user.email, qrSvg: enrollment.qrSvg, secret: enrollment.secret, requiredByOrganizations: required.map((o) => o.name) }));
+      }
+    }
+    if (purpose === 'disable') {
+      await saveState(request, reply, { ...state, amr: ['pwd'] });
+      return sendPage(reply, 200, mfaNoticePage({ uid: details.uid, title: 'Two-step verification is off', message: 'Your account has no two-step verification to turn off.', tone: 'ok' }));
+    }
+    return finishSignIn(request, reply, user, ctx, ['pwd']);
+  };
+
+  /** The sign-in a second-factor form continues: its interaction, which must hold a checked password. */
+  const pendingSignIn = async (
+    request: FastifyRequest,
+    reply: FastifyReply,
+  ): Promise<{ ok: true; details: Interaction; user: UserRow; state: PendingSignIn; ctx: RequestContext } | { ok: false; answer: FastifyReply }> => {
+    let details: Interaction;
+    try {
+      details = await provider.interactionDetails(request.raw, reply.raw);
+    } catch {
+      return { ok: false, answer: await sendPage(reply, 400, expiredPage) };
+    }
+    const parsed = PendingState.safeParse(details.result);
+    const user = parsed.success ? await findUserById(opts.db, parsed.data.cbp.accountId) : undefined;
+    if (!parsed.success || !user || user.status !== 'active') return { ok: false, answer: await sendPage(reply, 400, expiredPage) };
+    const ctx: RequestContext = { ...systemContext(null), ipAddress: request.ip, userAgent: request.headers['user-agent'] ?? null };
+    return { ok: true, details, user, state: parsed.data.cbp, ctx };
+  };
+
   await app.register(async (scope) => {
     await scope.register(formbody);
 
@@ -341,16 +424,91 @@ export async function registerBuiltinIdentity(app: FastifyInstance, opts: Builti
         );
       }
       await clearLoginAttempts(opts.db, email, ip);
-      await auditSignIn(opts.db, ctx, user, 'succeeded');
-      await rememberSignInDevice(opts.db, user, ctx.userAgent, ip);
-      reply.hijack();
-      await provider.interactionFinished(
-        request.raw,
-        reply.raw,
-        { login: { accountId: user.id } },
-        { mergeWithLastSubmission: false },
-      );
-      return reply;
+      return afterPassword(request, reply, details, user, ctx);
+    });
+
+    // ---- Two-step verification (issue 15) ----
+    // After the password, the interaction holds `{ cbp: PendingSignIn }` (server side, bound to
+    // this browser's interaction cookie) until the second factor is given or set up.
+
+    scope.post('/oidc/interaction/:uid/mfa', async (request, reply) => {
+      const pending = await pendingSignIn(request, reply);
+      if (!pending.ok) return pending.answer;
+      const { details, user, state, ctx } = pending;
+      const status = await mfaStatus(opts.db, user.id);
+      if (!status.enabled) return sendPage(reply, 400, expiredPage);
+      const purpose = state.purpose === 'disable' ? 'disable' : 'sign-in';
+      const { code } = CodeForm.parse(fieldsOf(request.body));
+      if (!code) return sendPage(reply, 400, mfaChallengePage({ uid: details.uid, email: user.email, purpose, error: 'Enter the code from your authenticator app' }));
+      const admission = await admitLoginAttempt(opts.db, `mfa:${user.id}`, request.ip);
+      if (!admission.allowed) {
+        reply.header('retry-after', String(admission.retryAfterSeconds));
+        return sendPage(reply, 429, mfaChallengePage({ uid: details.uid, email: user.email, purpose, error: retryLaterMessage(admission.retryAfterSeconds, new Date(), 'wrong codes') }));
+      }
+      const checked = await verifySecondFactor(opts.db, key, user, code, ctx);
+      if (!checked.ok) {
+        await auditSignIn(opts.db, ctx, user, 'failed', checked.problem === 'already_used' ? 'reused_mfa_code' : 'wrong_mfa_code');
+        await forgetStaleLoginAttempts(opts.db);
+        const error =
+          checked.problem === 'already_used'
+            ? 'This code was already used. Wait for the next code in your app and enter that one.'
+            : 'That code is not right. Check the time on your device, or enter a recovery code.';
+        return sendPage(reply, 401, mfaChallengePage({ uid: details.uid, email: user.email, purpose, error }));
+      }
+      await clearLoginAttempts(opts.db, `mfa:${user.id}`, request.ip);
+      const amr = ['pwd', 'otp'];
+      if (purpose === 'disable') {
+        const required = await mfaRequiredFor(opts.db, user.id);
+        if (required.length > 0) {
+          await saveState(request, reply, { ...state, amr });
+          const names = required.map((o) => o.name).join(', ');
+          return sendPage(reply, 409, mfaNoticePage({ uid: details.uid, title: 'Two-step verification stays on', message: `${names} require${required.length === 1 ? 's' : ''} two-step verification for every member, so it cannot be turned off.`, tone: 'error' }));
+        }
+        await disableMfa(opts.db, user, ctx);
+        await saveState(request, reply, { ...state, amr: ['pwd'] });
+        return sendPage(reply, 200, mfaNoticePage({ uid: details.uid, title: 'Two-step verification is off', message: 'Your account now signs in with its password only. You can turn two-step verification on again in your account settings.', tone: 'ok' }));
+      }
+      if (checked.method === 'recovery_code' && checked.recoveryCodesLeft !== undefined && checked.recoveryCodesLeft <= 3) {
+        await saveState(request, reply, { ...state, amr });
+        return sendPage(reply, 200, mfaNoticePage({ uid: details.uid, title: 'Recovery code used', message: `You have ${checked.recoveryCodesLeft} recovery code${checked.recoveryCodesLeft === 1 ? '' : 's'} left. Set up your authenticator again from your account settings to get new ones.`, tone: 'error' }));
+      }
+      return finishSignIn(request, reply, user, ctx, amr);
+    });
+
+    scope.post('/oidc/interaction/:uid/mfa/enroll', async (request, reply) => {
+      const pending = await pendingSignIn(request, reply);
+      if (!pending.ok) return pending.answer;
+      const { details, user, state, ctx } = pending;
+      const required = await mfaRequiredFor(opts.db, user.id);
+      if (state.purpose !== 'setup' && required.length === 0) return sendPage(reply, 400, expiredPage);
+      const enrollment = await startEnrollment(opts.db, key, user);
+      if (!enrollment) return sendPage(reply, 400, expiredPage);
+      const again = (status: number, error: string) =>
+        sendPage(reply, status, mfaEnrollPage({ uid: details.uid, email: user.email, qrSvg: enrollment.qrSvg, secret: enrollment.secret, requiredByOrganizations: required.map((o) => o.name), error }));
+      const { code } = CodeForm.parse(fieldsOf(request.body));
+      if (!code) return again(400, 'Enter the code your authenticator app shows');
+      const admission = await admitLoginAttempt(opts.db, `mfa:${user.id}`, request.ip);
+      if (!admission.allowed) {
+        reply.header('retry-after', String(admission.retryAfterSeconds));
+        return again(429, retryLaterMessage(admission.retryAfterSeconds, new Date(), 'wrong codes'));
+      }
+      const confirmed = await confirmEnrollment(opts.db, key, user, code, ctx);
+      if (!confirmed.ok) {
+        await forgetStaleLoginAttempts(opts.db);
+        return again(400, 'That code is not right. Check that the app shows CBP Portal and that the time on your device is correct, then try the newest code.');
+      }
+      await clearLoginAttempts(opts.db, `mfa:${user.id}`, request.ip);
+      await saveState(request, reply, { ...state, amr: ['pwd', 'otp'] });
+      return sendPage(reply, 200, recoveryCodesPage({ uid: details.uid, codes: confirmed.recoveryCodes }));
+    });
+
+    scope.post('/oidc/interaction/:uid/continue', async (request, reply) => {
+      const pending = await pendingSignIn(request, reply);
+      if (!pending.ok) return pending.answer;
+      const { user, state, ctx } = pending;
+      // Only after a step that established how this sign-in was made.
+      if (!state.amr) return sendPage(reply, 400, expiredPage);
+      return finishSignIn(request, reply, user, ctx, state.amr);
     });
 
     // ---- Forgot password (issue 17 item 9) ----
