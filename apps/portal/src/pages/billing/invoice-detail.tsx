@@ -1,9 +1,10 @@
 import type { ReactNode } from 'react';
 import { Link, useParams } from 'react-router';
-import { ArrowLeft, FileQuestion } from 'lucide-react';
+import { AlertTriangle, ArrowLeft, FileQuestion } from 'lucide-react';
 import { formatInvoiceLine } from '@cbp/contracts';
 import { BillingNav } from '@/components/billing/billing-nav';
 import { InvoicePdfButton } from '@/components/billing/invoice-pdf-button';
+import { PayInvoiceDialog } from '@/components/billing/pay-invoice';
 import { QueryError } from '@/components/billing/query-error';
 import { InvoiceStatusBadge } from '@/components/billing/status-badges';
 import { PageHeader } from '@/components/layout/page-header';
@@ -11,10 +12,13 @@ import { Button } from '@/components/ui/button';
 import { Card, CardContent, CardHeader, CardTitle } from '@/components/ui/card';
 import { Skeleton } from '@/components/ui/skeleton';
 import { useInvoice } from '@/hooks/use-billing';
+import { usePaymentMethods } from '@/hooks/use-payment-methods';
+import { useSession } from '@/hooks/use-session';
 import { ApiError } from '@/lib/axios';
 import { cn } from '@/lib/cn';
 import { formatDate, formatPeriod } from '@/lib/dates';
 import { formatMoney } from '@/lib/money';
+import { canAccess } from '@/lib/role-parser';
 import type { Invoice } from '@/types/billing';
 
 const headerCell = 'px-4 py-2.5 text-left text-xs font-medium whitespace-nowrap text-muted-foreground';
@@ -213,6 +217,35 @@ function InvoiceView({ invoice }: { invoice: Invoice }) {
   );
 }
 
+/**
+ * Paying an open invoice from its page (owners): the default card, or the first one, as on the
+ * dashboard; undefined while the cards load, null when there is none.
+ */
+function useCardToPay(invoice: Invoice | undefined) {
+  const { role } = useSession();
+  const canPay = canAccess(role, 'invoices', 'edit') && invoice?.status === 'open';
+  const methods = usePaymentMethods({ enabled: canPay });
+  if (!canPay) return { canPay, card: undefined };
+  return { canPay, card: methods.data ? (methods.data.find((m) => m.isDefault) ?? methods.data[0] ?? null) : undefined };
+}
+
+function NoCardNotice() {
+  return (
+    <p
+      className="mb-4 flex items-start gap-2 rounded-lg border border-amber-300 bg-amber-50/60 px-4 py-3 text-sm text-amber-900 dark:border-amber-400/30 dark:bg-amber-400/5 dark:text-amber-100"
+      data-testid="no-card-warning"
+    >
+      <AlertTriangle className="mt-0.5 size-4 shrink-0" aria-hidden="true" />
+      <span>
+        No card on file, so this invoice cannot be paid.{' '}
+        <Link to="/billing/payment-methods/new" className="font-medium underline underline-offset-4">
+          Add a card
+        </Link>
+      </span>
+    </p>
+  );
+}
+
 function NotFound() {
   return (
     <div className="mx-auto max-w-md py-12 text-center" data-testid="invoice-not-found">
@@ -233,6 +266,7 @@ export default function InvoiceDetailPage() {
   const query = useInvoice(invoiceId);
   const invoice = query.data;
   const notFound = query.error instanceof ApiError && (query.error.statusCode === 404 || query.error.statusCode === 400);
+  const { canPay, card } = useCardToPay(invoice);
 
   return (
     <>
@@ -241,8 +275,16 @@ export default function InvoiceDetailPage() {
       <PageHeader
         title={invoice ? `Invoice ${invoice.number}` : 'Invoice'}
         description={invoice ? `For ${formatPeriod(invoice.periodStart, invoice.periodEnd)}` : undefined}
-        actions={invoice ? <InvoicePdfButton invoice={invoice} /> : null}
+        actions={
+          invoice ? (
+            <div className="flex flex-wrap gap-2">
+              {canPay && card ? <PayInvoiceDialog invoice={invoice} card={card} size="default" /> : null}
+              <InvoicePdfButton invoice={invoice} />
+            </div>
+          ) : null
+        }
       />
+      {invoice && canPay && card === null ? <NoCardNotice /> : null}
       {invoice ? (
         <InvoiceView invoice={invoice} />
       ) : notFound ? (

@@ -2,9 +2,11 @@ import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { ApiError } from '@/lib/axios';
-import { downloadInvoicePdf, getInvoice, getInvoices } from '@/services/billing.service';
+import { downloadInvoicePdf, getInvoice, getInvoices, payInvoice } from '@/services/billing.service';
+import { getPaymentMethods } from '@/services/payment-methods.service';
 import { getMe } from '@/services/session.service';
 import { invoice } from '@/test/billing-fixtures';
+import { cardMethod } from '@/test/payment-method-fixtures';
 import { acme, meWith, membership } from '@/test/fixtures';
 import { resetOidcDouble } from '@/test/oidc-double';
 import { renderPortal } from '@/test/render-portal';
@@ -16,6 +18,7 @@ vi.mock('@/lib/oidc', async (importOriginal) => ({
 }));
 vi.mock('@/services/session.service');
 vi.mock('@/services/billing.service');
+vi.mock('@/services/payment-methods.service');
 
 const open = invoice(7, 'open');
 const paid = [6, 5, 4, 3, 2, 1].map((n) => invoice(n, 'paid'));
@@ -223,6 +226,40 @@ describe('/billing/invoices/:id', () => {
     expect(totals.getByRole('rowheader', { name: 'Amount paid' }).nextElementSibling).toHaveTextContent('$0.00');
     expect(totals.getByRole('rowheader', { name: 'Amount due' }).nextElementSibling).toHaveTextContent('$209.50');
     expect(screen.getByTestId('invoice-amount-due')).toHaveTextContent('$209.50');
+  });
+
+  it('lets an owner pay an open invoice from its page with the default card', async () => {
+    vi.mocked(getMe).mockResolvedValue(meWith(membership(acme, 'owner')));
+    const unpaid = invoice(7, 'open');
+    vi.mocked(getInvoice).mockResolvedValue(unpaid);
+    vi.mocked(getPaymentMethods).mockResolvedValue([cardMethod('mastercard', '4444'), cardMethod('visa', '4242', { isDefault: true })]);
+    vi.mocked(payInvoice).mockResolvedValue({ ...unpaid, status: 'paid', amountPaid: unpaid.total, amountDue: 0 });
+    renderPortal(`/billing/invoices/${unpaid.id}`);
+    await userEvent.click(await screen.findByRole('button', { name: 'Pay $199.00 for invoice INV-2025-0007' }));
+    const dialog = await screen.findByRole('dialog', { name: 'Pay invoice INV-2025-0007?' });
+    expect(within(dialog).getByTestId('pay-summary')).toHaveTextContent(/Visa.*4242/);
+    await userEvent.click(within(dialog).getByRole('button', { name: 'Pay $199.00' }));
+    await waitFor(() => expect(payInvoice).toHaveBeenCalledWith(unpaid.id, expect.any(String)));
+  });
+
+  it('tells an owner without a card how to pay, and shows analysts no Pay button', async () => {
+    vi.mocked(getMe).mockResolvedValue(meWith(membership(acme, 'owner')));
+    const unpaid = invoice(7, 'open');
+    vi.mocked(getInvoice).mockResolvedValue(unpaid);
+    vi.mocked(getPaymentMethods).mockResolvedValue([]);
+    const { unmount } = renderPortal(`/billing/invoices/${unpaid.id}`);
+    expect(await screen.findByTestId('no-card-warning')).toHaveTextContent('No card on file, so this invoice cannot be paid.');
+    expect(screen.getByRole('link', { name: 'Add a card' })).toHaveAttribute('href', '/billing/payment-methods/new');
+    expect(screen.queryByRole('button', { name: /^Pay / })).not.toBeInTheDocument();
+    unmount();
+
+    vi.mocked(getMe).mockResolvedValue(meWith(membership(acme, 'analyst')));
+    vi.mocked(getPaymentMethods).mockClear();
+    renderPortal(`/billing/invoices/${unpaid.id}`);
+    expect(await screen.findByRole('heading', { level: 1, name: 'Invoice INV-2025-0007' })).toBeInTheDocument();
+    expect(screen.queryByRole('button', { name: /^Pay / })).not.toBeInTheDocument();
+    expect(screen.queryByTestId('no-card-warning')).not.toBeInTheDocument();
+    expect(getPaymentMethods).not.toHaveBeenCalled();
   });
 
   it('leaves out the customer block of an invoice issued before CBP kept it', async () => {
