@@ -6,6 +6,7 @@ import { getAccessToken, reauthenticate } from '@/lib/oidc';
 import { showErrorToast } from '@/lib/error-toast';
 import { getSelectedTenantId } from '@/lib/tenant';
 import { markTenantSuspended } from '@/lib/tenant-suspension';
+import { markMfaRequired } from '@/lib/mfa-required';
 
 declare module 'axios' {
   interface AxiosRequestConfig {
@@ -94,11 +95,11 @@ export function createPlatformApi(baseURL: string = config.apiUrl): AxiosInstanc
     if (!axios.isAxiosError(error)) return Promise.reject(error);
     if (error.response?.data instanceof Blob) error.response.data = await readErrorBlob(error.response.data);
     const apiError = toApiError(error);
-    if (apiError.problem?.code === 'TENANT_SUSPENDED') {
-      // The layout shows the suspended page instead of the tenant's pages: no toast per call.
+    if (apiError.problem?.code === 'TENANT_SUSPENDED' || apiError.problem?.code === 'MFA_REQUIRED') {
+      // The layout shows the suspended (or "requires two-step verification") page instead of the tenant's pages: no toast per call.
       const header = error.config?.headers?.get('X-Tenant-Id');
       const tenantId = typeof header === 'string' && header ? header : getSelectedTenantId();
-      if (tenantId) markTenantSuspended(tenantId);
+      if (tenantId) (apiError.problem.code === 'MFA_REQUIRED' ? markMfaRequired : markTenantSuspended)(tenantId);
     } else if (apiError.statusCode === 401) {
       void reauthenticate();
     } else if (!error.config?.silent) {

@@ -84,6 +84,33 @@ function redirectToIdentityProvider(returnTo?: string | null): Promise<void> {
   return getUserManager().signinRedirect({ state });
 }
 
+/** What a sign-in started from the portal asks the built-in provider to do about two-step verification. */
+export type SecondFactorStep = 'verify' | 'setup' | 'disable';
+
+/**
+ * A fresh sign-in (`prompt=login`: the password again) that ends with a second factor: `verify`
+ * asks for the authenticator code (or sets it up when the organization requires it), `setup`
+ * and `disable` ask the built-in provider to set it up or turn it off (its `cbp_mfa` parameter;
+ * an external provider ignores it). The provider sends the browser back to `returnTo`.
+ */
+export function startSecondFactorSignIn(step: SecondFactorStep, returnTo?: string | null): Promise<void> {
+  const state: SigninState = { returnTo: safeReturnPath(returnTo) ?? undefined };
+  return leaveForIdentityProvider(() =>
+    getUserManager().signinRedirect({ state, prompt: 'login', ...(step === 'verify' ? {} : { extraQueryParams: { cbp_mfa: step } }) }),
+  );
+}
+
+/**
+ * How this session's sign-in was made, from the ID token's `amr` (RFC 8176): the built-in
+ * provider says `["pwd", "otp"]` after an authenticator or recovery code, and asks for one at
+ * every sign-in of an account that has two-step verification on.
+ */
+export async function signInMethods(): Promise<string[]> {
+  const user = await getUserManager().getUser();
+  const amr: unknown = user?.profile?.amr;
+  return Array.isArray(amr) ? amr.filter((m): m is string => typeof m === 'string') : [];
+}
+
 /**
  * Completes the code + PKCE exchange on /auth/callback. Memoised per URL because
  * React's development double-mount would otherwise spend the one-time code twice.

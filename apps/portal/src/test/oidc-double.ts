@@ -25,6 +25,9 @@ export const oidcDouble = {
   /** No session at the identity provider to resume, unless a test says so. */
   resumeSession: vi.fn(async (): Promise<typeof signedInUser | null> => null),
   followSignOutElsewhere: vi.fn(() => () => {}),
+  /** Two-step verification (issue 15): the sign-in that asks for a code, and how this session signed in. */
+  startSecondFactorSignIn: vi.fn(async (_step: 'verify' | 'setup' | 'disable', _returnTo?: string | null) => {}),
+  signInMethods: vi.fn(async (): Promise<string[]> => ['pwd']),
 };
 
 export function resetOidcDouble(): void {
@@ -34,4 +37,6 @@ export function resetOidcDouble(): void {
   oidcDouble.getAccessToken.mockImplementation(async () => signedInUser.access_token);
   oidcDouble.isLeavingForIdentityProvider.mockImplementation(() => false);
   oidcDouble.resumeSession.mockImplementation(async () => null);
+  oidcDouble.startSecondFactorSignIn.mockImplementation(async () => {});
+  oidcDouble.signInMethods.mockImplementation(async () => ['pwd']);
 }

@@ -11,6 +11,7 @@ import { PageLoading } from '@/components/layout/page-loading';
 import { SidebarNav } from '@/components/layout/sidebar-nav';
 import { StaffBanner } from '@/components/layout/staff-banner';
 import { TenantSuspendedGate } from '@/components/layout/tenant-suspended';
+import { MfaRequiredGate } from '@/components/layout/mfa-required';
 import { Button } from '@/components/ui/button';
 import { useSession } from '@/hooks/use-session';
 import { useTenantDataRefresh } from '@/hooks/use-tenant-data-refresh';
@@ -53,11 +54,13 @@ function MainContent() {
   if (me.tenants.length === 0) return <NoOrganization email={me.user.email} />;
   return (
     <TenantSuspendedGate>
-      <PageErrorBoundary key={location.pathname}>
-        <Suspense fallback={<PageLoading />}>
-          <Outlet />
-        </Suspense>
-      </PageErrorBoundary>
+      <MfaRequiredGate>
+        <PageErrorBoundary key={location.pathname}>
+          <Suspense fallback={<PageLoading />}>
+            <Outlet />
+          </Suspense>
+        </PageErrorBoundary>
+      </MfaRequiredGate>
     </TenantSuspendedGate>
   );
 }

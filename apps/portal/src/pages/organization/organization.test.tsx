@@ -164,7 +164,7 @@ describe('Organization settings form', () => {
     await userEvent.clear(form.getByLabelText(/^Timezone/));
     await userEvent.type(form.getByLabelText(/^Timezone/), 'Europe/Berlin');
     await userEvent.selectOptions(form.getByLabelText(/^Default role/), 'engineer');
-    await userEvent.click(form.getByLabelText('Require multi-factor authentication'));
+    await userEvent.click(form.getByLabelText('Require two-step verification'));
     await userEvent.type(form.getByLabelText(/^Allowed sign-up email domains/), 'acme.example{enter}acme-group.example');
     await userEvent.click(form.getByRole('button', { name: 'Save settings' }));
     await waitFor(() => expect(updateOrganizationSettings).toHaveBeenCalled());

@@ -146,11 +146,12 @@ export function SettingsForm({ settings, canEdit }: { settings: OrganizationSett
               <div className="flex items-center gap-2 pt-6">
                 <input id="org-mfa" type="checkbox" className="size-4 accent-primary" aria-describedby="org-mfa-hint" {...register('mfaRequired')} />
                 <label htmlFor="org-mfa" className="text-sm font-medium">
-                  Require multi-factor authentication
+                  Require two-step verification
                 </label>
               </div>
               <p id="org-mfa-hint" className={fieldHint}>
-                Saved as the organization's policy; sign-in starts enforcing it in a later release.
+                Every member then signs in with a code from an authenticator app as well as their password. Members without one are asked to set it up at their
+                next sign-in; until they do, this organization's pages and API refuse their current session (staff and you included). API keys are not affected.
               </p>
             </div>
             <Field

@@ -9,6 +9,7 @@ import { PageLoading } from '@/components/layout/page-loading';
 import { useChangePassword } from '@/hooks/use-account';
 import { useSession } from '@/hooks/use-session';
 import { fieldErrorsOf, SettingsField, SettingsHeading } from './account-form';
+import { TwoStepVerification } from './two-step';
 
 type Field = 'currentPassword' | 'newPassword' | 'confirmPassword';
 type Errors = Partial<Record<Field, string>>;
@@ -128,17 +129,25 @@ function PasswordForm() {
   );
 }
 
-/** Password change at the built-in provider; with an external issuer, a link to its account console. */
+/** Password change at the built-in provider and two-step verification; with an external issuer, links to its account console. */
 export default function PasswordSettingsPage() {
   const { me } = useSession();
   if (!me) return <PageLoading />;
   if (me.identity?.provider === 'external') {
     return (
-      <div className="space-y-6">
-        <SettingsHeading id="password-heading" title="Password" description="Managed by your identity provider." />
-        {me.identity.accountUrl ? <AccountConsoleLink url={me.identity.accountUrl} what="password" /> : null}
+      <div className="space-y-10">
+        <div className="space-y-6">
+          <SettingsHeading id="password-heading" title="Password" description="Managed by your identity provider." />
+          {me.identity.accountUrl ? <AccountConsoleLink url={me.identity.accountUrl} what="password" /> : null}
+        </div>
+        <TwoStepVerification />
       </div>
     );
   }
-  return <PasswordForm />;
+  return (
+    <div className="space-y-10">
+      <PasswordForm />
+      <TwoStepVerification />
+    </div>
+  );
 }
