@@ -32,6 +32,10 @@ export const errorCatalogue = {
   NOT_PROVISIONED: { statuses: [409], meaning: 'The organization has no billing account or gateway subscription yet.' },
   SUBSCRIPTION_CANCELED: { statuses: [422], meaning: 'The subscription has ended; it cannot change plan or cancellation.' },
   SAME_PLAN: { statuses: [422], meaning: 'The organization is already on this plan.' },
+  SEAT_LIMIT_REACHED: {
+    statuses: [422],
+    meaning: "Inviting, reactivating or adding a member needs a seat the plan does not have: active members and pending invitations fill the plan's `users` limit; `detail` says what frees one.",
+  },
   PLAN_LIMITS_EXCEEDED: { statuses: [422], meaning: 'The organization has more active members than the target plan allows; `detail` says how many to remove first.' },
   PRORATION_DATE_OUT_OF_RANGE: { statuses: [422], meaning: 'The plan-change preview has expired; preview again.' },
   INVOICE_ALREADY_PAID: { statuses: [409], meaning: 'POST /invoices/{id}/pay: the invoice is paid already; nothing was charged.' },

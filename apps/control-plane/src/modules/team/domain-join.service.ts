@@ -5,6 +5,7 @@ import { scopeToTenant, withPlatformScope, type AppDb } from '../../platform/db.
 import { publishEvent } from '../../platform/events.js';
 import { users } from '../../platform/schema.js';
 import { signupOrganizationsIn, type SignupOrganization } from '../organization/domains.service.js';
+import { seatFree } from './seats.js';
 import { insertMembership, lockTeam } from './team.repo.js';
 
 /** A confirmed sign-up at the built-in provider: the email was proven by a mailed link. */
@@ -33,13 +34,19 @@ export type DomainJoinResult =
 export async function joinByVerifiedDomain(db: AppDb, account: DomainJoinAccount, meta: { ipAddress: string | null; userAgent: string | null }): Promise<DomainJoinResult> {
   return withPlatformScope(db, async (tx): Promise<DomainJoinResult> => {
     if (await findUserByEmail(tx, account.email)) return { status: 'exists' };
-    const organizations = await signupOrganizationsIn(tx, account.email);
+    const admitting = await signupOrganizationsIn(tx, account.email);
+    // An organization whose plan has no seat left admits nobody more (decision 004; team/seats.ts).
+    const organizations = [];
+    for (const org of admitting) {
+      const scoped = await scopeToTenant(tx, org.tenantId);
+      await lockTeam(scoped, org.tenantId);
+      if (await seatFree(scoped, org.tenantId)) organizations.push(org);
+    }
     if (organizations.length === 0) return { status: 'not_allowed' };
     const [user] = await tx.insert(users).values({ email: account.email, name: account.name, status: 'active', passwordHash: account.passwordHash }).returning();
     if (!user) throw new Error('user not created');
     for (const org of organizations) {
       const scoped = await scopeToTenant(tx, org.tenantId);
-      await lockTeam(scoped, org.tenantId);
       await insertMembership(scoped, { tenantId: org.tenantId, userId: user.id, role: org.role, invitedBy: null });
       const ctx: RequestContext = { actor: { type: 'user', id: user.id, email: user.email }, tenantId: org.tenantId, role: org.role, ...meta };
       await recordAuditEntry(scoped, ctx, {

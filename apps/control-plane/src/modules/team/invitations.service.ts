@@ -23,6 +23,7 @@ import { escapeLike, scopeToTenant, withPlatformScope, withTenant, type AppDb, t
 import { AppError, forbidden, notFound } from '../../platform/errors.js';
 import { publishEvent } from '../../platform/events.js';
 import { tenants, userInvitations, users } from '../../platform/schema.js';
+import { assertSeatFree } from './seats.js';
 import { insertMembership, lockTeam, memberByEmail, tenantName } from './team.repo.js';
 
 export interface InvitationDeps {
@@ -147,6 +148,7 @@ async function inviteIn(tx: ScopedTx, deps: InvitationDeps, ctx: TenantCtx, inpu
   if (open && open.expiresAt > new Date()) {
     throw new AppError(409, 'CONFLICT', `${input.email} already has a pending invitation; resend it instead.`);
   }
+  await assertSeatFree(tx, ctx.tenantId);
   if (open) {
     // An expired invitation to the same address gives way to the new one.
     await tx.update(userInvitations).set({ status: 'revoked', revokedAt: new Date() }).where(eq(userInvitations.id, open.id));
@@ -377,6 +379,8 @@ export async function acceptInvitation(deps: InvitationDeps, input: AcceptInvita
     const { invitation } = row;
     await scopeToTenant(tx, invitation.tenantId);
     await lockTeam(tx, invitation.tenantId);
+    // The invitation held its seat; only members added meanwhile (say, a reactivation) can have filled it.
+    await assertSeatFree(tx, invitation.tenantId, { accepting: true });
     let user = await findUserByEmail(tx, invitation.email);
     const { accounts } = deps;
     const newAccount = !user;

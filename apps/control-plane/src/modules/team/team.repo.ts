@@ -1,7 +1,7 @@
 import { and, asc, count, desc, eq, ilike, inArray, or, sql, type SQL } from 'drizzle-orm';
 import type { MemberQuery, TenantRole } from '@cbp/contracts';
-import { escapeLike, type ScopedTx } from '../../platform/db.js';
-import { auditLogs, tenantMemberships, tenants, users } from '../../platform/schema.js';
+import { escapeLike, queryRows, type ScopedTx } from '../../platform/db.js';
+import { auditLogs, tenantMemberships, tenants, userInvitations, users } from '../../platform/schema.js';
 
 export interface MemberRow {
   id: string;
@@ -90,6 +90,18 @@ export async function activeOwnerCount(tx: ScopedTx, tenantId: string): Promise<
     .from(tenantMemberships)
     .where(and(eq(tenantMemberships.tenantId, tenantId), eq(tenantMemberships.role, 'owner'), eq(tenantMemberships.status, 'active')));
   return row?.n ?? 0;
+}
+
+/** Seats in use: active members and, with `invitations`, pending invitations that have not expired. */
+export async function seatsTaken(tx: ScopedTx, tenantId: string, { invitations }: { invitations: boolean }): Promise<number> {
+  const pending = invitations
+    ? sql`(SELECT count(*) FROM ${userInvitations} WHERE tenant_id = ${tenantId} AND status = 'pending' AND expires_at > now())`
+    : sql`0`;
+  const [row] = await queryRows<{ n: number | string }>(
+    tx,
+    sql`SELECT (SELECT count(*) FROM ${tenantMemberships} WHERE tenant_id = ${tenantId} AND status = 'active') + ${pending} AS n`,
+  );
+  return Number(row?.n ?? 0);
 }
 
 export async function updateMembership(tx: ScopedTx, tenantId: string, userId: string, set: Partial<{ role: TenantRole; status: 'active' | 'suspended' }>) {

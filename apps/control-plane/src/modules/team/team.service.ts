@@ -24,6 +24,7 @@ import { AppError, forbidden, notFound } from '../../platform/errors.js';
 import { publishEvent } from '../../platform/events.js';
 import { auditLogs } from '../../platform/schema.js';
 import { auditLogFrom } from '../audit-logs/audit-logs.service.js';
+import { assertSeatFree } from './seats.js';
 import {
   activeOwnerCount,
   deleteMembership,
@@ -145,6 +146,7 @@ export async function changeMemberStatus(db: AppDb, ctx: TenantCtx, userId: stri
     if (!target) throw notFound('Member');
     await assertMayChange(tx, ctx, target, { status });
     if (target.status === status) return memberFrom(target);
+    if (status === 'active') await assertSeatFree(tx, ctx.tenantId);
     await updateMembership(tx, ctx.tenantId, userId, { status });
     await recordAuditEntry(tx, ctx, {
       action: status === 'suspended' ? 'member.suspended' : 'member.reactivated',

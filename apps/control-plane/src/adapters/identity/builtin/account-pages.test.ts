@@ -378,6 +378,22 @@ describe('sign-up by verified domain', () => {
     expect(await rows(sql`SELECT 1 FROM users WHERE email = 'pat@acme.example'`)).toEqual([]);
   });
 
+  it('joins nothing and creates no account when the organization has no seat left (its plan caps members)', async () => {
+    const b = browser(t.app, '10.2.0.6');
+    await signUp(b, { email: 'rosa@acme.example' });
+    const { token } = linkIn((await mailsTo('rosa@acme.example'))[0], '/oidc/account/confirm-sign-up');
+    // On the Free plan (3 seats) Acme's members already fill every seat.
+    await t.database.execScript(`UPDATE tenants SET plan_id = (SELECT id FROM plans WHERE key = 'free') WHERE id = '${acme.id}'`);
+    try {
+      const res = await b.request('POST', '/oidc/account/confirm-sign-up', { token });
+      expect(res.statusCode).toBe(403);
+      expect(res.body).toContain('Sign-up is no longer possible');
+      expect(await rows(sql`SELECT 1 FROM users WHERE email = 'rosa@acme.example'`)).toEqual([]);
+    } finally {
+      await t.database.execScript(`UPDATE tenants SET plan_id = (SELECT id FROM plans WHERE key = 'pro') WHERE id = '${acme.id}'`);
+    }
+  });
+
   it('joins nothing when the organization stopped allowing the domain after the link was sent', async () => {
     const b = browser(t.app, '10.2.0.5');
     await signUp(b, { email: 'quinn@acme.example' });
