@@ -144,3 +144,26 @@ describe('sessions across tabs', () => {
     stop();
   });
 });
+
+describe('two-step verification (issue 15)', () => {
+  const idToken = (claims: object) => `e30.${btoa(JSON.stringify(claims)).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '')}.sig`;
+
+  it('reads how this session signed in from the ID token, which oidc-client-ts leaves out of the profile', async () => {
+    const oidc = await freshOidc();
+    manager.getUser.mockResolvedValue({ profile: { sub: 'u' }, id_token: idToken({ sub: 'u', amr: ['pwd', 'otp'] }) });
+    expect(await oidc.signInMethods()).toEqual(['pwd', 'otp']);
+    manager.getUser.mockResolvedValue({ profile: { sub: 'u' }, id_token: idToken({ sub: 'u' }) });
+    expect(await oidc.signInMethods()).toEqual([]);
+    manager.getUser.mockResolvedValue(null);
+    expect(await oidc.signInMethods()).toEqual([]);
+  });
+
+  it('signs in again with prompt=login, asking the provider to set up or turn off two-step verification, back to the page', async () => {
+    const oidc = await freshOidc();
+    void oidc.startSecondFactorSignIn('setup', '/settings/password');
+    expect(manager.signinRedirect).toHaveBeenLastCalledWith({ state: { returnTo: '/settings/password' }, prompt: 'login', extraQueryParams: { cbp_mfa: 'setup' } });
+    const again = await freshOidc();
+    void again.startSecondFactorSignIn('verify', '//evil.example/');
+    expect(manager.signinRedirect).toHaveBeenLastCalledWith({ state: { returnTo: undefined }, prompt: 'login' });
+  });
+});

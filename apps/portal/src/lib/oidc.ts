@@ -107,8 +107,22 @@ export function startSecondFactorSignIn(step: SecondFactorStep, returnTo?: strin
  */
 export async function signInMethods(): Promise<string[]> {
   const user = await getUserManager().getUser();
-  const amr: unknown = user?.profile?.amr;
+  // oidc-client-ts leaves `amr` out of `profile` (a protocol claim): read it from the ID token itself.
+  const amr: unknown = user?.profile?.amr ?? idTokenClaim(user?.id_token, 'amr');
   return Array.isArray(amr) ? amr.filter((m): m is string => typeof m === 'string') : [];
+}
+
+/** A claim of a JWT's payload, unverified: the ID token came from the provider's token endpoint, and this only informs the settings page (the API checks access tokens). */
+function idTokenClaim(token: string | undefined, claim: string): unknown {
+  const payload = token?.split('.')[1];
+  if (!payload) return undefined;
+  try {
+    const json = atob(payload.replace(/-/g, '+').replace(/_/g, '/').padEnd(Math.ceil(payload.length / 4) * 4, '='));
+    const claims: unknown = JSON.parse(json);
+    return claims !== null && typeof claims === 'object' ? (claims as Record<string, unknown>)[claim] : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /**

@@ -61,6 +61,9 @@ export const knownActions: readonly KnownAction[] = [
   { code: 'auth.logout', label: 'Signed out', group: 'Sign-in' },
   { code: 'auth.session_revoked', label: 'Session ended', group: 'Sign-in' },
   { code: 'user.password_changed', label: 'Password changed', group: 'Account' },
+  { code: 'user.mfa_enabled', label: 'Two-step verification turned on', group: 'Account' },
+  { code: 'user.mfa_disabled', label: 'Two-step verification turned off', group: 'Account' },
+  { code: 'user.mfa_recovery_code_used', label: 'Recovery code used', group: 'Account' },
   { code: 'user.profile_updated', label: 'Profile changed', group: 'Account' },
   { code: 'notification_settings.updated', label: 'Notification preferences changed', group: 'Account' },
 ];
