@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { acme, createTestContext, globex, type TestContext } from '../../test/harness.js';
+import { startFakeRealm } from '../../test/oidc-realm.js';
 
 /*
  * "MFA required" enforced by the API (issue 15; migration 0041): a tenant whose settings require
@@ -104,5 +105,25 @@ describe('an organization that requires two-step verification', () => {
     });
     expect(off.statusCode, off.body).toBe(200);
     expect(await msUntil(async () => (await probe()).statusCode === 200)).toBeLessThanOrEqual(bound);
+  });
+});
+
+describe('with Keycloak (external issuer)', () => {
+  it("reads the realm token's amr: otp (Keycloak's AMR mapper) passes, a password-only token is refused, acr alone does not count", async () => {
+    const realm = await startFakeRealm();
+    const k = await createTestContext({ OIDC_ISSUER_URL: realm.issuer, OIDC_AUDIENCE: 'cbp-api' });
+    try {
+      await k.ownerScript(`INSERT INTO organization_settings (tenant_id, mfa_required) VALUES ('${acme.id}', true)`);
+      const sub = '6f1d3c1e-6a39-4a3e-9f2a-0d3c8e7b5a11';
+      const call = async (claims: Record<string, unknown>) =>
+        k.app.inject({ url: '/tenants/current', headers: { authorization: `Bearer ${await realm.sign({ email: 'engineer@acme.test', email_verified: true, ...claims }, sub)}`, 'x-tenant-id': acme.id } });
+      expect((await call({ amr: ['pwd'] })).json()).toMatchObject({ code: 'MFA_REQUIRED' });
+      expect((await call({ acr: '2' })).json()).toMatchObject({ code: 'MFA_REQUIRED' });
+      const ok = await call({ amr: ['pwd', 'otp'], acr: '2' });
+      expect(ok.statusCode, ok.body).toBe(200);
+    } finally {
+      await k.close();
+      await realm.close();
+    }
   });
 });
