@@ -10,7 +10,7 @@ import { TenantStatus } from './session.js';
  */
 
 /** The worst state of a tenant's quotas this period: none (no quotas), ok, over a soft limit, over a hard limit. */
-export const TenantUsageStatus = z.enum(['none', 'ok', 'over_soft_limit', 'over_hard_limit']);
+export const TenantUsageStatus = z.enum(['none', 'ok', 'approaching_limit', 'over_soft_limit', 'over_hard_limit']);
 export type TenantUsageStatus = z.infer<typeof TenantUsageStatus>;
 
 /** A plan's key (`free`, `starter`, `pro`, `enterprise`, ...). */

@@ -51,6 +51,26 @@ export const UsageStatus = z.object({
 });
 export type UsageStatus = z.infer<typeof UsageStatus>;
 
+/** How near a metric is to its limits: the portal's badges and the staff console's worst state. */
+export type UsageLevel = 'ok' | 'approaching' | 'warning' | 'critical';
+
+/** From this share of the soft limit (or of the included quantity without one), usage is "approaching" its limit. */
+export const APPROACHING_SHARE = 0.8;
+
+/**
+ * Critical past the hard limit, warning past the soft limit, approaching from 80 % of the soft
+ * limit (of the included quantity when there is no soft limit), else ok.
+ */
+export function usageLevel(
+  status: Pick<UsageStatus, 'isOverSoftLimit' | 'isOverHardLimit'> & Partial<Pick<UsageStatus, 'currentUsage' | 'softLimit' | 'includedQuantity'>>,
+): UsageLevel {
+  if (status.isOverHardLimit) return 'critical';
+  if (status.isOverSoftLimit) return 'warning';
+  const limit = status.softLimit ?? status.includedQuantity ?? null;
+  if (limit && status.currentUsage !== undefined && status.currentUsage >= limit * APPROACHING_SHARE) return 'approaching';
+  return 'ok';
+}
+
 export const Quota = z.object({
   id: z.uuid(),
   metricType: MetricType,

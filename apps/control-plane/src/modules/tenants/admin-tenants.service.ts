@@ -1,13 +1,14 @@
 import { and, asc, count, desc, eq, ilike, or, sql, type SQL } from 'drizzle-orm';
-import type {
-  AdminTenantDetail,
-  AdminTenantListItem,
-  AdminTenantPage,
-  AdminTenantQuery,
-  CreateAdminTenantBody,
-  CreateAdminTenantResult,
-  TenantUsageStatus,
-  UsageStatus,
+import {
+  usageLevel,
+  type AdminTenantDetail,
+  type AdminTenantListItem,
+  type AdminTenantPage,
+  type AdminTenantQuery,
+  type CreateAdminTenantBody,
+  type CreateAdminTenantResult,
+  type TenantUsageStatus,
+  type UsageStatus,
 } from '@cbp/contracts';
 import type { PaymentGateway } from '../../adapters/payments/port.js';
 import type { WorkflowEngine } from '../../adapters/workflows/port.js';
@@ -40,8 +41,10 @@ const escapeLike = (s: string) => s.replace(/[\\%_]/g, (c) => `\\${c}`);
 /** The worst state of the tenant's quotas (the usage module's statuses). */
 export function worstUsageStatus(statuses: readonly UsageStatus[]): TenantUsageStatus {
   if (statuses.length === 0) return 'none';
-  if (statuses.some((s) => s.isOverHardLimit)) return 'over_hard_limit';
-  if (statuses.some((s) => s.isOverSoftLimit)) return 'over_soft_limit';
+  const levels = new Set(statuses.map(usageLevel));
+  if (levels.has('critical')) return 'over_hard_limit';
+  if (levels.has('warning')) return 'over_soft_limit';
+  if (levels.has('approaching')) return 'approaching_limit';
   return 'ok';
 }
 

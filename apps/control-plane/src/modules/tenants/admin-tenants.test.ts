@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import type { AdminTenantDetail, AdminTenantPage, WorkflowStatusDetail } from '@cbp/contracts';
+import { usageLevel, type AdminTenantDetail, type AdminTenantPage, type UsageStatus, type WorkflowStatusDetail } from '@cbp/contracts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { acme, createTestContext, globex, type TestContext } from '../../../test/harness.js';
 import { platformRows } from '../../platform/db.js';
@@ -48,8 +48,9 @@ describe('staff console: list and detail', () => {
     expect(byslug.globex).toMatchObject({ id: globex.id, name: 'Globex', plan: { key: 'starter' }, status: 'active', members: 2 });
     // The usage status is what the tenant itself sees on GET /usage/status, reduced to its worst state.
     for (const [slug, id] of [['acme', acme.id], ['globex', globex.id]] as const) {
-      const own = (await call('GET', '/usage/status', { email: `owner@${slug}.test`, tenantId: id })).json() as { isOverSoftLimit: boolean; isOverHardLimit: boolean }[];
-      const worst = own.some((s) => s.isOverHardLimit) ? 'over_hard_limit' : own.some((s) => s.isOverSoftLimit) ? 'over_soft_limit' : 'ok';
+      const own = (await call('GET', '/usage/status', { email: `owner@${slug}.test`, tenantId: id })).json() as UsageStatus[];
+      const levels = own.map(usageLevel);
+      const worst = levels.includes('critical') ? 'over_hard_limit' : levels.includes('warning') ? 'over_soft_limit' : levels.includes('approaching') ? 'approaching_limit' : 'ok';
       expect(byslug[slug]?.usageStatus).toBe(worst);
     }
     // Over a soft limit: Globex's API calls pushed past theirs show at once.

@@ -19,6 +19,7 @@ export function TenantStatusBadge({ status, ...props }: { status: TenantStatus }
 export const usageStatusLooks: Record<TenantUsageStatus, StatusLook> = {
   none: { label: 'No quotas', variant: 'secondary', icon: CircleDashed },
   ok: { label: 'Within limits', variant: 'success', icon: Gauge },
+  approaching_limit: { label: 'Approaching limit', variant: 'warning', icon: Gauge },
   over_soft_limit: { label: 'Over soft limit', variant: 'warning', icon: AlertTriangle },
   over_hard_limit: { label: 'Over hard limit', variant: 'destructive', icon: OctagonAlert },
 };

@@ -54,24 +54,8 @@ export function byMetricOrder<T extends { metricType: string }>(items: readonly 
   return [...items].sort((a, b) => rank(a.metricType) - rank(b.metricType) || a.metricType.localeCompare(b.metricType));
 }
 
-export type UsageLevel = 'ok' | 'approaching' | 'warning' | 'critical';
-
-/** From this share of the soft limit (or of the included quantity without one), usage is "approaching" its limit. */
-export const APPROACHING_SHARE = 0.8;
-
-/**
- * Critical past the hard limit, warning past the soft limit, approaching from 80 % of the soft
- * limit (of the included quantity when there is no soft limit), else ok.
- */
-export function usageLevel(
-  status: Pick<UsageStatus, 'isOverSoftLimit' | 'isOverHardLimit'> & Partial<Pick<UsageStatus, 'currentUsage' | 'softLimit' | 'includedQuantity'>>,
-): UsageLevel {
-  if (status.isOverHardLimit) return 'critical';
-  if (status.isOverSoftLimit) return 'warning';
-  const limit = status.softLimit ?? status.includedQuantity ?? null;
-  if (limit && status.currentUsage !== undefined && status.currentUsage >= limit * APPROACHING_SHARE) return 'approaching';
-  return 'ok';
-}
+// The rule is the contract's, so the staff console's tenant list (API) says the same.
+export { APPROACHING_SHARE, usageLevel, type UsageLevel } from '@cbp/contracts';
 
 /** Usage as a share of its soft limit (else its included quantity), in percent; null without either. */
 export function percentOfLimit(status: Pick<UsageStatus, 'currentUsage' | 'softLimit' | 'includedQuantity'>): number | null {

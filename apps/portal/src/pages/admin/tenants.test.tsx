@@ -64,6 +64,13 @@ beforeEach(() => {
 });
 
 describe('/admin/tenants', () => {
+  it('says a tenant is approaching a limit (from 80 % of a soft limit) in words, not colour alone', async () => {
+    vi.mocked(listAdminTenants).mockResolvedValue({ data: [{ ...acme, usageStatus: 'approaching_limit' }], total: 1 });
+    renderPortal('/admin/tenants');
+    const [row] = await screen.findAllByTestId('admin-tenant-row');
+    expect(row).toHaveTextContent('Approaching limit');
+  });
+
   it('lists every organization with plan, status, members and usage, in the admin tabs', async () => {
     renderPortal('/admin/tenants');
     expect(await screen.findByRole('heading', { level: 1, name: 'Tenants' })).toBeInTheDocument();
@@ -72,6 +79,7 @@ describe('/admin/tenants', () => {
     expect(rows[0]).toHaveTextContent('Pro');
     expect(rows[0]).toHaveTextContent('Over soft limit');
     expect(rows[1]).toHaveTextContent('Suspended');
+    expect(rows[1]).toHaveTextContent('Within limits');
     expect(within(rows[1] as HTMLElement).getByRole('link', { name: 'Globex' })).toHaveAttribute('href', `/admin/tenants/${globex.id}`);
     expect(screen.getByTestId('admin-tenant-count')).toHaveTextContent('2 organizations');
     const tabs = screen.getByRole('navigation', { name: 'Admin' });
