@@ -85,13 +85,13 @@ function redirectToIdentityProvider(returnTo?: string | null): Promise<void> {
 }
 
 /** What a sign-in started from the portal asks the built-in provider to do about two-step verification. */
-export type SecondFactorStep = 'verify' | 'setup' | 'disable';
+export type SecondFactorStep = 'verify' | 'setup' | 'disable' | 'codes';
 
 /**
  * A fresh sign-in (`prompt=login`: the password again) that ends with a second factor: `verify`
- * asks for the authenticator code (or sets it up when the organization requires it), `setup`
- * and `disable` ask the built-in provider to set it up or turn it off (its `cbp_mfa` parameter;
- * an external provider ignores it). The provider sends the browser back to `returnTo`.
+ * asks for the authenticator code (or sets it up when the organization requires it), `setup`,
+ * `disable` and `codes` ask the built-in provider to set it up, turn it off or give new recovery
+ * codes (its `cbp_mfa` parameter; an external provider ignores it). The provider sends the browser back to `returnTo`.
  */
 export function startSecondFactorSignIn(step: SecondFactorStep, returnTo?: string | null): Promise<void> {
   const state: SigninState = { returnTo: safeReturnPath(returnTo) ?? undefined };

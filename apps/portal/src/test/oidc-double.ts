@@ -26,7 +26,7 @@ export const oidcDouble = {
   resumeSession: vi.fn(async (): Promise<typeof signedInUser | null> => null),
   followSignOutElsewhere: vi.fn(() => () => {}),
   /** Two-step verification (issue 15): the sign-in that asks for a code, and how this session signed in. */
-  startSecondFactorSignIn: vi.fn(async (_step: 'verify' | 'setup' | 'disable', _returnTo?: string | null) => {}),
+  startSecondFactorSignIn: vi.fn(async (_step: 'verify' | 'setup' | 'disable' | 'codes', _returnTo?: string | null) => {}),
   signInMethods: vi.fn(async (): Promise<string[]> => ['pwd']),
 };
 

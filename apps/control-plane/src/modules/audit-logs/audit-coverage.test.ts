@@ -15,7 +15,7 @@ const coverageWorkflow = defineWorkflow({ type: 'coverage.noop', run: async () =
 /** Mutating routes that change nothing CBP keeps, so they write no entry, and why. */
 const writesNoEntry: Record<string, string> = {
   'POST /oidc/interaction/:uid/login': 'signs in; failures are counted in login_failures',
-  'POST /oidc/interaction/:uid/mfa': 'an HTML form of a sign-in: a recovery code used or two-step verification turned off is audited in each organization of the account (builtin/mfa.test.ts)',
+  'POST /oidc/interaction/:uid/mfa': 'an HTML form of a sign-in: a recovery code used, new recovery codes or two-step verification turned off are audited in each organization of the account (builtin/mfa.test.ts)',
   'POST /oidc/interaction/:uid/mfa/enroll': 'an HTML form of a sign-in: audited as user.mfa_enabled in each organization of the account (builtin/mfa.test.ts)',
   'POST /oidc/interaction/:uid/continue': 'finishes a sign-in whose steps were audited already',
   'POST /oidc/account/forgot-password': 'mails a reset link (a token and the mail, nothing of the account changes until the link is used)',

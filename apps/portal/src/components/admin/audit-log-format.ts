@@ -64,6 +64,7 @@ export const knownActions: readonly KnownAction[] = [
   { code: 'user.mfa_enabled', label: 'Two-step verification turned on', group: 'Account' },
   { code: 'user.mfa_disabled', label: 'Two-step verification turned off', group: 'Account' },
   { code: 'user.mfa_recovery_code_used', label: 'Recovery code used', group: 'Account' },
+  { code: 'user.mfa_recovery_codes_replaced', label: 'New recovery codes', group: 'Account' },
   { code: 'user.profile_updated', label: 'Profile changed', group: 'Account' },
   { code: 'notification_settings.updated', label: 'Notification preferences changed', group: 'Account' },
 ];

@@ -53,6 +53,8 @@ describe('two-step verification in the account settings', () => {
     expect(await s.findByTestId('two-step-status')).toHaveTextContent('On');
     await userEvent.click(s.getByRole('button', { name: 'Turn off two-step verification' }));
     expect(oidcDouble.startSecondFactorSignIn).toHaveBeenCalledWith('disable', '/settings/password');
+    await userEvent.click(s.getByRole('button', { name: 'Get new recovery codes' }));
+    expect(oidcDouble.startSecondFactorSignIn).toHaveBeenLastCalledWith('codes', '/settings/password');
   });
 
   it('cannot be turned off while the organization requires it', async () => {

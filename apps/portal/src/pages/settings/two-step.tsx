@@ -1,5 +1,5 @@
 import { useQuery } from '@tanstack/react-query';
-import { ShieldCheck, ShieldOff } from 'lucide-react';
+import { KeyRound, ShieldCheck, ShieldOff } from 'lucide-react';
 import { Button } from '@/components/ui/button';
 import { Card, CardContent, CardDescription } from '@/components/ui/card';
 import { StatusBadge, type StatusLook } from '@/components/ui/status-badge';
@@ -62,12 +62,18 @@ export function TwoStepVerification() {
           ) : null}
           <div className="flex flex-wrap gap-2">
             {enabled ? (
-              required ? null : (
-                <Button variant="outline" onClick={() => void startSecondFactorSignIn('disable', here)}>
-                  <ShieldOff aria-hidden="true" />
-                  Turn off two-step verification
+              <>
+                <Button variant="outline" onClick={() => void startSecondFactorSignIn('codes', here)}>
+                  <KeyRound aria-hidden="true" />
+                  Get new recovery codes
                 </Button>
-              )
+                {required ? null : (
+                  <Button variant="outline" onClick={() => void startSecondFactorSignIn('disable', here)}>
+                    <ShieldOff aria-hidden="true" />
+                    Turn off two-step verification
+                  </Button>
+                )}
+              </>
             ) : (
               <Button onClick={() => void startSecondFactorSignIn('setup', here)}>
                 <ShieldCheck aria-hidden="true" />
@@ -75,7 +81,11 @@ export function TwoStepVerification() {
               </Button>
             )}
           </div>
-          {enabled && !required ? <p className="text-xs text-muted-foreground">To turn it off you sign in again with your password and a current code.</p> : null}
+          {enabled ? (
+            <p className="text-xs text-muted-foreground">
+              Both sign you in again with your password and a current code. New recovery codes replace the earlier ones.
+            </p>
+          ) : null}
         </CardContent>
       </Card>
     </section>

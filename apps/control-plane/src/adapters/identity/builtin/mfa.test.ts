@@ -43,7 +43,7 @@ function browser(app: FastifyInstance, remoteAddress = '127.0.0.1') {
 }
 
 /** A sign-in as the portal starts it (prompt=login, as its buttons do), optionally asking to set up or turn off two-step verification. */
-async function signIn(app: FastifyInstance, email: string, password = 'demo1234!', { cbpMfa, remoteAddress }: { cbpMfa?: 'setup' | 'disable'; remoteAddress?: string } = {}) {
+async function signIn(app: FastifyInstance, email: string, password = 'demo1234!', { cbpMfa, remoteAddress }: { cbpMfa?: 'setup' | 'disable' | 'codes'; remoteAddress?: string } = {}) {
   const b = browser(app, remoteAddress);
   const authorize = (prompt: 'login' | 'none', extra: Record<string, string> = {}) => {
     const verifier = randomBytes(32).toString('base64url');
@@ -224,6 +224,23 @@ describe('two-step verification at the built-in provider', { timeout: 120_000 },
       const elsewhere = await signIn(t.app, email, 'demo1234!', { remoteAddress: '192.0.2.61' });
       expect((await elsewhere.post('mfa', { code: recoveryCodes[1] ?? '' })).statusCode).toBe(303);
     });
+  });
+
+  it('gives ten new recovery codes from the account settings after a current code (a recovery code here); the earlier ones stop working', async () => {
+    const s = await signIn(t.app, email, 'demo1234!', { cbpMfa: 'codes' });
+    expect(s.login.body).toContain('<h1>New recovery codes</h1>');
+    const done = await s.post('mfa', { code: recoveryCodes[3] ?? '' });
+    expect(done.statusCode, done.body).toBe(200);
+    expect(done.body).toContain('These new codes replace your earlier recovery codes, which no longer work.');
+    const fresh = [...done.body.matchAll(/<li><code>([a-z2-7]{5}-[a-z2-7]{5})<\/code><\/li>/g)].map((m) => m[1] ?? '');
+    expect(fresh).toHaveLength(10);
+    expect(fresh).not.toContain(recoveryCodes[4]);
+    expect(await auditOf('user.mfa_recovery_codes_replaced', email)).toEqual([expect.objectContaining({ tenant_id: acme.id, metadata: { recoveryCodes: 10 } })]);
+    expect((await s.post('continue')).statusCode).toBe(303);
+
+    const old = await signIn(t.app, email);
+    expect((await old.post('mfa', { code: recoveryCodes[4] ?? '' })).statusCode).toBe(401);
+    recoveryCodes = fresh;
   });
 
   it('is turned off from the account settings with a current code (a recovery code here), audited; sign-in is then password only', async () => {

@@ -204,6 +204,23 @@ export async function verifySecondFactor(db: AppDb, key: Buffer, user: Pick<User
   return claimed ? { ok: true, method: 'totp' } : { ok: false, problem: 'already_used' };
 }
 
+/**
+ * Ten new recovery codes for an account that has two-step verification on (after a current
+ * code): the earlier ones stop working; audited `user.mfa_recovery_codes_replaced`. Null if it is off.
+ */
+export async function replaceRecoveryCodes(db: AppDb, user: Pick<UserRow, 'id' | 'email'>, meta: Meta): Promise<string[] | null> {
+  const codes = Array.from({ length: recoveryCodeCount }, newRecoveryCode);
+  const tenants = await membershipsOf(db, user.id);
+  return withPlatformScope(db, async (tx) => {
+    const [row] = await tx.select({ confirmedAt: userTotp.confirmedAt }).from(userTotp).where(eq(userTotp.userId, user.id)).for('update');
+    if (!row?.confirmedAt) return null;
+    await tx.delete(userRecoveryCodes).where(eq(userRecoveryCodes.userId, user.id));
+    await tx.insert(userRecoveryCodes).values(codes.map((c) => ({ userId: user.id, codeHash: hashCode(c) })));
+    await auditAccount(tx, tenants, user, meta, 'user.mfa_recovery_codes_replaced', { recoveryCodes: recoveryCodeCount });
+    return codes;
+  });
+}
+
 /** Turns two-step verification off (after the caller checked a current code): authenticator and recovery codes go, audited. */
 export async function disableMfa(db: AppDb, user: Pick<UserRow, 'id' | 'email'>, meta: Meta): Promise<boolean> {
   const tenants = await membershipsOf(db, user.id);

@@ -433,18 +433,24 @@ function requiredBy(organizations: string[]): string {
   return `${names} require${organizations.length === 1 ? 's' : ''} two-step verification for every member. `;
 }
 
-export function mfaChallengePage({ uid, email, error, purpose = 'sign-in' }: { uid: string; email: string; error?: string; purpose?: 'sign-in' | 'disable' }): string {
-  const title = purpose === 'disable' ? 'Turn off two-step verification' : 'Two-step verification';
-  const sub =
-    purpose === 'disable'
-      ? `To turn it off for <strong>${escapeHtml(email)}</strong>, enter a code from your authenticator app.`
-      : `Enter the code from your authenticator app to finish signing in as <strong>${escapeHtml(email)}</strong>.`;
+/** What the code of a challenge is for: finishing a sign-in, turning two-step verification off, or new recovery codes. */
+export type ChallengePurpose = 'sign-in' | 'disable' | 'codes';
+
+const challengeText: Record<ChallengePurpose, { title: string; sub: string; button: string }> = {
+  'sign-in': { title: 'Two-step verification', sub: 'Enter the code from your authenticator app to finish signing in as', button: 'Verify' },
+  disable: { title: 'Turn off two-step verification', sub: 'To turn it off, enter a code from your authenticator app for', button: 'Turn off' },
+  codes: { title: 'New recovery codes', sub: 'To get new recovery codes (the earlier ones stop working), enter a code from your authenticator app for', button: 'Get new codes' },
+};
+
+export function mfaChallengePage({ uid, email, error, purpose = 'sign-in' }: { uid: string; email: string; error?: string; purpose?: ChallengePurpose }): string {
+  const { title, sub: lead, button } = challengeText[purpose];
+  const sub = `${escapeHtml(lead)} <strong>${escapeHtml(email)}</strong>.`;
   return layout(
     title,
     `<h1>${escapeHtml(title)}</h1><p class="sub">${sub}</p>
 <form method="post" action="${interactionAction(uid, 'mfa')}" novalidate>
 ${field({ id: 'code', label: 'Authentication code', type: 'text', inputMode: 'numeric', autocomplete: 'one-time-code', hint: `${codeHint} Lost your device? Enter one of your recovery codes instead.`, error, autofocus: true, maxLength: 32 })}
-<button class="button" type="submit">${purpose === 'disable' ? 'Turn off' : 'Verify'}</button>
+<button class="button" type="submit">${button}</button>
 </form>
 <p class="alt"><a href="/oidc/interaction/${encodeURIComponent(uid)}">Sign in as someone else</a></p>`,
   );
@@ -466,11 +472,11 @@ ${field({ id: 'code', label: 'Authentication code', type: 'text', inputMode: 'nu
   );
 }
 
-export function recoveryCodesPage({ uid, codes }: { uid: string; codes: string[] }): string {
+export function recoveryCodesPage({ uid, codes, replaced = false }: { uid: string; codes: string[]; replaced?: boolean }): string {
   return layout(
     'Save your recovery codes',
     `<h1>Save your recovery codes</h1>
-${alert('Two-step verification is on for your account.', { tone: 'ok' })}
+${alert(replaced ? 'These new codes replace your earlier recovery codes, which no longer work.' : 'Two-step verification is on for your account.', { tone: 'ok' })}
 <p class="note">If you lose your authenticator, sign in with one of these codes instead. <strong>Each works once, and they are not shown again</strong>: print them or keep them in your password manager.</p>
 <ul class="codes" aria-label="Recovery codes">${codes.map((c) => `<li><code>${escapeHtml(c)}</code></li>`).join('')}</ul>
 <form method="post" action="${interactionAction(uid, 'continue')}">

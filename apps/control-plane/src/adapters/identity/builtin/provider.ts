@@ -34,6 +34,7 @@ import {
   signUpRefusedMessage,
   signUpSentPage,
   type PasswordErrors,
+  type ChallengePurpose,
   type SignUpErrors,
 } from './pages.js';
 import { verifyPassword } from './passwords.js';
@@ -44,7 +45,7 @@ import { forgetSession, grantTag, grantTagClaim, recordSession } from './session
 import { databaseAdapter } from './storage.js';
 import { builtinRolesOf } from '../admin/builtin.js';
 import { admitLoginAttempt, clearLoginAttempts, forgetStaleLoginAttempts } from './throttle.js';
-import { confirmEnrollment, disableMfa, mfaKey, mfaStatus, startEnrollment, verifySecondFactor } from './mfa.js';
+import { confirmEnrollment, disableMfa, mfaKey, mfaStatus, replaceRecoveryCodes, startEnrollment, verifySecondFactor } from './mfa.js';
 import { mfaRequiredFor } from '../../../modules/organization/organization.service.js';
 
 export interface BuiltinIdentityOptions {
@@ -206,12 +207,14 @@ const SignUpForm = z.object({
 });
 const EmailAddress = z.email();
 const CodeForm = z.object({ code: z.string().trim().max(32).catch('').default('') });
-/** What the portal asked this sign-in to do about two-step verification (`cbp_mfa`). */
-const MfaPurpose = z.enum(['setup', 'disable']).optional().catch(undefined);
+/** What the portal asked this sign-in to do about two-step verification (`cbp_mfa`): set it up, turn it off, new recovery codes. */
+const Purposes = z.enum(['setup', 'disable', 'codes']);
+const MfaPurpose = Purposes.optional().catch(undefined);
 /** A sign-in between its password and its second factor (kept in the interaction's result). */
-const PendingSignIn = z.object({ accountId: z.uuid(), purpose: z.enum(['setup', 'disable']).optional(), amr: z.array(z.string()).optional() });
+const PendingSignIn = z.object({ accountId: z.uuid(), purpose: Purposes.optional(), amr: z.array(z.string()).optional() });
 type PendingSignIn = z.infer<typeof PendingSignIn>;
 const PendingState = z.object({ cbp: PendingSignIn });
+const challengePurpose = (purpose: PendingSignIn['purpose']): ChallengePurpose => (purpose === 'disable' ? 'disable' : purpose === 'codes' ? 'codes' : 'sign-in');
 /** A form's fields: anything but an object (a JSON string, an array, nothing) has none. */
 const fieldsOf = (input: unknown): object => (input !== null && typeof input === 'object' && !Array.isArray(input) ? input : {});
 
@@ -330,10 +333,11 @@ export async function registerBuiltinIdentity(app: FastifyInstance, opts: Builti
     const status = await mfaStatus(opts.db, user.id);
     if (status.enabled) {
       await saveState(request, reply, state);
-      return sendPage(reply, 200, mfaChallengePage({ uid: details.uid, email: user.email, purpose: purpose === 'disable' ? 'disable' : 'sign-in' }));
+      return sendPage(reply, 200, mfaChallengePage({ uid: details.uid, email: user.email, purpose: challengePurpose(purpose) }));
     }
     const required = await mfaRequiredFor(opts.db, user.id);
-    if (required.length > 0 || purpose === 'setup') {
+    // Asked for new recovery codes without two-step verification: setting it up makes them.
+    if (required.length > 0 || purpose === 'setup' || purpose === 'codes') {
       const enrollment = await startEnrollment(opts.db, key, user);
       if (enrollment) {
         await saveState(request, reply, state);
@@ -437,7 +441,7 @@ export async function registerBuiltinIdentity(app: FastifyInstance, opts: Builti
       const { details, user, state, ctx } = pending;
       const status = await mfaStatus(opts.db, user.id);
       if (!status.enabled) return sendPage(reply, 400, expiredPage);
-      const purpose = state.purpose === 'disable' ? 'disable' : 'sign-in';
+      const purpose = challengePurpose(state.purpose);
       const { code } = CodeForm.parse(fieldsOf(request.body));
       if (!code) return sendPage(reply, 400, mfaChallengePage({ uid: details.uid, email: user.email, purpose, error: 'Enter the code from your authenticator app' }));
       const admission = await admitLoginAttempt(opts.db, `mfa:${user.id}`, request.ip);
@@ -457,6 +461,13 @@ export async function registerBuiltinIdentity(app: FastifyInstance, opts: Builti
       }
       await clearLoginAttempts(opts.db, `mfa:${user.id}`, request.ip);
       const amr = ['pwd', 'otp'];
+      if (purpose === 'codes') {
+        const codes = await replaceRecoveryCodes(opts.db, user, ctx);
+        if (codes) {
+          await saveState(request, reply, { ...state, amr });
+          return sendPage(reply, 200, recoveryCodesPage({ uid: details.uid, codes, replaced: true }));
+        }
+      }
       if (purpose === 'disable') {
         const required = await mfaRequiredFor(opts.db, user.id);
         if (required.length > 0) {
@@ -470,7 +481,7 @@ export async function registerBuiltinIdentity(app: FastifyInstance, opts: Builti
       }
       if (checked.method === 'recovery_code' && checked.recoveryCodesLeft !== undefined && checked.recoveryCodesLeft <= 3) {
         await saveState(request, reply, { ...state, amr });
-        return sendPage(reply, 200, mfaNoticePage({ uid: details.uid, title: 'Recovery code used', message: `You have ${checked.recoveryCodesLeft} recovery code${checked.recoveryCodesLeft === 1 ? '' : 's'} left. Set up your authenticator again from your account settings to get new ones.`, tone: 'error' }));
+        return sendPage(reply, 200, mfaNoticePage({ uid: details.uid, title: 'Recovery code used', message: `You have ${checked.recoveryCodesLeft} recovery code${checked.recoveryCodesLeft === 1 ? '' : 's'} left. Get new ones in your account settings (Password, Two-step verification).`, tone: 'error' }));
       }
       return finishSignIn(request, reply, user, ctx, amr);
     });
@@ -480,7 +491,7 @@ export async function registerBuiltinIdentity(app: FastifyInstance, opts: Builti
       if (!pending.ok) return pending.answer;
       const { details, user, state, ctx } = pending;
       const required = await mfaRequiredFor(opts.db, user.id);
-      if (state.purpose !== 'setup' && required.length === 0) return sendPage(reply, 400, expiredPage);
+      if (state.purpose !== 'setup' && state.purpose !== 'codes' && required.length === 0) return sendPage(reply, 400, expiredPage);
       const enrollment = await startEnrollment(opts.db, key, user);
       if (!enrollment) return sendPage(reply, 400, expiredPage);
       const again = (status: number, error: string) =>
