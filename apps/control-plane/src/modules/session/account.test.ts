@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { acme, createTestContext, type TestContext } from '../../../test/harness.js';
 import { startFakeRealm } from '../../../test/oidc-realm.js';
 import { loginLimits } from '../../adapters/identity/builtin/throttle.js';
+import { idpBrowser } from '../../../test/idp-browser.js';
 
 /**
  * The user's own settings (issue 14, slice 2c): profile, password, sessions, sign-out audit and
@@ -14,32 +15,8 @@ const portal = 'http://localhost:27100';
 const firefox = 'Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0';
 const chromeMac = 'Mozilla/5.0 (Macintosh; Intel Mac OS X 14_5) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0.0.0 Safari/537.36';
 
-/** A browser (cookie jar, user agent, address) driving the provider's pages over app.inject. */
-function browser(app: FastifyInstance, userAgent = firefox, remoteAddress = '198.51.100.7') {
-  const jar = new Map<string, string>();
-  async function request(method: 'GET' | 'POST', url: string, form?: Record<string, string>) {
-    const u = new URL(url, 'http://localhost:14000');
-    const res = await app.inject({
-      method,
-      url: u.pathname + u.search,
-      remoteAddress,
-      headers: {
-        cookie: [...jar].map(([k, v]) => `${k}=${v}`).join('; '),
-        'user-agent': userAgent,
-        ...(form ? { 'content-type': 'application/x-www-form-urlencoded' } : {}),
-      },
-      payload: form ? new URLSearchParams(form).toString() : undefined,
-    });
-    const setCookie = res.headers['set-cookie'];
-    for (const c of Array.isArray(setCookie) ? setCookie : setCookie ? [setCookie] : []) {
-      const [pair] = c.split(';');
-      const [name, ...value] = (pair ?? '').split('=');
-      if (name) jar.set(name.trim(), value.join('='));
-    }
-    return res;
-  }
-  return { request };
-}
+/** A browser (cookie jar, user agent, address) driving the provider's pages over app.inject (test/idp-browser.ts). */
+const browser = (app: FastifyInstance, userAgent = firefox, remoteAddress = '198.51.100.7') => idpBrowser(app, { remoteAddress, userAgent });
 
 type Browser = ReturnType<typeof browser>;
 

@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { acme, createTestContext, globex, type TestContext } from '../../../../test/harness.js';
 import { platformRows } from '../../../platform/db.js';
 import { loginLimits } from './throttle.js';
+import { idpBrowser } from '../../../../test/idp-browser.js';
 
 /*
  * The built-in provider's account pages, driven as a browser would (issue 17 item 9: forgot
@@ -14,32 +15,8 @@ import { loginLimits } from './throttle.js';
 
 const portal = 'http://localhost:27100';
 
-/** A browser's cookie jar over app.inject. */
-function browser(app: FastifyInstance, remoteAddress = '127.0.0.1') {
-  const jar = new Map<string, string>();
-  async function request(method: 'GET' | 'POST', url: string, form?: Record<string, string>) {
-    const u = new URL(url, 'http://localhost:14000');
-    const res = await app.inject({
-      method,
-      url: u.pathname + u.search,
-      remoteAddress,
-      headers: {
-        cookie: [...jar].map(([k, v]) => `${k}=${v}`).join('; '),
-        'user-agent': 'account-pages-test/1.0',
-        ...(form ? { 'content-type': 'application/x-www-form-urlencoded' } : {}),
-      },
-      payload: form ? new URLSearchParams(form).toString() : undefined,
-    });
-    const setCookie = res.headers['set-cookie'];
-    for (const c of Array.isArray(setCookie) ? setCookie : setCookie ? [setCookie] : []) {
-      const [pair] = c.split(';');
-      const [name, ...value] = (pair ?? '').split('=');
-      if (name) jar.set(name.trim(), value.join('='));
-    }
-    return res;
-  }
-  return { request };
-}
+/** A browser over app.inject (test/idp-browser.ts) at its own address. */
+const browser = (app: FastifyInstance, remoteAddress = '127.0.0.1') => idpBrowser(app, { remoteAddress, userAgent: 'account-pages-test/1.0' });
 
 /** Opens the provider's sign-in page as the portal's redirect does; `login` submits it. */
 async function startSignIn(app: FastifyInstance, remoteAddress?: string) {

@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../../config.js';
 import { loginLimits } from './throttle.js';
 import { acme, createTestContext, globex, type TestContext } from '../../../../test/harness.js';
+import { idpBrowser } from '../../../../test/idp-browser.js';
 
 const portal = 'http://localhost:27100';
 
@@ -13,33 +14,8 @@ interface Origin {
   forwardedFor?: string;
 }
 
-/** A browser's cookie jar over app.inject, enough for the provider's interaction cookies. */
-function browser(app: FastifyInstance, origin: Origin = {}) {
-  const jar = new Map<string, string>();
-  async function request(method: 'GET' | 'POST', url: string, form?: Record<string, string>, from: Origin = origin) {
-    const u = new URL(url, 'http://localhost:14000');
-    const res = await app.inject({
-      method,
-      url: u.pathname + u.search,
-      ...(from.remoteAddress ? { remoteAddress: from.remoteAddress } : {}),
-      headers: {
-        cookie: [...jar].map(([k, v]) => `${k}=${v}`).join('; '),
-        'user-agent': 'identity-test/1.0',
-        ...(from.forwardedFor ? { 'x-forwarded-for': from.forwardedFor } : {}),
-        ...(form ? { 'content-type': 'application/x-www-form-urlencoded' } : {}),
-      },
-      payload: form ? new URLSearchParams(form).toString() : undefined,
-    });
-    const setCookie = res.headers['set-cookie'];
-    for (const c of Array.isArray(setCookie) ? setCookie : setCookie ? [setCookie] : []) {
-      const [pair] = c.split(';');
-      const [name, ...value] = (pair ?? '').split('=');
-      if (name) jar.set(name.trim(), value.join('='));
-    }
-    return res;
-  }
-  return { request };
-}
+/** A browser's cookie jar over app.inject (test/idp-browser.ts). */
+const browser = (app: FastifyInstance, origin: Origin = {}) => idpBrowser(app, { userAgent: 'identity-test/1.0', ...origin });
 
 /** Opens the login page of a new authorization request (PKCE), as the portal's redirect does. */
 async function startSignIn(app: FastifyInstance, origin: Origin = {}) {

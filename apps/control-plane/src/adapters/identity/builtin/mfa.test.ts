@@ -8,6 +8,7 @@ import { acme, createTestContext, type TestContext } from '../../../../test/harn
 import { accessTokenSigner } from '../../../../test/tokens.js';
 import { platformRows } from '../../../platform/db.js';
 import { loginLimits } from './throttle.js';
+import { idpBrowser } from '../../../../test/idp-browser.js';
 
 /*
  * Two-step verification at the built-in provider (issue 15), driven as a browser would: the codes
@@ -16,31 +17,8 @@ import { loginLimits } from './throttle.js';
 
 const portal = 'http://localhost:27100';
 
-function browser(app: FastifyInstance, remoteAddress = '127.0.0.1') {
-  const jar = new Map<string, string>();
-  async function request(method: 'GET' | 'POST', url: string, form?: Record<string, string>) {
-    const u = new URL(url, 'http://localhost:14000');
-    const res = await app.inject({
-      method,
-      url: u.pathname + u.search,
-      remoteAddress,
-      headers: {
-        cookie: [...jar].map(([k, v]) => `${k}=${v}`).join('; '),
-        'user-agent': 'mfa-test/1.0',
-        ...(form ? { 'content-type': 'application/x-www-form-urlencoded' } : {}),
-      },
-      payload: form ? new URLSearchParams(form).toString() : undefined,
-    });
-    const setCookie = res.headers['set-cookie'];
-    for (const c of Array.isArray(setCookie) ? setCookie : setCookie ? [setCookie] : []) {
-      const [pair] = c.split(';');
-      const [name, ...value] = (pair ?? '').split('=');
-      if (name) jar.set(name.trim(), value.join('='));
-    }
-    return res;
-  }
-  return { request };
-}
+/** A browser over app.inject (test/idp-browser.ts) at its own address. */
+const browser = (app: FastifyInstance, remoteAddress = '127.0.0.1') => idpBrowser(app, { remoteAddress, userAgent: 'mfa-test/1.0' });
 
 /** A sign-in as the portal starts it (prompt=login, as its buttons do), optionally asking to set up or turn off two-step verification. */
 async function signIn(app: FastifyInstance, email: string, password = 'demo1234!', { cbpMfa, remoteAddress }: { cbpMfa?: 'setup' | 'disable' | 'codes'; remoteAddress?: string } = {}) {
