@@ -1,6 +1,7 @@
-import { and, asc, count, desc, eq, inArray, isNull } from 'drizzle-orm';
+import { and, asc, count, desc, eq, getTableColumns, inArray, isNull } from 'drizzle-orm';
 import type { InvoiceCustomer, InvoiceStatus } from '@cbp/contracts';
 import type { Queryable, ScopedTx } from '../../platform/db.js';
+import { pageWithTotal, totalOverAll } from '../../platform/paging.js';
 import { billingCustomers, invoiceLines, invoices, plans, subscriptions, tenants } from '../../platform/schema.js';
 
 export type PlanRow = typeof plans.$inferSelect;
@@ -20,6 +21,17 @@ export async function planByKey(db: Queryable, key: string): Promise<PlanRow | u
 
 export async function subscriptionOf(tx: ScopedTx, tenantId: string): Promise<SubscriptionRow | undefined> {
   const [row] = await tx.select().from(subscriptions).where(eq(subscriptions.tenantId, tenantId)).limit(1);
+  return row;
+}
+
+/** The tenant's subscription and its plan, in one statement. */
+export async function subscriptionWithPlan(tx: ScopedTx, tenantId: string): Promise<{ sub: SubscriptionRow; plan: PlanRow } | undefined> {
+  const [row] = await tx
+    .select({ sub: subscriptions, plan: plans })
+    .from(subscriptions)
+    .innerJoin(plans, eq(plans.id, subscriptions.planId))
+    .where(eq(subscriptions.tenantId, tenantId))
+    .limit(1);
   return row;
 }
 
@@ -65,17 +77,15 @@ export async function insertCustomer(tx: ScopedTx, values: typeof billingCustome
 
 export async function listInvoices(tx: ScopedTx, tenantId: string, { page, limit, status }: { page: number; limit: number; status?: InvoiceStatus }) {
   const where = and(eq(invoices.tenantId, tenantId), status ? eq(invoices.status, status) : undefined);
-  const [rows, [total]] = await Promise.all([
-    tx
-      .select()
-      .from(invoices)
-      .where(where)
-      .orderBy(desc(invoices.createdAt), desc(invoices.id))
-      .limit(limit)
-      .offset((page - 1) * limit),
-    tx.select({ n: count() }).from(invoices).where(where),
-  ]);
-  return { rows, total: total?.n ?? 0 };
+  const offset = (page - 1) * limit;
+  const rows = await tx
+    .select({ ...getTableColumns(invoices), total: totalOverAll })
+    .from(invoices)
+    .where(where)
+    .orderBy(desc(invoices.createdAt), desc(invoices.id))
+    .limit(limit)
+    .offset(offset);
+  return pageWithTotal(rows, offset, async () => (await tx.select({ n: count() }).from(invoices).where(where))[0]?.n ?? 0);
 }
 
 export async function invoiceById(tx: ScopedTx, tenantId: string, id: string): Promise<InvoiceRow | undefined> {

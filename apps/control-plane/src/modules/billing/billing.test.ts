@@ -202,6 +202,12 @@ describe('invoices', () => {
     expect(open.total).toBe(1);
     const page2 = (await call('GET', '/invoices?limit=3&page=2', 'analyst@acme.test', acme.id)).json();
     expect(page2.data.map((i: { number: string }) => i.number)).toEqual(['ACME-0004', 'ACME-0003', 'ACME-0002']);
+    // The total comes with the page (one statement); a page past the end still says how many there are.
+    const all = (await call('GET', '/invoices?limit=100', 'analyst@acme.test', acme.id)).json();
+    expect(page2.total).toBe(all.data.length);
+    const beyond = (await call('GET', '/invoices?limit=3&page=9', 'analyst@acme.test', acme.id)).json();
+    expect(beyond).toEqual({ data: [], total: all.data.length });
+    expect((await call('GET', '/invoices?status=void', 'analyst@acme.test', acme.id)).json()).toEqual({ data: [], total: 0 });
     const bad = await call('GET', '/invoices?status=unpaid', 'analyst@acme.test', acme.id);
     expect(bad.statusCode).toBe(400);
   });

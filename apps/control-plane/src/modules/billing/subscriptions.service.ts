@@ -12,6 +12,7 @@ import {
   planByKey,
   setTenantPlan,
   subscriptionOf,
+  subscriptionWithPlan,
   updateSubscription,
   type PlanRow,
   type SubscriptionRow,
@@ -38,11 +39,10 @@ export interface BillingDeps {
 export type CustomerBillingDetails = (tenantId: string) => Promise<Partial<InvoiceParty> | null>;
 
 async function requireSubscription(tx: ScopedTx, tenantId: string): Promise<{ sub: SubscriptionRow; plan: PlanRow }> {
-  const sub = await subscriptionOf(tx, tenantId);
-  if (!sub) throw notFound('Subscription');
-  const plan = await planById(tx, sub.planId);
-  if (!plan) throw new Error(`plan ${sub.planId} of subscription ${sub.id} is missing`);
-  return { sub, plan };
+  // One statement (issue 18): the subscription with its plan.
+  const found = await subscriptionWithPlan(tx, tenantId);
+  if (!found) throw notFound('Subscription');
+  return found;
 }
 
 function gatewayIdOf(sub: SubscriptionRow): string {
