@@ -1,6 +1,6 @@
 import { createHmac } from 'node:crypto';
 import { expect, type Page } from '@playwright/test';
-import { apiUrl, seriousA11yViolations, signIn } from '../support/portal.js';
+import { apiUrl, reviewScreenshot, seriousA11yViolations, signIn } from '../support/portal.js';
 import { acme, headersOf, invitationLinkFromOutbox, staffEmail, test, tokenOf, uniqueEmail } from '../support/team.js';
 
 /*
@@ -69,6 +69,7 @@ test(
       await expect(page.getByRole('heading', { level: 1, name: 'Set up two-step verification' })).toBeVisible();
       await expect(page.getByRole('img', { name: /QR code/ })).toBeVisible();
       await expectAccessibleInBothThemes(page, 'enrolment');
+      await reviewScreenshot(page, { path: '/tmp/mfa-enrol-1440.png', fullPage: true });
       const secret = (await page.locator('#secret').textContent()) ?? '';
       await page.getByLabel('Authentication code').fill('000000' === totp(secret) ? '111111' : '000000');
       await page.getByRole('button', { name: 'Turn on two-step verification' }).click();
@@ -80,9 +81,11 @@ test(
       await expect(page.getByRole('heading', { level: 1, name: 'Save your recovery codes' })).toBeVisible();
       await expect(page.getByRole('list', { name: 'Recovery codes' }).getByRole('listitem')).toHaveCount(10);
       await expectAccessibleInBothThemes(page, 'recovery codes');
+      await reviewScreenshot(page, { path: '/tmp/mfa-codes-1440.png', fullPage: true });
       await page.getByRole('button', { name: 'I saved my codes, continue' }).click();
       await expect(page).toHaveURL(/\/settings\/password$/);
       await expect(page.getByRole('region', { name: 'Two-step verification' }).getByTestId('two-step-status')).toHaveText('On');
+      await reviewScreenshot(page, { path: '/tmp/mfa-settings-on-1440.png', fullPage: true });
 
       // Turning it off asks for the password and a code again (not the enrolment's: a code works once).
       await page.getByRole('button', { name: 'Turn off two-step verification' }).click();

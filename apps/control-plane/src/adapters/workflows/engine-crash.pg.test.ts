@@ -91,7 +91,8 @@ describe('kill -9 of a workflow engine process mid-workflow, then a restart', ()
       worker = await startWorker(workerEnv(`w${n}`));
       const deadline = Date.now() + 60_000;
       while ((await count('SELECT count(*) AS n FROM wf_crash_effects')) < totalEffects * share) {
-        expect(Date.now(), worker.output()).toBeLessThan(deadline);
+        // On a stall, say what the runs and their steps look like, not only what the worker printed.
+        if (Date.now() > deadline) expect.fail(`worker w${n} made no progress for 60 s\n${worker.output()}\n${await unfinished()}`);
         await sleep(20);
       }
       await worker.kill();
