@@ -218,7 +218,7 @@ export async function buildApp({
   const storage = await createObjectStorage(config);
   app.addHook('onClose', async () => storage.close());
   const definitions = [
-    ...cbpWorkflows({ db, gateway: payments.gateway, local: payments.local, sender: smtp, crashAt: config.CBP_TEST_CRASH_AT, invitations, txtLookup, notificationMail, dataDir: config.CBP_DATA_DIR, storage }),
+    ...cbpWorkflows({ db, gateway: payments.gateway, local: payments.local, sender: smtp, crashAt: config.CBP_TEST_CRASH_AT, invitations, txtLookup, notificationMail, storage }),
     ...workflows,
   ];
   // With TEMPORAL_ADDRESS the same definitions run on Temporal (decision 008; loaded only then).

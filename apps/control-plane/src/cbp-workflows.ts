@@ -41,9 +41,7 @@ export interface CbpWorkflowDeps {
   invitations?: InvitationDeps;
   /** DNS TXT lookups of domain verification (DNS_RESOLVER); default: the system's resolvers. */
   txtLookup?: TxtLookup;
-  /** CBP_DATA_DIR: deleted organizations' audit archives (organization.deletion). */
-  dataDir?: string;
-  /** Object storage: GDPR export archives (organization.export). Unset in the Temporal sandbox (steps never run there). */
+  /** Object storage: GDPR export archives (organization.export), deleted organizations' audit archives and their logos and archives to remove (organization.deletion). Unset in the Temporal sandbox (steps never run there). */
   storage?: ObjectStorage;
 }
 
@@ -57,7 +55,7 @@ export function cbpWorkflows(deps: CbpWorkflowDeps): WorkflowDefinition[] {
     ...organizationWorkflows({ db: deps.db, lookup: deps.txtLookup ?? createTxtLookup(undefined) }),
     ...gatewayCustomerSyncWorkflows({ db: deps.db, gateway: deps.gateway }),
     ...organizationExportWorkflows({ db: deps.db, storage: deps.storage, billing: { db: deps.db, gateway: deps.gateway }, crashAfterArchive: deps.crashAt === 'export-after-archive' }),
-    ...organizationDeletionWorkflows({ db: deps.db, gateway: deps.gateway, dataDir: deps.dataDir }),
+    ...organizationDeletionWorkflows({ db: deps.db, gateway: deps.gateway, storage: deps.storage }),
     ...(deps.invitations ? tenantWorkflows({ db: deps.db, gateway: deps.gateway, invitations: deps.invitations }) : []),
     ...(deps.sender ? mailWorkflows({ db: deps.db, sender: deps.sender }) : []),
     ...(deps.notificationMail ? notificationWorkflows(deps.notificationMail) : []),

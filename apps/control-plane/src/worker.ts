@@ -48,7 +48,7 @@ const notificationMail = {
   publicUrl: config.PUBLIC_URL,
   tokens: createUnsubscribeTokens(await persistentSecret(config.CBP_DATA_DIR, 'notification-unsubscribe', config.NOTIFICATION_TOKEN_SECRET)),
 };
-const workflows = cbpWorkflows({ db, gateway: payments.gateway, local: payments.local, sender: smtp, notificationMail, dataDir: config.CBP_DATA_DIR, storage: await createObjectStorage(config) });
+const workflows = cbpWorkflows({ db, gateway: payments.gateway, local: payments.local, sender: smtp, notificationMail, storage: await createObjectStorage(config) });
 
 const worker = await createTemporalWorker({
   address: config.TEMPORAL_ADDRESS,

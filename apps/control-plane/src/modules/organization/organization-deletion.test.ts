@@ -1,10 +1,12 @@
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { sql } from 'drizzle-orm';
+import sharp from 'sharp';
 import type { OrganizationProfile } from '@cbp/contracts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { acme, createTestContext, globex, type TestContext } from '../../../test/harness.js';
+import { createObjectStorage } from '../../adapters/storage/index.js';
 import { platformRows } from '../../platform/db.js';
 
 // Organization deletion (issue 15, acceptance 5): the exact name schedules it after the grace
@@ -121,12 +123,30 @@ describe('the deletion workflow (tiny grace)', () => {
     expect(acmeBefore['public.audit_logs']).toBeGreaterThan(0);
     expect(acmeBefore['public.tenant_memberships']).toBeGreaterThan(0);
     const [customer] = await platformRows<{ customer_id: string }>(t.database.db, sql`SELECT customer_id FROM billing_customers WHERE tenant_id = ${acme.id}`);
+    // A logo in object storage, which must go with the rest.
+    const png = await sharp({ create: { width: 64, height: 64, channels: 4, background: '#aa2200' } }).png().toBuffer();
+    const boundary = 'cbp-deletion-logo';
+    const logoBody = Buffer.concat([
+      Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="logo.png"\r\nContent-Type: image/png\r\n\r\n`),
+      png,
+      Buffer.from(`\r\n--${boundary}--\r\n`),
+    ]);
+    const uploaded = await t.app.inject({
+      method: 'PUT',
+      url: '/organization/logo',
+      headers: { authorization: `Bearer ${await t.tokenFor('owner@acme.test')}`, 'x-tenant-id': acme.id, 'content-type': `multipart/form-data; boundary=${boundary}` },
+      payload: logoBody,
+    });
+    expect(uploaded.statusCode).toBe(200);
+    const [logo] = await platformRows<{ storage_key: string }>(t.database.db, sql`SELECT storage_key FROM organization_logos WHERE tenant_id = ${acme.id}`);
+    const storage = await createObjectStorage(t.config);
+    expect(await storage.get(logo?.storage_key ?? 'missing')).not.toBeNull();
 
     const res = await call('DELETE', '/organization', { payload: { confirmName: acme.name } });
     expect(res.statusCode).toBe(202);
 
     const until = Date.now() + 30_000;
-    let run: { id: string; status: string; result: { outcome: string; archive: { file: string } } | null } | undefined;
+    let run: { id: string; status: string; result: { outcome: string; archive: { key: string; bytes: number } } | null } | undefined;
     for (;;) {
       [run] = await platformRows<NonNullable<typeof run>>(t.database.db, sql`SELECT id, status, result FROM workflow_runs WHERE tenant_id = ${acme.id} AND type = 'organization.deletion'`);
       if (run && run.status !== 'running') break;
@@ -143,8 +163,10 @@ describe('the deletion workflow (tiny grace)', () => {
     // Only the deletion run itself stays, as the record of what happened.
     expect(await platformRows(t.database.db, sql`SELECT type FROM workflow_runs WHERE tenant_id = ${acme.id}`)).toEqual([{ type: 'organization.deletion' }]);
 
-    // The trail was archived before it was removed.
-    const archive = await readFile(path.join(dataDir, run?.result?.archive.file ?? 'missing'), 'utf8');
+    // The trail was archived (in object storage) before it was removed; the logo is gone.
+    const archive = (await storage.get(run?.result?.archive.key ?? 'missing'))?.toString('utf8') ?? '';
+    expect(run?.result?.archive.bytes).toBe(Buffer.byteLength(archive));
+    expect(await storage.get(logo?.storage_key ?? 'missing')).toBeNull();
     expect(archive.split('\n')[0]).toMatch(/^id,createdAt,action/);
     expect(archive).toContain('organization.deletion_scheduled');
     // The gateway customer is closed and its subscription ended.

@@ -1,18 +1,15 @@
-import { createWriteStream } from 'node:fs';
-import { mkdir, rename, stat } from 'node:fs/promises';
-import path from 'node:path';
-import { pipeline } from 'node:stream/promises';
-import { eq, sql } from 'drizzle-orm';
+import { and, eq, isNotNull, sql } from 'drizzle-orm';
 import type { OrganizationDeletion } from '@cbp/contracts';
 import { z } from 'zod';
 import type { PaymentGateway } from '../../adapters/payments/port.js';
+import type { ObjectStorage } from '../../adapters/storage/port.js';
 import { defineWorkflow, type WorkflowEngine } from '../../adapters/workflows/port.js';
 import { recordAuditEntry } from '../../platform/audit.js';
 import { systemContext, type TenantContext } from '../../platform/context.js';
 import { queryRows, withTenant, type AppDb, type TenantTx } from '../../platform/db.js';
 import { AppError } from '../../platform/errors.js';
 import { publishEvent } from '../../platform/events.js';
-import { tenants } from '../../platform/schema.js';
+import { organizationExports, organizationLogos, tenants } from '../../platform/schema.js';
 import { openAuditExport } from '../audit-logs/audit-export.js';
 import { customerIdOf, setCancellation, type BillingDeps } from '../billing/subscriptions.service.js';
 
@@ -125,9 +122,12 @@ export async function cancelDeletion(deps: OrganizationDeletionDeps, ctx: Tenant
 export interface OrganizationDeletionWorkflowDeps {
   db: AppDb;
   gateway: PaymentGateway;
-  /** CBP_DATA_DIR (unset in the Temporal sandbox, where step bodies never run). */
-  dataDir?: string | undefined;
+  /** Object storage: the audit trail's archive goes in, the tenant's logo and export archives go out (unset in the Temporal sandbox, where step bodies never run). */
+  storage?: ObjectStorage | undefined;
 }
+
+/** Where the deletion keeps the tenant's audit trail (object storage, per retention). */
+export const auditArchiveKey = (tenantId: string, scheduledFor: string) => `archives/${tenantId}/audit-trail-${scheduledFor.slice(0, 10)}.csv`;
 
 const DeletionInput = z.object({ scheduledFor: z.iso.datetime(), graceMs: z.number().int().positive() });
 
@@ -176,14 +176,25 @@ export function organizationDeletionWorkflows(deps: OrganizationDeletionWorkflow
           await deps.gateway.deleteCustomer({ customerId });
           return customerId;
         });
+        const storage = deps.storage;
+        // Through object storage, like every other file (several API copies share it); an atomic put,
+        // so a repeated step writes the archive whole again.
         const archive = await ctx.remoteStep('archive-audit', async () => {
-          if (!deps.dataDir) throw new Error('organization.deletion needs CBP_DATA_DIR');
-          const file = path.join(deps.dataDir, 'archives', tenantId, `audit-trail-${scheduledFor.slice(0, 10)}.csv`);
-          await mkdir(path.dirname(file), { recursive: true });
-          const tmp = `${file}.tmp`;
-          await pipeline(await openAuditExport(deps.db, tenantId, {}, 'csv'), createWriteStream(tmp));
-          await rename(tmp, file);
-          return { file: path.relative(deps.dataDir, file), bytes: (await stat(file)).size };
+          if (!storage) throw new Error('organization.deletion needs object storage');
+          const key = auditArchiveKey(tenantId, scheduledFor);
+          const { size } = await storage.putStream(key, await openAuditExport(deps.db, tenantId, {}, 'csv'), 'text/csv');
+          return { key, bytes: size };
+        });
+        // The tenant's files go with its rows: the logo and any export archive (a deletion also ends
+        // the exports' own expiry runs). Deleting an object that is gone is not an error.
+        await ctx.remoteStep('remove-objects', async () => {
+          if (!storage) throw new Error('organization.deletion needs object storage');
+          const keys = await withTenant(deps.db, tenantId, async (tx) => [
+            ...(await tx.select({ key: organizationLogos.storageKey }).from(organizationLogos).where(eq(organizationLogos.tenantId, tenantId))).map((r) => r.key),
+            ...(await tx.select({ key: organizationExports.fileKey }).from(organizationExports).where(and(eq(organizationExports.tenantId, tenantId), isNotNull(organizationExports.fileKey)))).flatMap((r) => (r.key ? [r.key] : [])),
+          ]);
+          for (const key of keys) await storage.delete(key);
+          return { objects: keys.length };
         });
         const removed = await ctx.step('remove-data', async ({ tx, runId }) => {
           const [row] = await queryRows<{ n: string | number }>(tx, sql`SELECT delete_tenant_data(${tenantId}::uuid, ${runId}::uuid) AS n`);
