@@ -136,6 +136,16 @@ describe('sessions across tabs', () => {
     window.dispatchEvent(new StorageEvent('storage', { key: 'cbp.signedOut', newValue: value }));
     await vi.waitFor(() => expect(assign).toHaveBeenCalledWith('/login'));
     expect(manager.removeUser).toHaveBeenCalled();
+    // Nor does this tab, or one opened now, sign back in silently while the provider's session may
+    // still be ending (the signing-out tab is on its end-session page); a new sign-in lifts that.
+    const signinSilent = vi.fn(async () => ({ access_token: 'from-the-provider', expired: false }));
+    Object.assign(manager, { signinSilent });
+    await expect(oidc.resumeSession()).resolves.toBeNull();
+    expect(signinSilent).not.toHaveBeenCalled();
+    manager.signinRedirectCallback.mockResolvedValue({ access_token: 'new' });
+    await oidc.completeLogin('http://localhost:27100/auth/callback?code=again&state=s');
+    expect(localStorage.getItem('cbp.signedOut')).toBeNull();
+    await expect(oidc.resumeSession()).resolves.toMatchObject({ access_token: 'from-the-provider' });
     // Other keys mean nothing.
     assign.mockClear();
     window.dispatchEvent(new StorageEvent('storage', { key: 'cbp.tenantId', newValue: 'x' }));

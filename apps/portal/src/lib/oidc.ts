@@ -9,6 +9,13 @@ export interface SigninState {
 const SIGNED_IN_AT_KEY = 'cbp.signedInAt';
 /** localStorage: written on sign-out so the browser's other tabs leave too (`followSignOutElsewhere`). */
 const SIGNED_OUT_KEY = 'cbp.signedOut';
+/**
+ * After a sign-out (in any tab) no tab resumes the provider's session silently for this long:
+ * the signing-out tab is still on its way to the provider's end-session page (which asks to
+ * confirm), so that session may live a little longer, and a tab that resumed it would sign the
+ * user straight back in. A completed sign-in clears the mark.
+ */
+const NO_RESUME_AFTER_SIGN_OUT_MS = 60_000;
 /** A 401 this soon after a completed sign-in means the API rejects our tokens: don't loop. */
 const REDIRECT_LOOP_WINDOW_MS = 15_000;
 
@@ -136,6 +143,7 @@ export function completeLogin(url: string = window.location.href): Promise<User>
       .signinRedirectCallback(url)
       .then((user) => {
         sessionStorage.setItem(SIGNED_IN_AT_KEY, String(Date.now()));
+        localStorage.removeItem(SIGNED_OUT_KEY);
         return user;
       });
     completedCallbacks.set(url, pending);
@@ -167,6 +175,8 @@ export function reauthenticate(): Promise<void> {
  * ends. Null when there is no session to resume (or the provider does not answer in time).
  */
 export async function resumeSession(): Promise<User | null> {
+  const signedOutAt = Number(localStorage.getItem(SIGNED_OUT_KEY) ?? 0);
+  if (Date.now() - signedOutAt < NO_RESUME_AFTER_SIGN_OUT_MS) return null;
   try {
     const user = await getUserManager().signinSilent();
     return user && !user.expired ? user : null;
