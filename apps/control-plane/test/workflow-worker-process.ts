@@ -16,6 +16,8 @@ export interface WorkerProcess {
   pid: number;
   /** Everything printed so far (last 64 KB). */
   output(): string;
+  /** Still running (not exited, not killed). */
+  alive(): boolean;
   /** The last line starting with `prefix`, if any. */
   lastLine(prefix: string): string | undefined;
   /** SIGKILL (no shutdown code runs); waits for the exit. */
@@ -64,6 +66,7 @@ export async function startWorker(env: Record<string, string>, readyTimeoutMs = 
   return {
     pid: child.pid ?? -1,
     output: () => log,
+    alive,
     lastLine(prefix) {
       for (let i = lines.length - 1; i >= 0; i--) if (lines[i]?.startsWith(prefix)) return lines[i];
       return undefined;

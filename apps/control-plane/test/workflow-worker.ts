@@ -59,6 +59,10 @@ async function main() {
     await engine.start({ type: crashWorkflowType, tenantId: i % 2 ? '00000000-0000-4000-8000-00000000ac01' : null, input: { i }, workflowId: `crash-${i}` });
   }
   process.stdout.write('ready\n');
+  // The engine's timers do not hold a process open (unref: an API process lives by its HTTP
+  // server). This process has nothing else: without this it could exit quietly whenever its pool
+  // had no connection open, as it did in CI ("ready", then no progress).
+  const keepAlive = setInterval(() => {}, 60_000);
 
   let progress: NodeJS.Timeout | undefined;
   if (env.PGLITE_DIR) {
@@ -78,6 +82,7 @@ async function main() {
 
   process.once('SIGTERM', () => {
     clearInterval(progress);
+    clearInterval(keepAlive);
     void engine
       .close()
       .then(() => database.close())

@@ -52,7 +52,12 @@ async function unfinished(): Promise<string> {
      FROM workflow_runs r LEFT JOIN workflow_steps s ON s.run_id = r.id
      WHERE r.status <> 'completed' GROUP BY r.id`,
   );
-  return JSON.stringify(rows, null, 1);
+  // One line per run (CI keeps only the last lines of a failure), then what the server is doing.
+  const activity = await owner.query(
+    `SELECT pid, usename, state, wait_event_type, wait_event, now() - xact_start AS in_tx, left(query, 100) AS query
+     FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()`,
+  );
+  return [...rows.map((r) => JSON.stringify(r)), 'sessions:', ...activity.rows.map((r) => JSON.stringify(r))].join('\n');
 }
 
 async function count(query: string): Promise<number> {
@@ -92,7 +97,8 @@ describe('kill -9 of a workflow engine process mid-workflow, then a restart', ()
       const deadline = Date.now() + 60_000;
       while ((await count('SELECT count(*) AS n FROM wf_crash_effects')) < totalEffects * share) {
         // On a stall, say what the runs and their steps look like, not only what the worker printed.
-        if (Date.now() > deadline) expect.fail(`worker w${n} made no progress for 60 s\n${worker.output()}\n${await unfinished()}`);
+        if (!worker.alive()) expect.fail(`worker w${n} exited on its own\nworker output:\n${worker.output().slice(-2_000)}`);
+        if (Date.now() > deadline) expect.fail(`worker w${n} made no progress for 60 s\n${await unfinished()}\nworker output:\n${worker.output().slice(-2_000)}`);
         await sleep(20);
       }
       await worker.kill();
@@ -104,7 +110,7 @@ describe('kill -9 of a workflow engine process mid-workflow, then a restart', ()
     worker = await startWorker(workerEnv('w3'));
     const deadline = Date.now() + 90_000;
     while ((await count(`SELECT count(*) AS n FROM workflow_runs WHERE type = '${crashWorkflowType}' AND status = 'completed'`)) < runs) {
-      if (Date.now() > deadline) expect.fail(`${worker.output()}\n${await unfinished()}`);
+      if (Date.now() > deadline) expect.fail(`the last worker did not finish within 90 s\n${await unfinished()}\nworker output:\n${worker.output().slice(-2_000)}`);
       expect(await count(`SELECT count(*) AS n FROM workflow_runs WHERE status IN ('failed', 'cancelled')`), await unfinished()).toBe(0);
       await sleep(50);
     }
