@@ -5,19 +5,32 @@ import type { AddressInfo } from 'node:net';
 /**
  * A local stand-in for the part of the S3 API that CBP's S3 adapter calls
  * (src/adapters/storage/s3.ts), so the real `@aws-sdk/client-s3` and `@aws-sdk/lib-storage` are
- * exercised offline: PutObject, GetObject, HeadObject, DeleteObject and the multipart upload
- * (CreateMultipartUpload, UploadPart, CompleteMultipartUpload, AbortMultipartUpload), path-style
+ * exercised offline: PutObject, GetObject, HeadObject, DeleteObject, the multipart upload
+ * (CreateMultipartUpload, UploadPart, CompleteMultipartUpload, AbortMultipartUpload) and, on the
+ * bucket, ListObjectsV2 (pages of `max-keys`, at most 1000) and DeleteObjects (at most 1000 keys,
+ * with the Content-MD5 or checksum header S3 requires), path-style
  * (`/<bucket>/<key>`), objects in memory. Every request must carry a valid AWS Signature V4
  * (`Authorization: AWS4-HMAC-SHA256 ...`), checked here by an implementation independent of the
  * SDK's: the canonical request, the signing key derived from the secret, the signed payload hash
  * against the body. Anything else answers 501 and is kept in `unexpected`. Errors are S3's XML.
  */
 
-export type S3Operation = 'PutObject' | 'GetObject' | 'HeadObject' | 'DeleteObject' | 'CreateMultipartUpload' | 'UploadPart' | 'CompleteMultipartUpload' | 'AbortMultipartUpload';
+export type S3Operation =
+  | 'PutObject'
+  | 'GetObject'
+  | 'HeadObject'
+  | 'DeleteObject'
+  | 'CreateMultipartUpload'
+  | 'UploadPart'
+  | 'CompleteMultipartUpload'
+  | 'AbortMultipartUpload'
+  | 'ListObjectsV2'
+  | 'DeleteObjects';
 
 export interface RecordedS3Request {
   operation: S3Operation | 'unsupported';
   method: string;
+  /** The object's key ('' for a bucket operation: ListObjectsV2, DeleteObjects). */
   key: string;
   /** Bytes of the request body. */
   bytes: number;
@@ -97,7 +110,18 @@ function signatureProblem(req: IncomingMessage, rawPath: string, rawQuery: strin
   return hmac(key, toSign).toString('hex') === signature ? null : 'SignatureDoesNotMatch';
 }
 
-function operationOf(method: string, params: URLSearchParams): S3Operation | null {
+const xmlEscape = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+const xmlUnescape = (s: string) =>
+  s.replace(/&(lt|gt|quot|apos|amp|#(\d+)|#x([0-9a-fA-F]+));/g, (_m, name: string, dec?: string, hex?: string) =>
+    dec ? String.fromCodePoint(Number(dec)) : hex ? String.fromCodePoint(parseInt(hex, 16)) : ({ lt: '<', gt: '>', quot: '"', apos: "'", amp: '&' } as Record<string, string>)[name] ?? '',
+  );
+
+function operationOf(method: string, params: URLSearchParams, key: string): S3Operation | null {
+  if (!key) {
+    if (method === 'GET' && params.get('list-type') === '2') return 'ListObjectsV2';
+    if (method === 'POST' && params.has('delete')) return 'DeleteObjects';
+    return null;
+  }
   if (method === 'PUT') return params.has('uploadId') ? 'UploadPart' : 'PutObject';
   if (method === 'GET') return 'GetObject';
   if (method === 'HEAD') return 'HeadObject';
@@ -131,7 +155,7 @@ export async function startFakeS3({ bucket = 'cbp-test', region = 'us-east-1' }:
     const method = req.method ?? 'GET';
     const [, first = '', ...rest] = rawPath.split('/');
     const key = rest.map((s) => decodeURIComponent(s)).join('/');
-    const operation = operationOf(method, params);
+    const operation = operationOf(method, params, key);
     requests.push({ operation: operation ?? 'unsupported', method, key, bytes: body.length });
 
     const problem = signatureProblem(req, rawPath, rawQuery, body, { accessKeyId, secretAccessKey, region });
@@ -139,7 +163,7 @@ export async function startFakeS3({ bucket = 'cbp-test', region = 'us-east-1' }:
       unexpected.push(`${method} ${rawUrl}: ${problem}`);
       return send(res, 403, errorXml(problem === 'SignatureDoesNotMatch' ? problem : 'AccessDenied', problem));
     }
-    if (decodeURIComponent(first) !== bucket || !key) {
+    if (decodeURIComponent(first) !== bucket || (!key && operation !== 'ListObjectsV2' && operation !== 'DeleteObjects')) {
       unexpected.push(`${method} ${rawUrl}: not a path-style request on bucket ${bucket}`);
       return send(res, 404, errorXml('NoSuchBucket', 'The specified bucket does not exist'));
     }
@@ -197,6 +221,40 @@ export async function startFakeS3({ bucket = 'cbp-test', region = 'us-east-1' }:
       case 'AbortMultipartUpload':
         uploads.delete(params.get('uploadId') ?? '');
         return send(res, 204);
+      case 'ListObjectsV2': {
+        const prefix = params.get('prefix') ?? '';
+        const maxKeys = Math.min(1000, Number(params.get('max-keys') ?? 1000));
+        // The continuation token is the last key of the previous page (S3's are opaque).
+        const token = params.get('continuation-token');
+        const after = token ? Buffer.from(token, 'base64url').toString('utf8') : (params.get('start-after') ?? '');
+        const matching = [...objects.keys()].filter((k) => k.startsWith(prefix) && k > after).sort();
+        const page = matching.slice(0, maxKeys);
+        const truncated = matching.length > page.length;
+        const urlEncoded = params.get('encoding-type') === 'url';
+        const name = (k: string) => xmlEscape(urlEncoded ? encodeURIComponent(k).replace(/%2F/g, '/') : k);
+        const contents = page
+          .map((k) => `<Contents><Key>${name(k)}</Key><LastModified>${new Date().toISOString()}</LastModified><ETag>${xmlEscape(objects.get(k)?.etag ?? '')}</ETag><Size>${objects.get(k)?.data.length ?? 0}</Size><StorageClass>STANDARD</StorageClass></Contents>`)
+          .join('');
+        const next = truncated ? `<NextContinuationToken>${Buffer.from(page.at(-1) ?? '').toString('base64url')}</NextContinuationToken>` : '';
+        return send(
+          res,
+          200,
+          xml(
+            `<ListBucketResult><Name>${bucket}</Name><Prefix>${name(prefix)}</Prefix><KeyCount>${page.length}</KeyCount><MaxKeys>${maxKeys}</MaxKeys>${urlEncoded ? '<EncodingType>url</EncodingType>' : ''}<IsTruncated>${truncated}</IsTruncated>${token ? `<ContinuationToken>${token}</ContinuationToken>` : ''}${next}${contents}</ListBucketResult>`,
+          ),
+        );
+      }
+      case 'DeleteObjects': {
+        if (!req.headers['content-md5'] && !Object.keys(req.headers).some((h) => h.startsWith('x-amz-checksum-'))) {
+          return send(res, 400, errorXml('InvalidRequest', 'Missing required header for this request: Content-MD5'));
+        }
+        const text = body.toString('utf8');
+        const keys = [...text.matchAll(/<Object>\s*<Key>([^<]*)<\/Key>/g)].map((m) => xmlUnescape(m[1] ?? ''));
+        if (keys.length === 0 || keys.length > 1000) return send(res, 400, errorXml('MalformedXML', 'The XML you provided was not well-formed or did not validate against our published schema'));
+        const quiet = /<Quiet>true<\/Quiet>/.test(text);
+        for (const k of keys) objects.delete(k);
+        return send(res, 200, xml(`<DeleteResult>${quiet ? '' : keys.map((k) => `<Deleted><Key>${xmlEscape(k)}</Key></Deleted>`).join('')}</DeleteResult>`));
+      }
     }
   }
 

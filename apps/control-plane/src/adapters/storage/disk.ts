@@ -4,7 +4,7 @@ import { mkdir, open, readFile, rename, rm, rmdir, stat, writeFile } from 'node:
 import path from 'node:path';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { assertObjectKey, type ObjectStorage } from './port.js';
+import { assertObjectKey, assertObjectPrefix, type ObjectStorage } from './port.js';
 
 const missing = (err: unknown) => (err as NodeJS.ErrnoException).code === 'ENOENT';
 
@@ -13,7 +13,7 @@ const missing = (err: unknown) => (err as NodeJS.ErrnoException).code === 'ENOEN
  * in the target's directory, flushes it, then renames it over the target: rename is atomic on one
  * file system, so a reader sees the old object or the new one, never a partial file. A crash can
  * leave a `.tmp-*` file behind (never read; safe to delete). A delete also removes the
- * directories it leaves empty (up to `root`).
+ * directories it leaves empty (up to `root`); a prefix delete removes the prefix's directory tree.
  */
 export function createDiskStorage(root: string): ObjectStorage {
   const fileOf = (key: string) => {
@@ -34,6 +34,14 @@ export function createDiskStorage(root: string): ObjectStorage {
         if (attempt < 3 && missing(err)) continue;
         throw err;
       }
+    }
+  }
+  /** Removes the directories above `entry` that are empty now, up to (never) `root`. */
+  async function removeEmptyParents(entry: string): Promise<void> {
+    const top = path.resolve(root);
+    for (let dir = path.dirname(path.resolve(entry)); dir.startsWith(`${top}${path.sep}`); dir = path.dirname(dir)) {
+      // Only an empty directory goes (rmdir refuses the others); a concurrent put recreates it (writeAtomically).
+      if (!(await rmdir(dir).then(() => true, () => false))) break;
     }
   }
   return {
@@ -98,11 +106,14 @@ export function createDiskStorage(root: string): ObjectStorage {
     async delete(key) {
       const file = fileOf(key);
       await rm(file, { force: true });
-      const top = path.resolve(root);
-      for (let dir = path.dirname(path.resolve(file)); dir.startsWith(`${top}${path.sep}`); dir = path.dirname(dir)) {
-        // Only an empty directory goes (rmdir refuses the others); a concurrent put recreates it (writeAtomically).
-        if (!(await rmdir(dir).then(() => true, () => false))) break;
-      }
+      await removeEmptyParents(file);
+    },
+    async deletePrefix(prefix) {
+      assertObjectPrefix(prefix);
+      const dir = path.join(root, ...prefix.slice(0, -1).split('/'));
+      // `maxRetries`: a put under the prefix meanwhile can make a directory non-empty for a moment (ENOTEMPTY).
+      await rm(dir, { recursive: true, force: true, maxRetries: 3 });
+      await removeEmptyParents(dir);
     },
     close() {},
   };

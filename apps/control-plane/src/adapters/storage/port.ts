@@ -30,6 +30,13 @@ export interface ObjectStorage {
   head(key: string): Promise<{ size: number } | null>;
   /** Removes the object; nothing happens when there is none. */
   delete(key: string): Promise<void>;
+  /**
+   * Removes every object whose key starts with `prefix` (a key followed by `/`, e.g.
+   * `exports/<tenant>/`): disk removes the directory tree, S3 lists the keys (ListObjectsV2) and
+   * deletes them in batches of 1000 (DeleteObjects). Nothing happens when there is none, so a
+   * repeat is harmless; an object put under the prefix meanwhile may stay.
+   */
+  deletePrefix(prefix: string): Promise<void>;
   /** Releases connections (S3's keep-alive sockets); the storage is not used afterwards. */
   close(): void;
 }
@@ -40,5 +47,15 @@ const keyPattern = /^[A-Za-z0-9._-]+(\/[A-Za-z0-9._-]+)*$/;
 export function assertObjectKey(key: string): void {
   if (!keyPattern.test(key) || key.split('/').some((s) => s === '.' || s === '..') || key.length > 512) {
     throw new Error(`invalid object key: ${JSON.stringify(key)}`);
+  }
+}
+
+/** Refuses a prefix that is not a valid key followed by `/` (never the empty prefix: the whole storage). */
+export function assertObjectPrefix(prefix: string): void {
+  if (!prefix.endsWith('/')) throw new Error(`invalid object prefix: ${JSON.stringify(prefix)}`);
+  try {
+    assertObjectKey(prefix.slice(0, -1));
+  } catch {
+    throw new Error(`invalid object prefix: ${JSON.stringify(prefix)}`);
   }
 }

@@ -1,7 +1,7 @@
 import { pipeline, Readable, Transform } from 'node:stream';
-import { DeleteObjectCommand, GetObjectCommand, HeadObjectCommand, PutObjectCommand, S3Client, S3ServiceException } from '@aws-sdk/client-s3';
+import { DeleteObjectCommand, DeleteObjectsCommand, GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client, S3ServiceException } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
-import { assertObjectKey, type ObjectStorage } from './port.js';
+import { assertObjectKey, assertObjectPrefix, type ObjectStorage } from './port.js';
 
 export interface S3StorageOptions {
   bucket: string;
@@ -35,7 +35,8 @@ function isMissing(err: unknown): boolean {
  * `@aws-sdk/lib-storage`'s Upload: one PutObject below `partSize`, else a multipart upload with
  * two parts in flight, aborted on failure (no object, no parts left). Network errors, 5xx and
  * throttling are retried by the SDK (`maxAttempts`, exponential backoff with jitter); what still
- * fails rejects the call (never an uncaught error); a missing object is null.
+ * fails rejects the call (never an uncaught error); a missing object is null. `deletePrefix` lists
+ * the keys a page (up to 1000) at a time and removes each page with one DeleteObjects.
  *
  * Checksums are sent only when an operation requires them (`WHEN_REQUIRED`): several
  * S3-compatible stores refuse the SDK's newer default CRC headers; TLS protects the bytes in transit.
@@ -119,6 +120,22 @@ export function createS3Storage(options: S3StorageOptions): ObjectStorage {
     async delete(key) {
       // S3 answers 204 for a key that does not exist.
       await client.send(new DeleteObjectCommand({ Bucket, Key: keyOf(key) }));
+    },
+    async deletePrefix(prefix) {
+      assertObjectPrefix(prefix);
+      const Prefix = `${options.prefix ?? ''}${prefix}`;
+      // Each page is deleted before the next is asked for: the listing continues past the keys removed.
+      let ContinuationToken: string | undefined;
+      do {
+        const page = await client.send(new ListObjectsV2Command({ Bucket, Prefix, MaxKeys: 1000, ContinuationToken }));
+        const keys = (page.Contents ?? []).flatMap((o) => (o.Key ? [{ Key: o.Key }] : []));
+        if (keys.length > 0) {
+          const res = await client.send(new DeleteObjectsCommand({ Bucket, Delete: { Objects: keys, Quiet: true } }));
+          const failed = res.Errors ?? [];
+          if (failed.length > 0) throw new Error(`deleting ${failed.length} objects under ${Prefix} failed: ${failed.slice(0, 3).map((e) => `${e.Key}: ${e.Code}`).join(', ')}`);
+        }
+        ContinuationToken = page.IsTruncated ? page.NextContinuationToken : undefined;
+      } while (ContinuationToken);
     },
     close() {
       client.destroy();

@@ -126,6 +126,24 @@ describe.each(adapters)('object storage conformance: $name', ({ name, make, noPa
     expect(await storage.head(key('c'))).toBeNull();
   });
 
+  it('deletePrefix removes every object under the prefix and nothing else; a repeat, or a prefix with nothing under it, is fine', async () => {
+    for (const k of ['gone/a', 'gone/b/c', 'gone/b/d/e.zip', 'gone-not/x', 'stays/gone/y']) await storage.put(key(k), Buffer.from(k), 'text/plain');
+    await storage.deletePrefix(key('gone/'));
+    for (const k of ['gone/a', 'gone/b/c', 'gone/b/d/e.zip']) expect(await storage.head(key(k)), k).toBeNull();
+    for (const k of ['gone-not/x', 'stays/gone/y']) expect((await storage.get(key(k)))?.toString(), k).toBe(k);
+    await expect(storage.deletePrefix(key('gone/'))).resolves.toBeUndefined();
+    await expect(storage.deletePrefix(key('never/was/'))).resolves.toBeUndefined();
+    await storage.put(key('gone/b/again'), Buffer.from('again'), 'text/plain');
+    expect((await storage.get(key('gone/b/again')))?.toString()).toBe('again');
+    await noPartialState();
+  });
+
+  it('deletePrefix refuses a prefix that is not a key followed by / (never the whole storage)', async () => {
+    for (const bad of ['', '/', 'no-slash', '../', 'a//', 'a/../', '/absolute/', 'with space/']) {
+      await expect(storage.deletePrefix(bad), bad).rejects.toThrow(/invalid object prefix/);
+    }
+  });
+
   it('refuses keys that could leave the storage root or hold odd characters, for every operation', async () => {
     for (const bad of ['../escape', '/absolute', 'a//b', 'a/./b', 'a/../b', 'with space', 'tab\tkey', 'ünïcode', '', 'x'.repeat(513)]) {
       await expect(storage.put(bad, Buffer.from('x'), 'text/plain'), bad).rejects.toThrow(/invalid object key/);
@@ -194,6 +212,17 @@ describe('disk adapter', () => {
     expect(await readdir(path.join(root, 'tidy', 'x'))).toEqual(['keep.txt']);
     await disk.delete('x/keep.txt');
     expect(await readdir(path.join(root, 'tidy'))).toEqual([]);
+  });
+
+  it('deletePrefix removes the directory tree and the directories it leaves empty, never the root', async () => {
+    const disk = createDiskStorage(path.join(root, 'tree'));
+    await disk.put('exports/t1/e.parts/a.csv', Buffer.from('1'), 'text/csv');
+    await disk.put('exports/t1/e.zip', Buffer.from('2'), 'application/zip');
+    await disk.put('exports/t2/f.zip', Buffer.from('3'), 'application/zip');
+    await disk.deletePrefix('exports/t1/');
+    expect(await readdir(path.join(root, 'tree', 'exports'))).toEqual(['t2']);
+    await disk.deletePrefix('exports/t2/');
+    expect(await readdir(path.join(root, 'tree'))).toEqual([]);
   });
 });
 
@@ -268,6 +297,27 @@ describe('S3 adapter', () => {
     }
   });
 
+  it('deletePrefix lists and deletes in pages of 1000 (ListObjectsV2 + DeleteObjects), other keys untouched', async () => {
+    const before = { list: s3.count('ListObjectsV2'), remove: s3.count('DeleteObjects') };
+    for (let i = 0; i < 2500; i++) s3.objects.set(`many/${String(i).padStart(4, '0')}`, { data: Buffer.from('x'), contentType: 'text/plain', etag: '"x"' });
+    s3.objects.set('many-other/0', { data: Buffer.from('y'), contentType: 'text/plain', etag: '"y"' });
+    await storage.deletePrefix('many/');
+    expect([...s3.objects.keys()].filter((k) => k.startsWith('many'))).toEqual(['many-other/0']);
+    expect(s3.count('ListObjectsV2') - before.list).toBe(3);
+    expect(s3.count('DeleteObjects') - before.remove).toBe(3);
+    expect(s3.unexpected).toEqual([]);
+  });
+
+  it('deletePrefix rejects when S3 keeps failing, and a repeat then finishes the job', async () => {
+    for (let i = 0; i < 3; i++) s3.objects.set(`flaky/${i}`, { data: Buffer.from('x'), contentType: 'text/plain', etag: '"x"' });
+    s3.failNext('DeleteObjects', 500, 10);
+    await expect(storage.deletePrefix('flaky/')).rejects.toThrow();
+    expect([...s3.objects.keys()].filter((k) => k.startsWith('flaky/'))).toHaveLength(3);
+    s3.clearFaults();
+    await storage.deletePrefix('flaky/');
+    expect([...s3.objects.keys()].filter((k) => k.startsWith('flaky/'))).toEqual([]);
+  });
+
   it('S3_PREFIX: keys live under the prefix', async () => {
     const prefixed = s3Storage({ prefix: 'cbp/' });
     try {
@@ -275,6 +325,10 @@ describe('S3 adapter', () => {
       expect(s3.objects.has('cbp/tenants/t/logo.png')).toBe(true);
       expect((await prefixed.get('tenants/t/logo.png'))?.toString()).toBe('png');
       expect(await storage.get('tenants/t/logo.png')).toBeNull();
+      await storage.put('tenants/t/unprefixed.png', Buffer.from('png'), 'image/png');
+      await prefixed.deletePrefix('tenants/t/');
+      expect(s3.objects.has('cbp/tenants/t/logo.png')).toBe(false);
+      expect(s3.objects.has('tenants/t/unprefixed.png')).toBe(true);
     } finally {
       prefixed.close();
     }

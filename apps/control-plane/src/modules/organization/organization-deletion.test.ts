@@ -141,6 +141,12 @@ describe('the deletion workflow (tiny grace)', () => {
     const [logo] = await platformRows<{ storage_key: string }>(t.database.db, sql`SELECT storage_key FROM organization_logos WHERE tenant_id = ${acme.id}`);
     const storage = await createObjectStorage(t.config);
     expect(await storage.get(logo?.storage_key ?? 'missing')).not.toBeNull();
+    // An export still running at deletion time: its part under Acme's export prefix must not stay
+    // behind. Globex's export part and logo are not Acme's to remove.
+    const acmePart = `exports/${acme.id}/00000000-0000-4000-8000-000000000001.parts/members.csv`;
+    const globexObjects = [`exports/${globex.id}/00000000-0000-4000-8000-000000000002.parts/members.csv`, `exports/${globex.id}/00000000-0000-4000-8000-000000000002.zip`, `tenants/${globex.id}/logo/abc.png`];
+    await storage.put(acmePart, Buffer.from('email\nowner@acme.test\n'), 'text/csv');
+    for (const key of globexObjects) await storage.put(key, Buffer.from(key), 'application/octet-stream');
 
     const res = await call('DELETE', '/organization', { payload: { confirmName: acme.name } });
     expect(res.statusCode).toBe(202);
@@ -167,6 +173,8 @@ describe('the deletion workflow (tiny grace)', () => {
     const archive = (await storage.get(run?.result?.archive.key ?? 'missing'))?.toString('utf8') ?? '';
     expect(run?.result?.archive.bytes).toBe(Buffer.byteLength(archive));
     expect(await storage.get(logo?.storage_key ?? 'missing')).toBeNull();
+    expect(await storage.head(acmePart)).toBeNull();
+    for (const key of globexObjects) expect((await storage.get(key))?.toString(), key).toBe(key);
     expect(archive.split('\n')[0]).toMatch(/^id,createdAt,action/);
     expect(archive).toContain('organization.deletion_scheduled');
     // The gateway customer is closed and its subscription ended.

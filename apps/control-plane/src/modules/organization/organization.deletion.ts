@@ -1,4 +1,4 @@
-import { and, eq, isNotNull, sql } from 'drizzle-orm';
+import { eq, sql } from 'drizzle-orm';
 import type { OrganizationDeletion } from '@cbp/contracts';
 import { z } from 'zod';
 import type { PaymentGateway } from '../../adapters/payments/port.js';
@@ -9,9 +9,11 @@ import { systemContext, type TenantContext } from '../../platform/context.js';
 import { queryRows, withTenant, type AppDb, type TenantTx } from '../../platform/db.js';
 import { AppError } from '../../platform/errors.js';
 import { publishEvent } from '../../platform/events.js';
-import { organizationExports, organizationLogos, tenants } from '../../platform/schema.js';
+import { organizationLogos, tenants } from '../../platform/schema.js';
 import { openAuditExport } from '../audit-logs/audit-export.js';
 import { customerIdOf, setCancellation, type BillingDeps } from '../billing/subscriptions.service.js';
+import { exportPrefixOf } from './organization.export.js';
+import { logoPrefixOf } from './organization.logo.js';
 
 // Organization deletion (issue 15, slice 3). DELETE /organization with the exact name sets the
 // tenant `pending_deletion` with `deletion_scheduled_at` = now + grace (30 days;
@@ -185,16 +187,18 @@ export function organizationDeletionWorkflows(deps: OrganizationDeletionWorkflow
           const { size } = await storage.putStream(key, await openAuditExport(deps.db, tenantId, {}, 'csv'), 'text/csv');
           return { key, bytes: size };
         });
-        // The tenant's files go with its rows: the logo and any export archive (a deletion also ends
-        // the exports' own expiry runs). Deleting an object that is gone is not an error.
+        // The tenant's files go with its rows: its logo and its whole export prefix (archives, and the
+        // parts of an export still running now; a deletion also ends the exports' own expiry runs).
+        // Deleting what is gone is not an error, so a repeated step is harmless.
         await ctx.remoteStep('remove-objects', async () => {
           if (!storage) throw new Error('organization.deletion needs object storage');
-          const keys = await withTenant(deps.db, tenantId, async (tx) => [
-            ...(await tx.select({ key: organizationLogos.storageKey }).from(organizationLogos).where(eq(organizationLogos.tenantId, tenantId))).map((r) => r.key),
-            ...(await tx.select({ key: organizationExports.fileKey }).from(organizationExports).where(and(eq(organizationExports.tenantId, tenantId), isNotNull(organizationExports.fileKey)))).flatMap((r) => (r.key ? [r.key] : [])),
-          ]);
-          for (const key of keys) await storage.delete(key);
-          return { objects: keys.length };
+          const logos = await withTenant(deps.db, tenantId, async (tx) =>
+            (await tx.select({ key: organizationLogos.storageKey }).from(organizationLogos).where(eq(organizationLogos.tenantId, tenantId))).map((r) => r.key),
+          );
+          for (const key of logos) await storage.delete(key);
+          const prefixes = [exportPrefixOf(tenantId), logoPrefixOf(tenantId)];
+          for (const prefix of prefixes) await storage.deletePrefix(prefix);
+          return { logos: logos.length, prefixes };
         });
         const removed = await ctx.step('remove-data', async ({ tx, runId }) => {
           const [row] = await queryRows<{ n: string | number }>(tx, sql`SELECT delete_tenant_data(${tenantId}::uuid, ${runId}::uuid) AS n`);

@@ -54,9 +54,11 @@ export interface OrganizationExportDeps {
   ttlMs: number;
 }
 
+/** Every object of the tenant's exports (archives and parts) is under this prefix (organization deletion removes it whole). */
+export const exportPrefixOf = (tenantId: string) => `exports/${tenantId}/`;
 /** The archive's object key (also stored in the row's `file_key`). */
-export const exportArchiveKey = (tenantId: string, exportId: string) => `exports/${tenantId}/${exportId}.zip`;
-const partKeyOf = (tenantId: string, exportId: string, file: string) => `exports/${tenantId}/${exportId}.parts/${file}`;
+export const exportArchiveKey = (tenantId: string, exportId: string) => `${exportPrefixOf(tenantId)}${exportId}.zip`;
+const partKeyOf = (tenantId: string, exportId: string, file: string) => `${exportPrefixOf(tenantId)}${exportId}.parts/${file}`;
 
 type ExportRow = typeof organizationExports.$inferSelect;
 

@@ -130,6 +130,9 @@ async function dropIfUnreferenced(deps: LogoDeps, tenantId: string, key: string 
   }
 }
 
+/** Every logo object of the tenant is under this prefix (organization deletion removes it whole, unreferenced leftovers too). */
+export const logoPrefixOf = (tenantId: string) => `tenants/${tenantId}/logo/`;
+
 /**
  * Stores the thumbnail first (content-addressed key), then the row with its audit entry in one
  * transaction: a crash between them leaves an unreferenced object, never a row without its file.
@@ -137,7 +140,7 @@ async function dropIfUnreferenced(deps: LogoDeps, tenantId: string, key: string 
 export async function putLogo(deps: LogoDeps, ctx: TenantContext, upload: Buffer, log: (err: unknown) => void): Promise<OrganizationLogo> {
   const { png, width, height } = await logoThumbnail(upload);
   const etag = createHash('sha256').update(png).digest('hex');
-  const storageKey = `tenants/${ctx.tenantId}/logo/${etag}.png`;
+  const storageKey = `${logoPrefixOf(ctx.tenantId)}${etag}.png`;
   await deps.storage.put(storageKey, png, 'image/png');
   const { saved, previousKey } = await withTenant(deps.db, ctx.tenantId, async (tx) => {
     const before = await logoRow(tx, ctx.tenantId, { lock: true });
