@@ -238,6 +238,38 @@ describe('staff console: suspension', () => {
   });
 });
 
+describe('staff console: the list of many tenants', () => {
+  it("gives each tenant on the page its own usage status, the same as its detail: over a hard limit, without a plan, without quotas yet", async () => {
+    // Three more tenants: one over a hard limit, one without a plan, one whose quotas do not exist yet.
+    const [over, noPlan, fresh] = await platformRows<{ id: string }>(
+      t.database.db,
+      sql`INSERT INTO tenants (name, slug, status, plan_id)
+          SELECT v.name, v.slug, 'active', (SELECT id FROM plans WHERE key = v.plan) FROM (VALUES ('Overrun', 'overrun', 'starter', 1), ('Planless', 'planless', NULL, 2), ('Freshco', 'freshco', 'pro', 3)) AS v(name, slug, plan, n)
+          ORDER BY v.n RETURNING id`,
+    );
+    if (!over || !noPlan || !fresh) throw new Error('tenants not created');
+    await platformRows(
+      t.database.db,
+      sql`INSERT INTO usage_quotas (tenant_id, metric_type, included_quantity, soft_limit, hard_limit, overage_price, overage_unit, currency, reset_period, period_start, period_end, current_usage)
+          VALUES (${over.id}, 'api_calls', 100, 80, 120, 0, 1, 'usd', 'monthly', date_trunc('month', now()), date_trunc('month', now()) + interval '1 month', 150)`,
+    );
+    const page = await staffGet<AdminTenantPage>('/admin/tenants?limit=100');
+    expect(page.total).toBe(page.data.length);
+    expect(page.data.length).toBeGreaterThanOrEqual(5);
+    const byId = Object.fromEntries(page.data.map((d) => [d.id, d]));
+    expect(byId[over.id]?.usageStatus).toBe('over_hard_limit');
+    expect(byId[noPlan.id]?.usageStatus).toBe('none');
+    expect(byId[fresh.id]?.usageStatus).toBe('ok');
+    // Its quotas were created from its plan, as the tenant's own first read would.
+    expect((await platformRows(t.database.db, sql`SELECT id FROM usage_quotas WHERE tenant_id = ${fresh.id}`)).length).toBeGreaterThan(0);
+    for (const item of page.data) {
+      expect((await staffGet<AdminTenantDetail>(`/admin/tenants/${item.id}`)).usageStatus, item.slug).toBe(item.usageStatus);
+    }
+    // A second list answers the same.
+    expect(await staffGet<AdminTenantPage>('/admin/tenants?limit=100')).toEqual(page);
+  });
+});
+
 describe('staff routes are for platform staff only', () => {
   it('answers 403 to tenant owners and admins on every staff route, changing nothing', async () => {
     const before = await snapshot();

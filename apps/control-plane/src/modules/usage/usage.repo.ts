@@ -1,4 +1,4 @@
-import { asc, eq, sql } from 'drizzle-orm';
+import { asc, eq, inArray, sql } from 'drizzle-orm';
 import type { MetricLimit, MetricType } from '@cbp/contracts';
 import { queryRows, type ScopedTx } from '../../platform/db.js';
 import { plans, subscriptions, tenants, usageQuotas } from '../../platform/schema.js';
@@ -59,6 +59,12 @@ export async function insertEvents(tx: ScopedTx, tenantId: string, source: { typ
 
 export function quotasOf(tx: ScopedTx, tenantId: string): Promise<QuotaRow[]> {
   return tx.select().from(usageQuotas).where(eq(usageQuotas.tenantId, tenantId)).orderBy(asc(usageQuotas.metricType));
+}
+
+/** The quotas of several tenants in one read (a platform-scoped transaction), by tenant then metric. */
+export function quotasOfTenants(tx: ScopedTx, tenantIds: readonly string[]): Promise<QuotaRow[]> {
+  if (tenantIds.length === 0) return Promise.resolve([]);
+  return tx.select().from(usageQuotas).where(inArray(usageQuotas.tenantId, [...tenantIds])).orderBy(asc(usageQuotas.tenantId), asc(usageQuotas.metricType));
 }
 
 /** The tenant's plan limits and current billing period (from its subscription). */

@@ -1,10 +1,10 @@
 import { metricNames, metricTypes, type MetricLimit, type MetricType, type Quota, type UsageEventBatch, type UsageIngestResult, type UsageStatus } from '@cbp/contracts';
 import type { TenantContext as TenantCtx } from '../../platform/context.js';
-import { queryRows, withTenant, type AppDb, type ScopedTx } from '../../platform/db.js';
+import { queryRows, withPlatformScope, withTenant, type AppDb, type ScopedTx } from '../../platform/db.js';
 import { sql } from 'drizzle-orm';
 import { AppError } from '../../platform/errors.js';
 import { publishEvent } from '../../platform/events.js';
-import { eventsBetween, insertEvents, insertQuotas, planAndPeriod, quotasOf, type NewEvent, type QuotaRow } from './usage.repo.js';
+import { eventsBetween, insertEvents, insertQuotas, planAndPeriod, quotasOf, quotasOfTenants, type NewEvent, type QuotaRow } from './usage.repo.js';
 
 
 const day = 86_400_000;
@@ -179,6 +179,21 @@ export function statusFrom(q: QuotaRow): UsageStatus {
 
 export async function usageStatus(db: AppDb, tenantId: string): Promise<UsageStatus[]> {
   return withTenant(db, tenantId, async (tx) => (await ensureQuotas(tx, tenantId)).map(statusFrom));
+}
+
+/**
+ * usageStatus() of several tenants (the staff console's tenant list): one read of their quotas
+ * across tenants. A tenant without quotas yet gets them as usageStatus() would (created from its
+ * plan on first need), so the answer is the same; that happens once per tenant and period.
+ */
+export async function usageStatusOfTenants(db: AppDb, tenantIds: readonly string[]): Promise<Map<string, UsageStatus[]>> {
+  const rows = await withPlatformScope(db, (tx) => quotasOfTenants(tx, tenantIds));
+  const byTenant = new Map<string, UsageStatus[]>(tenantIds.map((id) => [id, []]));
+  for (const row of rows) byTenant.get(row.tenantId)?.push(statusFrom(row));
+  for (const [tenantId, statuses] of byTenant) {
+    if (statuses.length === 0) byTenant.set(tenantId, await usageStatus(db, tenantId));
+  }
+  return byTenant;
 }
 
 export async function usageQuotas(db: AppDb, tenantId: string): Promise<Quota[]> {
