@@ -1,11 +1,8 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { sql } from 'drizzle-orm';
 import { afterAll, describe, expect, it } from 'vitest';
-import { startApi, type ApiProcess } from '../../../test/api-process.js';
-import { migrate, openDatabase, platformRows, type Database } from '../../platform/db.js';
-import { demoTenants, seedDemo } from '../../seed/demo.js';
+import { createCrashFolder, eventually, type CrashFolder } from '../../../test/api-crash-folder.js';
+import { platformRows } from '../../platform/db.js';
+import { demoTenants } from '../../seed/demo.js';
 
 // billing-clock-crash.pg.test.ts on PGlite: the real API owns a PGlite folder (PGlite is
 // single-process), so the test prepares the folder (seeded, Acme's period ended), starts the API
@@ -14,43 +11,18 @@ import { demoTenants, seedDemo } from '../../seed/demo.js';
 // stopped: the period is billed exactly once. Runs in the PGlite pass only.
 
 const acme = demoTenants[0];
-let dataDir: string | undefined;
-let api: ApiProcess | undefined;
+let folder: CrashFolder | undefined;
 
 afterAll(async () => {
-  await api?.kill();
-  if (dataDir) await rm(dataDir, { recursive: true, force: true });
+  await folder?.close();
 }, 30_000);
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-async function withFolder<T>(fn: (database: Database) => Promise<T>): Promise<T> {
-  const database = await openDatabase({ dataDir: path.join(dataDir ?? '', 'pglite') });
-  try {
-    return await fn(database);
-  } finally {
-    await database.close();
-  }
-}
-
-const env = { WORKFLOW_POLL_INTERVAL_MS: '100', WORKFLOW_LEASE_MS: '2000', USAGE_PERIOD_CLOSE_INTERVAL_MS: '0', AUDIT_RETENTION_INTERVAL_MS: '0' };
 
 describe('kill -9 between the renewal invoice and the subscription write (PGlite)', () => {
   it('bills the period exactly once after a restart', async () => {
-    dataDir = await mkdtemp(path.join(tmpdir(), 'cbp-billing-crash-'));
+    folder = await createCrashFolder('cbp-billing-crash-');
+    const { withDatabase } = folder;
     const periodEnd = new Date(Date.now() - 1_000).toISOString();
-    const subscriptionId = await withFolder(async (database) => {
-      await migrate(database);
-      await seedDemo(database.db);
+    const subscriptionId = await withDatabase(async (database) => {
       const [sub] = await platformRows<{ id: string }>(
         database.db,
         sql`SELECT o.id FROM local_gateway_objects o JOIN billing_customers bc ON bc.customer_id = o.customer_id
@@ -63,7 +35,7 @@ describe('kill -9 between the renewal invoice and the subscription write (PGlite
     });
     const workflowId = `renewal:${subscriptionId}:${periodEnd}`;
     const state = () =>
-      withFolder(async (database) => {
+      withDatabase(async (database) => {
         const invoices = await platformRows<{ id: string }>(
           database.db,
           sql`SELECT id FROM local_gateway_objects WHERE object = 'invoice' AND data->>'subscriptionId' = ${subscriptionId} AND data->>'periodStart' = ${periodEnd}`,
@@ -85,17 +57,7 @@ describe('kill -9 between the renewal invoice and the subscription write (PGlite
       });
 
     // The renewal is due at once: the API may die before or after it answers /health.
-    let first: ApiProcess | undefined;
-    try {
-      first = await startApi({ env: { ...env, CBP_TEST_CRASH_AT: 'renewal-after-invoice' } }, { dataDir });
-    } catch (err) {
-      expect(String(err)).toContain('exited before it was ready');
-    }
-    const deadline = Date.now() + 60_000;
-    while (first && alive(first.pid)) {
-      if (Date.now() > deadline) expect.fail(`the API did not crash at the hook:\n${first.output()}`);
-      await sleep(100);
-    }
+    await folder.crashApi('renewal-after-invoice', {}, 60_000);
 
     const crashed = await state();
     expect(crashed.invoices).toBe(0);
@@ -103,17 +65,17 @@ describe('kill -9 between the renewal invoice and the subscription write (PGlite
     expect(crashed.steps.find((s) => s.name === 'close-usage-period')?.status).toBe('completed');
     expect(crashed.steps.find((s) => s.name === 'invoice-and-renew')?.status).not.toBe('completed');
 
-    api = await startApi({ env }, { dataDir });
-    const until = Date.now() + 60_000;
-    for (;;) {
-      const res = await api.request(`/workflows?type=billing.renewal&status=completed`, { email: 'engineer@acme.test', tenantId: acme.id });
-      const page = (await res.json()) as { data: { workflowId: string }[] };
-      if (page.data.some((r) => r.workflowId === workflowId)) break;
-      if (Date.now() > until) expect.fail(`the renewal did not finish after the restart:\n${api.output()}`);
-      await sleep(200);
-    }
+    const api = await folder.startApi();
+    await eventually(
+      async () => {
+        const res = await api.request(`/workflows?type=billing.renewal&status=completed`, { email: 'engineer@acme.test', tenantId: acme.id });
+        const page = (await res.json()) as { data: { workflowId: string }[] };
+        return page.data.some((r) => r.workflowId === workflowId) ? true : undefined;
+      },
+      60_000,
+      () => `the renewal did not finish after the restart:\n${api.output()}`,
+    );
     await api.kill('SIGTERM');
-    api = undefined;
 
     const after = await state();
     expect(after).toMatchObject({ invoices: 1, mirrored: 1, run: 'completed', periodStart: periodEnd });

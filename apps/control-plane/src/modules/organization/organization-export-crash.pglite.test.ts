@@ -1,15 +1,14 @@
 import { execFile } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { sql } from 'drizzle-orm';
 import type { OrganizationExport } from '@cbp/contracts';
 import { afterAll, describe, expect, it } from 'vitest';
-import { startApi, type ApiProcess } from '../../../test/api-process.js';
+import { createCrashFolder, eventually, type CrashFolder } from '../../../test/api-crash-folder.js';
 import { startFakeS3, type FakeS3 } from '../../../test/fake-s3.js';
-import { migrate, openDatabase, platformRows, type Database } from '../../platform/db.js';
-import { demoTenants, seedDemo } from '../../seed/demo.js';
+import { platformRows } from '../../platform/db.js';
+import { demoTenants } from '../../seed/demo.js';
 
 // kill -9 of the API in the middle of a GDPR export: the real API (OBJECT_STORAGE=s3 against a
 // fake S3 living in this test process, so the bucket outlives the API) owns a PGlite folder and
@@ -20,49 +19,20 @@ import { demoTenants, seedDemo } from '../../seed/demo.js';
 
 const run = promisify(execFile);
 const acme = demoTenants[0];
-let dataDir: string | undefined;
-let api: ApiProcess | undefined;
+let folder: CrashFolder | undefined;
 let s3: FakeS3 | undefined;
 
 afterAll(async () => {
-  await api?.kill();
+  await folder?.close();
   await s3?.close();
-  if (dataDir) await rm(dataDir, { recursive: true, force: true });
 }, 30_000);
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-async function withFolder<T>(fn: (database: Database) => Promise<T>): Promise<T> {
-  const database = await openDatabase({ dataDir: path.join(dataDir ?? '', 'pglite') });
-  try {
-    return await fn(database);
-  } finally {
-    await database.close();
-  }
-}
 
 describe('kill -9 between the export archive upload and its checkpoint (PGlite, S3)', () => {
   it('resumes without writing the archive again and announces it once', async () => {
-    dataDir = await mkdtemp(path.join(tmpdir(), 'cbp-export-crash-'));
+    folder = await createCrashFolder('cbp-export-crash-');
+    const { dataDir, withDatabase } = folder;
     s3 = await startFakeS3();
-    await withFolder(async (database) => {
-      await migrate(database);
-      await seedDemo(database.db);
-    });
     const env = {
-      WORKFLOW_POLL_INTERVAL_MS: '100',
-      WORKFLOW_LEASE_MS: '2000',
-      USAGE_PERIOD_CLOSE_INTERVAL_MS: '0',
-      AUDIT_RETENTION_INTERVAL_MS: '0',
       NOTIFICATION_DIGEST_INTERVAL_MS: '0',
       OBJECT_STORAGE: 's3',
       S3_BUCKET: s3.bucket,
@@ -72,22 +42,18 @@ describe('kill -9 between the export archive upload and its checkpoint (PGlite, 
       S3_SECRET_ACCESS_KEY: s3.secretAccessKey,
     };
 
-    const first = await startApi({ env: { ...env, CBP_TEST_CRASH_AT: 'export-after-archive' } }, { dataDir });
+    const first = await folder.startApi(env, 'export-after-archive');
     const res = await first.request('/organization/export', { method: 'POST', email: 'owner@acme.test', tenantId: acme.id });
     expect(res.status).toBe(202);
     const { id } = (await res.json()) as { id: string };
     const archiveKey = `exports/${acme.id}/${id}.zip`;
-    const deadline = Date.now() + 90_000;
-    while (alive(first.pid)) {
-      if (Date.now() > deadline) expect.fail(`the API did not crash at the hook:\n${first.output()}`);
-      await sleep(100);
-    }
+    await folder.waitForCrash(first);
 
     // Dead after the upload: the archive is in the bucket, its parts too, the step not checkpointed.
     expect(s3.objects.has(archiveKey)).toBe(true);
     expect(s3.count('PutObject', archiveKey)).toBe(1);
     expect([...s3.objects.keys()].some((k) => k.startsWith(`exports/${acme.id}/${id}.parts/`))).toBe(true);
-    const crashed = await withFolder(async (database) => {
+    const crashed = await withDatabase(async (database) => {
       const [row] = await platformRows<{ status: string }>(database.db, sql`SELECT status FROM organization_exports WHERE id = ${id}`);
       const steps = await platformRows<{ name: string; status: string }>(
         database.db,
@@ -99,16 +65,16 @@ describe('kill -9 between the export archive upload and its checkpoint (PGlite, 
     expect(crashed.zip).not.toBe('completed');
     expect(crashed.complete).toBe(false);
 
-    api = await startApi({ env }, { dataDir });
-    let done: OrganizationExport | undefined;
-    const until = Date.now() + 90_000;
-    for (;;) {
-      const list = (await (await api.request('/organization/exports', { email: 'owner@acme.test', tenantId: acme.id })).json()) as { data: OrganizationExport[] };
-      done = list.data.find((e) => e.id === id);
-      if (done?.status !== 'running') break;
-      if (Date.now() > until) expect.fail(`the export did not finish after the restart:\n${api.output()}`);
-      await sleep(200);
-    }
+    const api = await folder.startApi(env);
+    const done = await eventually(
+      async () => {
+        const list = (await (await api.request('/organization/exports', { email: 'owner@acme.test', tenantId: acme.id })).json()) as { data: OrganizationExport[] };
+        const found = list.data.find((e) => e.id === id);
+        return found?.status === 'running' ? undefined : found;
+      },
+      90_000,
+      () => `the export did not finish after the restart:\n${api.output()}`,
+    );
     expect(done?.status).toBe('ready');
     // Not written again; the parts are gone; the download is the stored archive with every section.
     expect(s3.count('PutObject', archiveKey) + s3.count('CreateMultipartUpload', archiveKey)).toBe(1);
@@ -123,17 +89,17 @@ describe('kill -9 between the export archive upload and its checkpoint (PGlite, 
     expect(listing).toEqual(expect.arrayContaining(['manifest.json', 'members.json', 'invoices.json', 'audit-trail.csv', 'notifications.json', 'usage.json']));
 
     // The requester's notification arrives (delivered by the restarted API), once.
-    const notifiedUntil = Date.now() + 30_000;
-    for (;;) {
-      const page = (await (await api.request('/notifications?type=export.ready', { email: 'owner@acme.test', tenantId: acme.id })).json()) as { data: unknown[] };
-      if (page.data.length > 0) break;
-      if (Date.now() > notifiedUntil) expect.fail(`no export.ready notification:\n${api.output()}`);
-      await sleep(200);
-    }
+    await eventually(
+      async () => {
+        const page = (await (await api.request('/notifications?type=export.ready', { email: 'owner@acme.test', tenantId: acme.id })).json()) as { data: unknown[] };
+        return page.data.length > 0 ? true : undefined;
+      },
+      30_000,
+      () => `no export.ready notification:\n${api.output()}`,
+    );
     await api.kill('SIGTERM');
-    api = undefined;
 
-    const after = await withFolder(async (database) => {
+    const after = await withDatabase(async (database) => {
       const [counts] = await platformRows<{ rows: number; events: number; notifications: number; zipAttempts: number }>(
         database.db,
         sql`SELECT (SELECT count(*)::int FROM organization_exports WHERE tenant_id = ${acme.id}) AS rows,
