@@ -1,13 +1,12 @@
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
-import { AxiosError, AxiosHeaders, type AxiosAdapter } from 'axios';
-import { platformApi } from '@/lib/axios';
 import { forgetMfaRequired } from '@/lib/mfa-required';
 import { getSelectedTenantId, setSelectedTenantId } from '@/lib/tenant';
-import { getCurrentTenant, getMe, getPlans } from '@/services/session.service';
-import { acme, globex, meWith, membership, proPlan } from '@/test/fixtures';
-import { oidcDouble, resetOidcDouble } from '@/test/oidc-double';
+import { getMe } from '@/services/session.service';
+import { acme, globex, meWith, membership } from '@/test/fixtures';
+import { oidcDouble } from '@/test/oidc-double';
+import { withRefusingApi } from '@/test/refusing-api';
 import { renderPortal } from '@/test/render-portal';
 
 vi.mock('@/lib/oidc', async (importOriginal) => ({
@@ -16,37 +15,8 @@ vi.mock('@/lib/oidc', async (importOriginal) => ({
 }));
 vi.mock('@/services/session.service');
 
-const originalAdapter = platformApi.defaults.adapter;
 /** Tenants whose every call the fake API refuses with 403 MFA_REQUIRED, as the real guard does for a password-only session. */
-let requiring = new Set<string>([acme.id]);
-
-const api: AxiosAdapter = async (config) => {
-  const tenant = String(config.headers.get('X-Tenant-Id') ?? '');
-  if (requiring.has(tenant)) {
-    const body = { type: 'about:blank', title: 'Forbidden', status: 403, code: 'MFA_REQUIRED', detail: 'Your organization requires two-step verification.' };
-    throw new AxiosError('Request failed with status code 403', AxiosError.ERR_BAD_REQUEST, config, null, {
-      data: body,
-      status: 403,
-      statusText: 'Forbidden',
-      headers: new AxiosHeaders({ 'content-type': 'application/problem+json' }),
-      config,
-    });
-  }
-  throw new AxiosError('No API in tests', AxiosError.ERR_NETWORK, config);
-};
-
-beforeEach(() => {
-  resetOidcDouble();
-  requiring = new Set([acme.id]);
-  forgetMfaRequired(acme.id);
-  forgetMfaRequired(globex.id);
-  platformApi.defaults.adapter = api;
-  vi.mocked(getCurrentTenant).mockImplementation(async () => (getSelectedTenantId() === globex.id ? globex : acme));
-  vi.mocked(getPlans).mockResolvedValue([proPlan]);
-});
-afterEach(() => {
-  platformApi.defaults.adapter = originalAdapter;
-});
+withRefusingApi('MFA_REQUIRED', 'Your organization requires two-step verification.', { initially: [acme.id], forget: forgetMfaRequired });
 
 describe('an organization that requires two-step verification, seen from a password-only session', () => {
   it('shows a full page saying so, with a button that signs in again asking for the code and back to the same page', async () => {

@@ -1,13 +1,12 @@
 import type { ReactNode } from 'react';
 import { useLogout } from '@refinedev/core';
 import { useLocation } from 'react-router';
-import { Building2, LogOut, ShieldCheck } from 'lucide-react';
+import { LogOut, ShieldCheck } from 'lucide-react';
 import { Button } from '@/components/ui/button';
+import { OtherOrganizations } from '@/components/layout/other-organizations';
 import { useSession } from '@/hooks/use-session';
 import { useMfaRequired } from '@/lib/mfa-required';
 import { startSecondFactorSignIn } from '@/lib/oidc';
-import { roleName } from '@/lib/role-parser';
-import { setSelectedTenantId } from '@/lib/tenant';
 
 /**
  * The page members see instead of an organization's pages when it requires two-step
@@ -16,11 +15,10 @@ import { setSelectedTenantId } from '@/lib/tenant';
  * code, or sets one up first.
  */
 export function MfaRequiredPage() {
-  const { me, membership } = useSession();
+  const { membership } = useSession();
   const location = useLocation();
   const { mutate: logout, isPending } = useLogout();
   const name = membership?.name ?? 'Your organization';
-  const others = (me?.tenants ?? []).filter((t) => t.id !== membership?.id);
   const signInAgain = () => void startSecondFactorSignIn('verify', location.pathname + location.search);
   return (
     <section aria-labelledby="mfa-required-title" className="mx-auto max-w-xl py-12 text-center" data-testid="mfa-required">
@@ -45,25 +43,7 @@ export function MfaRequiredPage() {
           Sign in with two-step verification
         </Button>
       </div>
-      {others.length > 0 ? (
-        <nav aria-label="Your other organizations" className="mt-10 text-left">
-          <h2 className="text-sm font-semibold">Your other organizations</h2>
-          <ul className="mt-2 divide-y rounded-lg border bg-card">
-            {others.map((tenant) => (
-              <li key={tenant.id} className="flex items-center justify-between gap-3 px-4 py-3">
-                <span className="flex min-w-0 items-center gap-2">
-                  <Building2 className="size-4 shrink-0 text-muted-foreground" aria-hidden="true" />
-                  <span className="truncate text-sm font-medium">{tenant.name}</span>
-                  <span className="text-xs text-muted-foreground">{roleName(tenant.role)}</span>
-                </span>
-                <Button size="sm" variant="outline" onClick={() => setSelectedTenantId(tenant.id)} aria-label={`Switch to ${tenant.name}`}>
-                  Switch
-                </Button>
-              </li>
-            ))}
-          </ul>
-        </nav>
-      ) : null}
+      <OtherOrganizations switchVariant="outline" />
     </section>
   );
 }

@@ -1,14 +1,12 @@
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
-import { AxiosError, AxiosHeaders, type AxiosAdapter } from 'axios';
 import { useLogout } from '@refinedev/core';
-import { platformApi } from '@/lib/axios';
 import { getSelectedTenantId, setSelectedTenantId } from '@/lib/tenant';
 import { forgetTenantSuspension } from '@/lib/tenant-suspension';
-import { getCurrentTenant, getMe, getPlans } from '@/services/session.service';
-import { acme, globex, meWith, membership, proPlan } from '@/test/fixtures';
-import { resetOidcDouble } from '@/test/oidc-double';
+import { getMe } from '@/services/session.service';
+import { acme, globex, meWith, membership } from '@/test/fixtures';
+import { withRefusingApi } from '@/test/refusing-api';
 import { renderPortal } from '@/test/render-portal';
 
 vi.mock('@/lib/oidc', async (importOriginal) => ({
@@ -21,40 +19,8 @@ vi.mock('@refinedev/core', async (importOriginal) => {
   return { ...actual, useLogout: vi.fn(actual.useLogout) };
 });
 
-const originalAdapter = platformApi.defaults.adapter;
 /** Tenants the fake API refuses as suspended, as the real guard does (by X-Tenant-Id). */
-let suspendedTenants = new Set<string>([globex.id]);
-const requests: string[] = [];
-
-const api: AxiosAdapter = async (config) => {
-  const tenant = String(config.headers.get('X-Tenant-Id') ?? '');
-  requests.push(`${config.url} ${tenant}`);
-  if (suspendedTenants.has(tenant)) {
-    const body = { type: 'about:blank', title: 'Forbidden', status: 403, code: 'TENANT_SUSPENDED', detail: 'This organization is suspended; contact your platform administrator.' };
-    throw new AxiosError('Request failed with status code 403', AxiosError.ERR_BAD_REQUEST, config, null, {
-      data: body,
-      status: 403,
-      statusText: 'Forbidden',
-      headers: new AxiosHeaders({ 'content-type': 'application/problem+json' }),
-      config,
-    });
-  }
-  throw new AxiosError('No API in tests', AxiosError.ERR_NETWORK, config);
-};
-
-beforeEach(() => {
-  resetOidcDouble();
-  suspendedTenants = new Set([globex.id]);
-  requests.length = 0;
-  forgetTenantSuspension(globex.id);
-  forgetTenantSuspension(acme.id);
-  platformApi.defaults.adapter = api;
-  vi.mocked(getCurrentTenant).mockImplementation(async () => (getSelectedTenantId() === globex.id ? globex : acme));
-  vi.mocked(getPlans).mockResolvedValue([proPlan]);
-});
-afterEach(() => {
-  platformApi.defaults.adapter = originalAdapter;
-});
+const api = withRefusingApi('TENANT_SUSPENDED', 'This organization is suspended; contact your platform administrator.', { initially: [globex.id], forget: forgetTenantSuspension });
 
 describe('a suspended organization', () => {
   it('shows its members a full page saying so, whom to contact, a sign out and their other organizations', async () => {
@@ -93,7 +59,7 @@ describe('a suspended organization', () => {
     vi.mocked(getMe).mockResolvedValue(meWith(membership(globex, 'owner')));
     renderPortal('/team');
     const page = await screen.findByTestId('tenant-suspended');
-    suspendedTenants.clear();
+    api.refused.clear();
     await userEvent.click(within(page).getByRole('button', { name: 'Check again' }));
     expect(await screen.findByRole('heading', { level: 1, name: 'Team' })).toBeInTheDocument();
     expect(screen.queryByTestId('tenant-suspended')).not.toBeInTheDocument();
@@ -104,7 +70,7 @@ describe('a suspended organization', () => {
     setSelectedTenantId(acme.id);
     renderPortal('/team');
     expect(await screen.findByRole('heading', { level: 1, name: 'Team' })).toBeInTheDocument();
-    await waitFor(() => expect(requests.some((r) => r.endsWith(acme.id))).toBe(true));
+    await waitFor(() => expect(api.requests.some((r) => r.endsWith(acme.id))).toBe(true));
     expect(screen.queryByTestId('tenant-suspended')).not.toBeInTheDocument();
   });
 });

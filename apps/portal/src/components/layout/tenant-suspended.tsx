@@ -1,12 +1,11 @@
 import type { ReactNode } from 'react';
 import { useQueryClient } from '@tanstack/react-query';
 import { useLogout } from '@refinedev/core';
-import { Ban, Building2, LogOut, RefreshCw } from 'lucide-react';
+import { Ban, LogOut, RefreshCw } from 'lucide-react';
 import { Button } from '@/components/ui/button';
+import { OtherOrganizations } from '@/components/layout/other-organizations';
 import { useSession } from '@/hooks/use-session';
 import { invalidateTenantData } from '@/lib/query-client';
-import { roleName } from '@/lib/role-parser';
-import { setSelectedTenantId } from '@/lib/tenant';
 import { forgetTenantSuspension, useTenantSuspended } from '@/lib/tenant-suspension';
 
 /**
@@ -15,11 +14,10 @@ import { forgetTenantSuspension, useTenantSuspended } from '@/lib/tenant-suspens
  * other organizations they belong to.
  */
 export function TenantSuspendedPage() {
-  const { me, membership } = useSession();
+  const { membership } = useSession();
   const queryClient = useQueryClient();
   const { mutate: logout, isPending } = useLogout();
   const name = membership?.name ?? 'This organization';
-  const others = (me?.tenants ?? []).filter((t) => t.id !== membership?.id);
   const checkAgain = () => {
     if (membership) forgetTenantSuspension(membership.id);
     void invalidateTenantData(queryClient);
@@ -47,25 +45,7 @@ export function TenantSuspendedPage() {
           Check again
         </Button>
       </div>
-      {others.length > 0 ? (
-        <nav aria-label="Your other organizations" className="mt-10 text-left">
-          <h2 className="text-sm font-semibold">Your other organizations</h2>
-          <ul className="mt-2 divide-y rounded-lg border bg-card">
-            {others.map((tenant) => (
-              <li key={tenant.id} className="flex items-center justify-between gap-3 px-4 py-3">
-                <span className="flex min-w-0 items-center gap-2">
-                  <Building2 className="size-4 shrink-0 text-muted-foreground" aria-hidden="true" />
-                  <span className="truncate text-sm font-medium">{tenant.name}</span>
-                  <span className="text-xs text-muted-foreground">{roleName(tenant.role)}</span>
-                </span>
-                <Button size="sm" onClick={() => setSelectedTenantId(tenant.id)} aria-label={`Switch to ${tenant.name}`}>
-                  Switch
-                </Button>
-              </li>
-            ))}
-          </ul>
-        </nav>
-      ) : null}
+      <OtherOrganizations />
     </section>
   );
 }
