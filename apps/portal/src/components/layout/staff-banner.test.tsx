@@ -1,12 +1,12 @@
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { screen, within } from '@testing-library/react';
-import type { OrganizationProfile, OrganizationSettings } from '@cbp/contracts';
 import { setSelectedTenantId } from '@/lib/tenant';
 import { getMe } from '@/services/session.service';
 import { getDomains, getExports, getOrganization, getOrganizationSettings } from '@/services/organization.service';
 import { getMembers } from '@/services/team.service';
 import { acme, globex, meWith, membership } from '@/test/fixtures';
 import { resetOidcDouble } from '@/test/oidc-double';
+import { acmeProfile as profile, organizationSettings as settings } from '@/test/organization-fixtures';
 import { renderPortal } from '@/test/render-portal';
 import { acmeTeam } from '@/test/team-fixtures';
 import type { Me } from '@/types/session';
@@ -24,28 +24,6 @@ const staff: Me = {
   user: { id: '00000000-0000-4000-8000-000000000c01', email: 'staff@cbp.test', name: 'Sam Staff' },
   tenants: [membership(acme, 'super_admin'), membership(globex, 'super_admin')],
   platformRole: 'super_admin',
-};
-
-const profile: OrganizationProfile = {
-  id: acme.id,
-  name: 'Acme Corp',
-  slug: 'acme',
-  legalName: null,
-  billingEmail: null,
-  address: { line1: null, line2: null, city: null, postalCode: null, region: null, country: null },
-  taxId: null,
-  website: null,
-  updatedAt: null,
-  deletion: null,
-};
-const settings: OrganizationSettings = {
-  timezone: 'UTC',
-  locale: 'en-US',
-  dateFormat: 'YYYY-MM-DD',
-  sessionTimeoutMinutes: 60,
-  mfaRequired: false,
-  allowedSignupDomains: [],
-  defaultRole: 'analyst',
 };
 
 beforeEach(() => {

@@ -1,24 +1,24 @@
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
-import type { OrganizationDomain, OrganizationProfile } from '@cbp/contracts';
 import { ApiError } from '@/lib/axios';
 import { getAuditLogs } from '@/services/audit-logs.service';
 import { getInvoices, getSubscription, getUpcomingInvoice, payInvoice } from '@/services/billing.service';
 import { getDomains, getOrganization } from '@/services/organization.service';
 import { getPaymentMethods } from '@/services/payment-methods.service';
-import { getCurrentTenant, getMe, getPlans } from '@/services/session.service';
+import { getCurrentTenant, getPlans } from '@/services/session.service';
 import { getInvitations, getMembers } from '@/services/team.service';
 import { getUsageStatus, getUsageTrend } from '@/services/usage.service';
 import { demoTrail } from '@/test/audit-log-fixtures';
 import { invoice, proCatalogPlan, subscriptionOn, upcomingInvoice } from '@/test/billing-fixtures';
-import { acme, meWith, membership, proPlan, starterPlan } from '@/test/fixtures';
+import { acme, proPlan, starterPlan } from '@/test/fixtures';
 import { resetOidcDouble } from '@/test/oidc-double';
 import { cardMethod } from '@/test/payment-method-fixtures';
+import { acmeProfile as profile, pendingDomain } from '@/test/organization-fixtures';
 import { renderPortal } from '@/test/render-portal';
+import { signInAs } from '@/test/sign-in';
 import { member } from '@/test/team-fixtures';
 import { apiCallsStatus, monthlyTrend, storageStatus, usageStatus, usersStatus } from '@/test/usage-fixtures';
-import type { Role } from '@/types/session';
 
 vi.mock('@/lib/oidc', async (importOriginal) => ({
   ...(await importOriginal<object>()),
@@ -32,38 +32,11 @@ vi.mock('@/services/audit-logs.service');
 vi.mock('@/services/team.service');
 vi.mock('@/services/organization.service');
 
-const profile: OrganizationProfile = {
-  id: acme.id,
-  name: 'Acme Corp',
-  slug: 'acme',
-  legalName: null,
-  billingEmail: null,
-  address: { line1: null, line2: null, city: null, postalCode: null, region: null, country: null },
-  taxId: null,
-  website: null,
-  updatedAt: null,
-  deletion: null,
-};
-const pendingDomain: OrganizationDomain = {
-  id: '11111111-1111-4111-8111-111111111111',
-  domain: 'acme.example',
-  status: 'pending',
-  verificationRecord: { type: 'TXT', name: '_cbp-verification.acme.example', value: 'cbp-verify-0123456789abcdef0123456789abcdef01234567' },
-  createdAt: '2026-12-01T10:00:00.000Z',
-  lastCheckedAt: null,
-  lastCheckMessage: null,
-  verifiedAt: null,
-  failureReason: null,
-};
 const openInvoice = invoice(7, 'open');
 const visa = cardMethod('visa', '4242', { isDefault: true });
 /** Storage at 12 of a 15 GB soft limit: 80 %, approaching. */
 const statuses = [apiCallsStatus, storageStatus, usersStatus];
 const quiet = [usageStatus('api_calls', { currentUsage: 1_000, includedQuantity: 100_000, softLimit: 80_000, hardLimit: 150_000 })];
-
-function signInAs(role: Role) {
-  vi.mocked(getMe).mockResolvedValue(meWith(membership(acme, role)));
-}
 
 beforeEach(() => {
   resetOidcDouble();

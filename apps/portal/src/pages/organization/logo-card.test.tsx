@@ -1,14 +1,13 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
-import type { OrganizationProfile, OrganizationSettings } from '@cbp/contracts';
 import { ApiError } from '@/lib/axios';
-import { getMe } from '@/services/session.service';
 import { getDomains, getLogo, getOrganization, getOrganizationSettings, removeLogo, uploadLogo } from '@/services/organization.service';
-import { acme, meWith, membership } from '@/test/fixtures';
+import { acme, membership } from '@/test/fixtures';
 import { resetOidcDouble } from '@/test/oidc-double';
+import { acmeProfile as profile, organizationSettings as settings } from '@/test/organization-fixtures';
 import { renderPortal } from '@/test/render-portal';
-import type { TenantRole } from '@/types/team';
+import { signInAs } from '@/test/sign-in';
 
 vi.mock('@/lib/oidc', async (importOriginal) => ({
   ...(await importOriginal<object>()),
@@ -16,27 +15,6 @@ vi.mock('@/lib/oidc', async (importOriginal) => ({
 }));
 vi.mock('@/services/session.service');
 vi.mock('@/services/organization.service');
-
-const profile = {
-  id: acme.id,
-  name: 'Acme Corp',
-  slug: 'acme',
-  legalName: null,
-  billingEmail: null,
-  address: { line1: null, line2: null, city: null, postalCode: null, region: null, country: null },
-  taxId: null,
-  website: null,
-  updatedAt: null,
-} as unknown as OrganizationProfile;
-const settings: OrganizationSettings = {
-  timezone: 'UTC',
-  locale: 'en-US',
-  dateFormat: 'YYYY-MM-DD',
-  sessionTimeoutMinutes: 60,
-  mfaRequired: false,
-  allowedSignupDomains: [],
-  defaultRole: 'analyst',
-};
 
 // jsdom has no object URLs: each Blob gets a distinct fake one.
 const urls = new Map<Blob, string>();
@@ -57,9 +35,6 @@ afterAll(() => {
 const png = (name = 'logo.png', bytes = 100) => new File([new Uint8Array(bytes)], name, { type: 'image/png' });
 const saved = new Blob([new Uint8Array(10)], { type: 'image/png' });
 
-function signInAs(role: TenantRole) {
-  vi.mocked(getMe).mockResolvedValue(meWith(membership(acme, role)));
-}
 beforeEach(() => {
   resetOidcDouble();
   vi.mocked(getOrganization).mockResolvedValue(profile);

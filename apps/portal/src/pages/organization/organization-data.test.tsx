@@ -1,9 +1,8 @@
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
-import type { OrganizationExport, OrganizationProfile, OrganizationSettings, WorkflowStatusDetail } from '@cbp/contracts';
+import type { OrganizationExport, WorkflowStatusDetail } from '@cbp/contracts';
 import { ApiError } from '@/lib/axios';
-import { getMe } from '@/services/session.service';
 import {
   cancelDeletion,
   downloadExport,
@@ -15,10 +14,10 @@ import {
   scheduleDeletion,
 } from '@/services/organization.service';
 import { getWorkflowStatus } from '@/services/workflows.service';
-import { acme, meWith, membership } from '@/test/fixtures';
 import { resetOidcDouble } from '@/test/oidc-double';
+import { acmeProfile as profile, organizationSettings as settings } from '@/test/organization-fixtures';
 import { renderPortal } from '@/test/render-portal';
-import type { TenantRole } from '@/types/team';
+import { signInAs } from '@/test/sign-in';
 
 vi.mock('@/lib/oidc', async (importOriginal) => ({
   ...(await importOriginal<object>()),
@@ -28,27 +27,6 @@ vi.mock('@/services/session.service');
 vi.mock('@/services/organization.service');
 vi.mock('@/services/workflows.service');
 
-const profile: OrganizationProfile = {
-  id: acme.id,
-  name: 'Acme Corp',
-  slug: 'acme',
-  legalName: null,
-  billingEmail: null,
-  address: { line1: null, line2: null, city: null, postalCode: null, region: null, country: null },
-  taxId: null,
-  website: null,
-  updatedAt: null,
-  deletion: null,
-};
-const settings: OrganizationSettings = {
-  timezone: 'UTC',
-  locale: 'en-US',
-  dateFormat: 'YYYY-MM-DD',
-  sessionTimeoutMinutes: 60,
-  mfaRequired: false,
-  allowedSignupDomains: [],
-  defaultRole: 'analyst',
-};
 const ready: OrganizationExport = {
   id: '33333333-3333-4333-8333-333333333333',
   status: 'ready',
@@ -60,10 +38,6 @@ const ready: OrganizationExport = {
   expiresAt: '2026-12-08T10:00:00.000Z',
 };
 const running: OrganizationExport = { ...ready, id: '55555555-5555-4555-8555-555555555555', status: 'running', size: null, completedAt: null, runId: '66666666-6666-4666-8666-666666666666' };
-
-function signInAs(role: TenantRole) {
-  vi.mocked(getMe).mockResolvedValue(meWith(membership(acme, role)));
-}
 
 beforeEach(() => {
   resetOidcDouble();

@@ -1,9 +1,8 @@
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
-import type { OrganizationDomain, OrganizationProfile, OrganizationSettings } from '@cbp/contracts';
+import type { OrganizationDomain, OrganizationProfile } from '@cbp/contracts';
 import { ApiError } from '@/lib/axios';
-import { getMe } from '@/services/session.service';
 import {
   addDomain,
   getDomains,
@@ -14,10 +13,10 @@ import {
   updateOrganizationSettings,
   verifyDomain,
 } from '@/services/organization.service';
-import { acme, meWith, membership } from '@/test/fixtures';
 import { resetOidcDouble } from '@/test/oidc-double';
+import { acmeProfile, organizationSettings as settings, pendingDomain as pending } from '@/test/organization-fixtures';
 import { renderPortal } from '@/test/render-portal';
-import type { TenantRole } from '@/types/team';
+import { signInAs } from '@/test/sign-in';
 
 vi.mock('@/lib/oidc', async (importOriginal) => ({
   ...(await importOriginal<object>()),
@@ -26,38 +25,7 @@ vi.mock('@/lib/oidc', async (importOriginal) => ({
 vi.mock('@/services/session.service');
 vi.mock('@/services/organization.service');
 
-const profile: OrganizationProfile = {
-  id: acme.id,
-  name: 'Acme Corp',
-  slug: 'acme',
-  legalName: null,
-  billingEmail: 'billing@acme.example',
-  address: { line1: null, line2: null, city: 'Berlin', postalCode: null, region: null, country: 'DE' },
-  taxId: null,
-  website: null,
-  updatedAt: null,
-  deletion: null,
-};
-const settings: OrganizationSettings = {
-  timezone: 'UTC',
-  locale: 'en-US',
-  dateFormat: 'YYYY-MM-DD',
-  sessionTimeoutMinutes: 60,
-  mfaRequired: false,
-  allowedSignupDomains: [],
-  defaultRole: 'analyst',
-};
-const pending: OrganizationDomain = {
-  id: '11111111-1111-4111-8111-111111111111',
-  domain: 'acme.example',
-  status: 'pending',
-  verificationRecord: { type: 'TXT', name: '_cbp-verification.acme.example', value: 'cbp-verify-0123456789abcdef0123456789abcdef01234567' },
-  createdAt: '2026-12-01T10:00:00.000Z',
-  lastCheckedAt: null,
-  lastCheckMessage: null,
-  verifiedAt: null,
-  failureReason: null,
-};
+const profile: OrganizationProfile = { ...acmeProfile, billingEmail: 'billing@acme.example', address: { ...acmeProfile.address, city: 'Berlin', country: 'DE' } };
 const verified: OrganizationDomain = {
   ...pending,
   id: '22222222-2222-4222-8222-222222222222',
@@ -69,10 +37,6 @@ const verified: OrganizationDomain = {
 
 const problem = (status: number, detail: string, errors?: { path: string; message: string }[]) =>
   new ApiError(detail, status, { type: 'about:blank', title: 'Invalid request', status, code: status === 400 ? 'VALIDATION_FAILED' : 'CONFLICT', detail, errors });
-
-function signInAs(role: TenantRole) {
-  vi.mocked(getMe).mockResolvedValue(meWith(membership(acme, role)));
-}
 
 beforeEach(() => {
   resetOidcDouble();
