@@ -1,6 +1,7 @@
 // Bundle budgets, checked after every `vite build` (so in CI): the JavaScript every page loads
-// before it can render (the entry and its modulepreloads in dist/index.html) and the largest chunk
-// a lazy page adds, and the CSS, gzip-compressed as served. Prints the sizes; exits 1 over a budget.
+// before its first paint (the entry and its modulepreloads in dist/index.html), the largest chunk
+// loaded later (the app behind the shell, a lazy page), and the CSS, gzip-compressed as served.
+// Prints the sizes; exits 1 over a budget.
 import { readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
