@@ -1,4 +1,4 @@
-import type { OrganizationDomain, OrganizationProfile, OrganizationSettings } from '@cbp/contracts';
+import { defaultOrganizationSettings, type OrganizationDomain, type OrganizationProfile, type OrganizationSettings } from '@cbp/contracts';
 import { acme } from '@/test/fixtures';
 
 /** Acme's profile as GET /organization answers it, with nothing but its name filled in and no deletion scheduled. */
@@ -15,16 +15,8 @@ export const acmeProfile: OrganizationProfile = {
   deletion: null,
 };
 
-/** The settings a new organization has (GET /organization/settings). */
-export const organizationSettings: OrganizationSettings = {
-  timezone: 'UTC',
-  locale: 'en-US',
-  dateFormat: 'YYYY-MM-DD',
-  sessionTimeoutMinutes: 60,
-  mfaRequired: false,
-  allowedSignupDomains: [],
-  defaultRole: 'analyst',
-};
+/** The settings a new organization has (GET /organization/settings): the contract's defaults. */
+export const organizationSettings: OrganizationSettings = { ...defaultOrganizationSettings };
 
 /** acme.example, added and waiting for its TXT record. */
 export const pendingDomain: OrganizationDomain = {
