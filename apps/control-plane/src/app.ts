@@ -1,6 +1,6 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import cors from '@fastify/cors';
-import helmet from '@fastify/helmet';
+import helmet from 'helmet';
 import swagger from '@fastify/swagger';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import {
@@ -116,7 +116,9 @@ export async function buildApp({
   registerErrorHandling(app);
 
   const portals = config.portalOrigins;
-  await app.register(helmet, {
+  // Helmet's headers, built once (the Fastify wrapper rebuilt the middleware, CSP parsing included,
+  // on every request: issue 18) and set before anything else answers.
+  const securityHeaders = helmet({
     // One policy for JSON and the identity provider's pages; the portal may frame the
     // provider for silent token renewal, nobody else may.
     contentSecurityPolicy: {
@@ -132,6 +134,9 @@ export async function buildApp({
     },
     frameguard: false,
     crossOriginResourcePolicy: { policy: 'same-site' },
+  });
+  app.addHook('onRequest', (request, reply, done) => {
+    securityHeaders(request.raw, reply.raw, (err?: unknown) => done(err instanceof Error ? err : undefined));
   });
   await app.register(cors, {
     origin: portals,
