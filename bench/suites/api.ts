@@ -6,7 +6,7 @@ import { loadConfig } from '../../apps/control-plane/src/config.js';
 import { migrate, openDatabase } from '../../apps/control-plane/src/platform/db.js';
 import { demoTenants, seedDemo } from '../../apps/control-plane/src/seed/demo.js';
 import { accessTokenSigner } from '../../apps/control-plane/test/tokens.js';
-import { latencies, startBenchApi } from '../support.js';
+import { latencies, postgresCpuMicros, startBenchApi } from '../support.js';
 
 const durationSeconds = Number(process.env.BENCH_SECONDS ?? 5);
 const connectionCounts = (process.env.BENCH_CONNECTIONS ?? '10,32').split(',').map(Number);
@@ -32,11 +32,25 @@ interface Row {
   p50: number;
   p99: number;
   errors: number;
+  /** CPU µs per request: this process (the API and autocannon), and PostgreSQL. */
+  apiCpu: number;
+  dbCpu: number;
 }
 
 async function measure(url: string, headers: Record<string, string>, connections: number, duration: number): Promise<Row> {
+  const cpu = process.cpuUsage();
+  const db = postgresCpuMicros();
   const result = await autocannon({ url, headers, connections, duration });
-  return { rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99, errors: result.errors + result.non2xx };
+  const used = process.cpuUsage(cpu);
+  const n = Math.max(1, result.requests.total);
+  return {
+    rps: result.requests.average,
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+    errors: result.errors + result.non2xx,
+    apiCpu: (used.user + used.system) / n,
+    dbCpu: (postgresCpuMicros() - db) / n,
+  };
 }
 
 /**
@@ -77,9 +91,10 @@ export async function apiSuite(): Promise<void> {
   await api.close();
 
   console.log(`PostgreSQL (embedded), ${durationSeconds}s per route and connection count, one API process, owner@acme.test; vs /health: mean of its two runs`);
+  console.log('CPU µs/req: this process (API + autocannon) / PostgreSQL, at the first connection count');
   const head = connectionCounts.map((n) => `${n} conn req/s | vs /health | p50 ms | p99 ms`).join(' | ');
-  console.log(`| route | ${head} | errors |`);
-  console.log(`|---|${connectionCounts.map(() => '---:|---:|---:|---:|').join('')}---:|`);
+  console.log(`| route | ${head} | CPU µs/req | errors |`);
+  console.log(`|---|${connectionCounts.map(() => '---:|---:|---:|---:|').join('')}---:|---:|`);
   const first = results.get(cases[0]?.name ?? '');
   const last = results.get(cases[cases.length - 1]?.name ?? '');
   const baseline = (n: number) => ((first?.get(n)?.rps ?? 1) + (last?.get(n)?.rps ?? 1)) / 2;
@@ -90,7 +105,9 @@ export async function apiSuite(): Promise<void> {
       return r ? `${r.rps.toFixed(0)} | ${(r.rps / base).toFixed(2)}x | ${r.p50} | ${r.p99}` : '- | - | - | -';
     });
     const errors = [...byConnections.values()].reduce((sum, r) => sum + r.errors, 0);
-    console.log(`| ${name} | ${cells.join(' | ')} | ${errors} |`);
+    const atFirst = byConnections.get(connectionCounts[0] ?? 10);
+    const cpu = atFirst ? `${atFirst.apiCpu.toFixed(0)} / ${atFirst.dbCpu.toFixed(0)}` : '-';
+    console.log(`| ${name} | ${cells.join(' | ')} | ${cpu} | ${errors} |`);
   }
   if (process.env.BENCH_PGLITE !== '0') await pgliteLatencies();
 }

@@ -68,15 +68,29 @@ export async function openDatabase(target: DatabaseTarget, options: OpenOptions 
     // The broken client is dropped from the pool and the next checkout connects anew.
     pool.on('error', onError);
     pool.on('connect', (client) => client.on('error', onError));
+    // Tenant reads (readTenant) have their own connections: read-only for their whole session,
+    // and never handed to any other code, so the tenant scope they keep between requests cannot
+    // reach a query that expects none.
+    const readPool = new pg.Pool({
+      connectionString: target.url,
+      max: 10,
+      connectionTimeoutMillis: connectTimeoutMs,
+      keepAlive: true,
+      options: '-c default_transaction_read_only=on',
+    });
+    readPool.on('error', onError);
+    readPool.on('connect', (client) => client.on('error', onError));
     const db = drizzlePg({ client: pool, schema }) as unknown as AppDb;
-    drivers.set(db, postgresDriver(db, pool));
+    drivers.set(db, postgresDriver(db, pool, readPool));
     return {
       kind: 'postgres',
       db,
       execScript: async (script) => {
         await pool.query(script);
       },
-      close: () => pool.end(),
+      close: async () => {
+        await Promise.all([pool.end(), readPool.end()]);
+      },
     };
   }
   let client: PGlite;
@@ -172,6 +186,21 @@ export function withTenant<T>(db: AppDb, tenantId: string, fn: (tx: TenantTx) =>
   return db.transaction(async (tx) => fn(await scopeToTenant(tx, tenantId)));
 }
 
+/**
+ * Runs `fn`, which only reads, scoped to a tenant like withTenant() but without a transaction
+ * on PostgreSQL (issue 18): on a connection of the read pool whose session is read-only and
+ * already scoped to this tenant, the route's statements are its only round trips (no BEGIN,
+ * scope or COMMIT); a connection last used for another tenant is re-scoped first, in one round
+ * trip. Each statement still sees committed data as of its start, as in a READ COMMITTED
+ * transaction. A write fails (read-only session); so does a nested transaction (no block to
+ * nest in). On PGlite, and for an id that is not a UUID, it is withTenant().
+ */
+export function readTenant<T>(db: AppDb, tenantId: string, fn: (tx: TenantTx) => Promise<T>): Promise<T> {
+  const tenantRead = drivers.get(db)?.tenantRead;
+  if (tenantRead && uuidPattern.test(tenantId)) return tenantRead(tenantId, fn);
+  return withTenant(db, tenantId, fn);
+}
+
 const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** What withTenant() and preparedRows() need beyond Drizzle's public API, per opened database. */
@@ -180,6 +209,7 @@ interface Driver {
   /** Rows of one statement; on PostgreSQL a named (per-connection prepared) statement. */
   rows(name: string, query: SQL): Promise<Record<string, unknown>[]>;
   tenantTransaction?: <T>(tenantId: string, fn: (tx: TenantTx) => Promise<T>) => Promise<T>;
+  tenantRead?: <T>(tenantId: string, fn: (tx: TenantTx) => Promise<T>) => Promise<T>;
 }
 const drivers = new WeakMap<AppDb, Driver>();
 
@@ -197,8 +227,10 @@ const internalsOf = (db: AppDb) => db as unknown as DrizzleInternals;
  * Drizzle transaction over that connection, then COMMIT (or ROLLBACK): one round trip fewer
  * than `db.transaction()` + `scopeToTenant()`, same statements, same fail-closed scope.
  */
-function postgresDriver(db: AppDb, pool: pg.Pool): Driver {
+function postgresDriver(db: AppDb, pool: pg.Pool, readPool: pg.Pool): Driver {
   const { dialect, session } = internalsOf(db);
+  /** The tenant each read connection's session is scoped to (a new connection: none). */
+  const sessionTenant = new WeakMap<pg.PoolClient, string>();
   return {
     dialect,
     async rows(name, query) {
@@ -227,7 +259,52 @@ function postgresDriver(db: AppDb, pool: pg.Pool): Driver {
         client.release(broken);
       }
     },
+    async tenantRead(tenantId, fn) {
+      const client = await readPool.connect();
+      let broken: Error | undefined;
+      try {
+        if (sessionTenant.get(client) !== tenantId) {
+          sessionTenant.delete(client);
+          await client.query(`SELECT set_config('app.tenant_id', '${tenantId}', false), set_config('app.scope', '', false)`);
+          sessionTenant.set(client, tenantId);
+        }
+        const readSession = new NodePgSession(namingStatements(client), dialect, session.schema, session.options);
+        return await fn(new NodePgTransaction(dialect, readSession, session.schema) as unknown as TenantTx);
+      } catch (err) {
+        // A connection the server dropped is not given back (the pool would hand it out again).
+        if (isDatabaseUnavailable(err)) broken = err instanceof Error ? err : new Error(String(err));
+        throw err;
+      } finally {
+        client.release(broken);
+      }
+    },
   };
+}
+
+/** Statement names by SQL text, the same on every connection (bounded: shapes are the code's). */
+const statementNames = new Map<string, string>();
+const maxStatementNames = 2_000;
+
+/**
+ * The client, but each statement it sends is a named (prepared) one, named by its text: a
+ * connection parses and plans a read once, later requests only bind and execute it (issue 18).
+ * Past `maxStatementNames` distinct texts (e.g. IN lists of every length) new ones stay unnamed.
+ */
+function namingStatements(client: pg.PoolClient): pg.PoolClient {
+  const named = Object.create(client) as pg.PoolClient;
+  const query = client.query.bind(client) as (config: unknown, values?: unknown) => Promise<unknown>;
+  (named as unknown as { query: typeof query }).query = (config, values) => {
+    if (config && typeof config === 'object' && 'text' in config && typeof config.text === 'string' && !('name' in config && config.name)) {
+      let name = statementNames.get(config.text);
+      if (!name && statementNames.size < maxStatementNames) {
+        name = `cbp_r${statementNames.size}`;
+        statementNames.set(config.text, name);
+      }
+      if (name) return query({ ...config, name }, values);
+    }
+    return query(config, values);
+  };
+  return named;
 }
 
 /**

@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
-import { and, count, desc, eq, gte, isNull, lt, sql, type SQL } from 'drizzle-orm';
-import { isDatabaseUnavailable, queryRows, withPlatformScope, withTenant, type AppDb, type ScopedTx } from '../../platform/db.js';
+import { and, count, desc, eq, getTableColumns, gte, isNull, lt, sql, type SQL } from 'drizzle-orm';
+import { pageWithTotal, totalOverAll } from '../../platform/paging.js';
+import { isDatabaseUnavailable, queryRows, readTenant, withPlatformScope, withTenant, type AppDb, type ScopedTx } from '../../platform/db.js';
 import { workflowRuns, workflowSteps } from '../../platform/schema.js';
 import {
   defaultRetryPolicy,
@@ -338,21 +339,25 @@ export class BuiltinWorkflowEngine implements WorkflowEngine {
     if (filter.from) conditions.push(gte(workflowRuns.createdAt, filter.from));
     if (filter.to) conditions.push(lt(workflowRuns.createdAt, filter.to));
     const where = and(...conditions);
-    return this.inViewScope(scope, async (tx) => {
-      const rows = await tx
-        .select()
-        .from(workflowRuns)
-        .where(where)
-        .orderBy(desc(workflowRuns.createdAt), desc(workflowRuns.id))
-        .limit(limit)
-        .offset((page - 1) * limit);
-      const [total] = await tx.select({ n: count() }).from(workflowRuns).where(where);
-      return { data: rows.map(mapRun), total: Number(total?.n ?? 0) };
+    return this.inReadScope(scope, async (tx) => {
+      const offset = (page - 1) * limit;
+      const { rows, total } = await pageWithTotal(
+        await tx
+          .select({ ...getTableColumns(workflowRuns), total: totalOverAll })
+          .from(workflowRuns)
+          .where(where)
+          .orderBy(desc(workflowRuns.createdAt), desc(workflowRuns.id))
+          .limit(limit)
+          .offset(offset),
+        offset,
+        async () => Number((await tx.select({ n: count() }).from(workflowRuns).where(where))[0]?.n ?? 0),
+      );
+      return { data: rows.map(mapRun), total };
     });
   }
 
   async describe(scope: WorkflowScope, runId: string): Promise<WorkflowDescription | null> {
-    return this.inViewScope(scope, async (tx) => {
+    return this.inReadScope(scope, async (tx) => {
       const [run] = await tx.select().from(workflowRuns).where(this.visible(scope, runId));
       if (!run) return null;
       const steps = (
@@ -537,6 +542,11 @@ export class BuiltinWorkflowEngine implements WorkflowEngine {
 
   private inViewScope<T>(scope: WorkflowScope, fn: (tx: ScopedTx) => Promise<T>): Promise<T> {
     return 'tenantId' in scope ? withTenant(this.db, scope.tenantId, fn) : withPlatformScope(this.db, fn);
+  }
+
+  /** inViewScope for work that only reads (a tenant's lists and statuses: readTenant). */
+  private inReadScope<T>(scope: WorkflowScope, fn: (tx: ScopedTx) => Promise<T>): Promise<T> {
+    return 'tenantId' in scope ? readTenant(this.db, scope.tenantId, fn) : withPlatformScope(this.db, fn);
   }
 
   /** In the caller's transaction (opened in the same scope) when given, else in a new one. */

@@ -1,5 +1,5 @@
 import type { AuditChainVerification, AuditLog, AuditLogFilters, AuditLogQuery } from '@cbp/contracts';
-import { withTenant, type AppDb } from '../../platform/db.js';
+import { readTenant, withTenant, type AppDb } from '../../platform/db.js';
 import { notFound } from '../../platform/errors.js';
 import { auditLogById, countAuditLogs, findAuditLogs, verifyChain, type AuditLogRow } from './audit-logs.repo.js';
 
@@ -25,7 +25,7 @@ export function auditLogFrom(row: AuditLogRow): AuditLog {
 
 /** One page of the tenant's trail, newest first, with the total for the same filters. */
 export function searchAuditLogs(db: AppDb, tenantId: string, { page, limit, ...filters }: AuditLogQuery) {
-  return withTenant(db, tenantId, async (tx) => {
+  return readTenant(db, tenantId, async (tx) => {
     const offset = (page - 1) * limit;
     const rows = await findAuditLogs(tx, tenantId, filters, { limit, offset });
     // A short page holds the last matches: the total needs no count.
@@ -35,7 +35,7 @@ export function searchAuditLogs(db: AppDb, tenantId: string, { page, limit, ...f
 }
 
 export function countMatching(db: AppDb, tenantId: string, filters: AuditLogFilters) {
-  return withTenant(db, tenantId, (tx) => countAuditLogs(tx, tenantId, filters));
+  return readTenant(db, tenantId, (tx) => countAuditLogs(tx, tenantId, filters));
 }
 
 export async function auditLogOf(db: AppDb, tenantId: string, id: string): Promise<AuditLog> {

@@ -1,7 +1,7 @@
 import { and, asc, count, desc, eq, getTableColumns, inArray, isNull } from 'drizzle-orm';
 import type { InvoiceCustomer, InvoiceStatus } from '@cbp/contracts';
 import type { Queryable, ScopedTx } from '../../platform/db.js';
-import { pageWithTotal, totalOverAll } from '../../platform/paging.js';
+import { pick, totalOverAll } from '../../platform/paging.js';
 import { billingCustomers, invoiceLines, invoices, plans, subscriptions, tenants } from '../../platform/schema.js';
 
 export type PlanRow = typeof plans.$inferSelect;
@@ -75,18 +75,42 @@ export async function insertCustomer(tx: ScopedTx, values: typeof billingCustome
   await tx.insert(billingCustomers).values(values).onConflictDoNothing();
 }
 
-export async function listInvoices(tx: ScopedTx, tenantId: string, { page, limit, status }: { page: number; limit: number; status?: InvoiceStatus }) {
+/**
+ * A page of invoices with their lines and the number matching, in one statement (issue 18): the
+ * page (with `count(*) OVER ()`) as a subquery, its lines joined to it, grouped back here.
+ */
+export async function listInvoices(
+  tx: ScopedTx,
+  tenantId: string,
+  { page, limit, status }: { page: number; limit: number; status?: InvoiceStatus },
+): Promise<{ rows: InvoiceRow[]; lines: InvoiceLineRow[]; total: number }> {
   const where = and(eq(invoices.tenantId, tenantId), status ? eq(invoices.status, status) : undefined);
   const offset = (page - 1) * limit;
-  const rows = await tx
-    .select({ ...getTableColumns(invoices), total: totalOverAll })
+  const pageOf = tx
+    .select({ ...getTableColumns(invoices), total: totalOverAll.as('total') })
     .from(invoices)
     .where(where)
     .orderBy(desc(invoices.createdAt), desc(invoices.id))
     .limit(limit)
-    .offset(offset);
-  return pageWithTotal(rows, offset, async () => (await tx.select({ n: count() }).from(invoices).where(where))[0]?.n ?? 0);
+    .offset(offset)
+    .as('page');
+  const joined = await tx
+    .select({ invoice: pick(pageOf, invoiceKeys), total: pageOf.total, line: getTableColumns(invoiceLines) })
+    .from(pageOf)
+    .leftJoin(invoiceLines, eq(invoiceLines.invoiceId, pageOf.id))
+    .orderBy(desc(pageOf.createdAt), desc(pageOf.id), asc(invoiceLines.position));
+  const byId = new Map<string, InvoiceRow>();
+  const lines: InvoiceLineRow[] = [];
+  for (const { invoice, line } of joined) {
+    if (!byId.has(invoice.id)) byId.set(invoice.id, invoice);
+    if (line) lines.push(line);
+  }
+  const first = joined[0];
+  const total = first ? first.total : offset > 0 ? ((await tx.select({ n: count() }).from(invoices).where(where))[0]?.n ?? 0) : 0;
+  return { rows: [...byId.values()], lines, total };
 }
+
+const invoiceKeys = Object.keys(getTableColumns(invoices)) as (keyof InvoiceRow)[];
 
 export async function invoiceById(tx: ScopedTx, tenantId: string, id: string): Promise<InvoiceRow | undefined> {
   const [row] = await tx

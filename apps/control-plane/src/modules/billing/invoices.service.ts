@@ -1,6 +1,6 @@
 import type { Invoice, InvoiceCustomer, InvoiceListQuery, UpcomingInvoice } from '@cbp/contracts';
 import { addMonth } from '../../adapters/payments/proration.js';
-import { withTenant, type TenantTx } from '../../platform/db.js';
+import { readTenant, withTenant, type TenantTx } from '../../platform/db.js';
 import { AppError, notFound } from '../../platform/errors.js';
 import { invoiceById, linesOf, listInvoices, setInvoiceCustomer, subscriptionOf, tenantName } from './billing.repo.js';
 import { renderInvoicePdf, type InvoiceParty } from './invoice-pdf.js';
@@ -8,18 +8,14 @@ import { invoiceFrom } from './mappers.js';
 import type { BillingDeps } from './subscriptions.service.js';
 
 export async function invoicesOf({ db }: BillingDeps, tenantId: string, query: InvoiceListQuery) {
-  return withTenant(db, tenantId, async (tx) => {
-    const { rows, total } = await listInvoices(tx, tenantId, query);
-    const lines = await linesOf(
-      tx,
-      rows.map((r) => r.id),
-    );
+  return readTenant(db, tenantId, async (tx) => {
+    const { rows, lines, total } = await listInvoices(tx, tenantId, query);
     return { data: rows.map((r) => invoiceFrom(r, lines)), total };
   });
 }
 
 export async function invoiceOf({ db }: BillingDeps, tenantId: string, id: string): Promise<Invoice> {
-  return withTenant(db, tenantId, async (tx) => {
+  return readTenant(db, tenantId, async (tx) => {
     // Another tenant's invoice is "not found", never "forbidden".
     const row = await invoiceById(tx, tenantId, id);
     if (!row) throw notFound('Invoice');

@@ -2,7 +2,7 @@ import { metricNames, metricTypes, type MetricType, type PlanChangePreview, type
 import type { GatewaySubscription, PaymentGateway } from '../../adapters/payments/port.js';
 import { recordAuditEntry } from '../../platform/audit.js';
 import type { RequestContext } from '../../platform/context.js';
-import { withTenant, type AppDb, type ScopedTx } from '../../platform/db.js';
+import { readTenant, withTenant, type AppDb, type ScopedTx } from '../../platform/db.js';
 import { AppError, notFound } from '../../platform/errors.js';
 import {
   customerOf,
@@ -84,7 +84,7 @@ export async function subscriptionIsPaid(db: AppDb, tenantId: string): Promise<b
 }
 
 export async function currentSubscription({ db }: BillingDeps, tenantId: string): Promise<Subscription> {
-  return withTenant(db, tenantId, async (tx) => {
+  return readTenant(db, tenantId, async (tx) => {
     const { sub, plan } = await requireSubscription(tx, tenantId);
     return subscriptionFrom(sub, plan);
   });

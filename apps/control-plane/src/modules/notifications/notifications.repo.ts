@@ -13,21 +13,38 @@ export async function listNotifications(
   tx: ScopedTx,
   tenantId: string,
   userId: string,
-  { page, limit, read, type }: { page: number; limit: number; read?: boolean; type?: string },
+  { page: page_, limit, read, type }: { page: number; limit: number; read?: boolean; type?: string },
 ): Promise<{ rows: NotificationRow[]; total: number; unread: number }> {
   const filters: (SQL | undefined)[] = [inbox(tenantId, userId)];
   if (read === true) filters.push(isNotNull(notifications.readAt));
   if (read === false) filters.push(isNull(notifications.readAt));
   if (type) filters.push(eq(notifications.type, type));
   const where = and(...filters);
-  const rows = await tx
+  // One statement (issue 18): the inbox counters (one row even for a user who has none yet: an
+  // aggregate) joined to the page, so an empty page still carries them.
+  const page = tx
     .select()
     .from(notifications)
     .where(where)
     .orderBy(desc(notifications.createdAt), desc(notifications.id))
     .limit(limit)
-    .offset((page - 1) * limit);
-  const counts = await countsOf(tx, tenantId, userId);
+    .offset((page_ - 1) * limit)
+    .as('page');
+  const counters = tx
+    .select({
+      total: sql<number>`coalesce(max(${notificationCounters.total}), 0)`.mapWith(Number).as('total'),
+      unread: sql<number>`coalesce(max(${notificationCounters.unread}), 0)`.mapWith(Number).as('unread'),
+    })
+    .from(notificationCounters)
+    .where(and(eq(notificationCounters.tenantId, tenantId), eq(notificationCounters.userId, userId)))
+    .as('counters');
+  const joined = await tx
+    .select({ total: counters.total, unread: counters.unread, notification: { id: page.id, seq: page.seq, tenantId: page.tenantId, userId: page.userId, eventId: page.eventId, type: page.type, severity: page.severity, title: page.title, body: page.body, link: page.link, inApp: page.inApp, emailed: page.emailed, digest: page.digest, readAt: page.readAt, createdAt: page.createdAt } })
+    .from(counters)
+    .leftJoin(page, sql`true`)
+    .orderBy(desc(page.createdAt), desc(page.id));
+  const counts = { total: joined[0]?.total ?? 0, unread: joined[0]?.unread ?? 0 };
+  const rows = joined.flatMap((r) => (r.notification ? [r.notification] : []));
   // The counters answer every filter but the type one, which counts its rows.
   let total: number;
   if (type) total = (await tx.select({ n: count() }).from(notifications).where(where))[0]?.n ?? 0;

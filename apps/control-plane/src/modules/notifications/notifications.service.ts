@@ -14,7 +14,7 @@ import {
 } from '@cbp/contracts';
 import { recordAuditEntry } from '../../platform/audit.js';
 import type { TenantContext } from '../../platform/context.js';
-import { withTenant, type AppDb, type TenantTx } from '../../platform/db.js';
+import { readTenant, withTenant, type AppDb, type TenantTx } from '../../platform/db.js';
 import { forbidden, notFound } from '../../platform/errors.js';
 import type { DomainEvent, EventHandler } from '../../platform/events.js';
 import { notificationMessage, tenantNameOf, type NotificationMailDeps } from './notification-mail.js';
@@ -54,7 +54,7 @@ export const notificationFrom = (row: NotificationRow): Notification => ({
 
 export async function getNotifications(db: AppDb, ctx: TenantContext, query: NotificationListQuery): Promise<NotificationPage> {
   const userId = userOf(ctx);
-  return withTenant(db, ctx.tenantId, async (tx) => {
+  return readTenant(db, ctx.tenantId, async (tx) => {
     const read = query.read === undefined ? undefined : query.read === 'true';
     const { rows, total, unread } = await listNotifications(tx, ctx.tenantId, userId, { page: query.page, limit: query.limit, read, type: query.type });
     return { data: rows.map(notificationFrom), total, unread };

@@ -3,7 +3,7 @@ import type { AddPaymentMethodRequest, PaymentMethod, SetupIntent } from '@cbp/c
 import { GatewayError, type PaymentGateway } from '../../adapters/payments/port.js';
 import { recordAuditEntry } from '../../platform/audit.js';
 import type { TenantContext as TenantCtx } from '../../platform/context.js';
-import { withTenant, type AppDb } from '../../platform/db.js';
+import { readTenant, withTenant, type AppDb } from '../../platform/db.js';
 import { AppError, gatewayProblem, notFound } from '../../platform/errors.js';
 import { withIdempotency, type IdempotentResult } from '../../platform/idempotency.js';
 import { customerIdOf, subscriptionIsPaid } from '../billing/subscriptions.service.js';
@@ -47,11 +47,11 @@ export async function createSetupIntent(deps: PaymentMethodDeps, tenantId: strin
 }
 
 export async function listMethods({ db }: PaymentMethodDeps, tenantId: string): Promise<PaymentMethod[]> {
-  return withTenant(db, tenantId, async (tx) => (await listPaymentMethods(tx, tenantId)).map(paymentMethodFrom));
+  return readTenant(db, tenantId, async (tx) => (await listPaymentMethods(tx, tenantId)).map(paymentMethodFrom));
 }
 
 export async function getMethod({ db }: PaymentMethodDeps, tenantId: string, id: string): Promise<PaymentMethod> {
-  const row = await withTenant(db, tenantId, (tx) => paymentMethodById(tx, tenantId, id));
+  const row = await readTenant(db, tenantId, (tx) => paymentMethodById(tx, tenantId, id));
   if (!row) throw notFound('Payment method');
   return paymentMethodFrom(row);
 }

@@ -8,7 +8,7 @@ import type { AuditEntry } from '../../platform/audit.js';
 import { recordAuditEntry } from '../../platform/audit.js';
 import type { AuthenticatedUser } from '../../platform/auth.js';
 import type { RequestContext } from '../../platform/context.js';
-import { scopeToTenant, withTenant, type AppDb, type Tx } from '../../platform/db.js';
+import { readTenant, scopeToTenant, type AppDb, type Tx } from '../../platform/db.js';
 import { AppError, notFound } from '../../platform/errors.js';
 import { findTenant, setPasswordHash, setUserName } from './session.repo.js';
 
@@ -34,7 +34,7 @@ export async function describeCaller(db: AppDb, auth: AuthenticatedUser, setup?:
 }
 
 export async function currentTenant(db: AppDb, tenantId: string): Promise<Tenant> {
-  const row = await withTenant(db, tenantId, (tx) => findTenant(tx, tenantId));
+  const row = await readTenant(db, tenantId, (tx) => findTenant(tx, tenantId));
   if (!row) throw notFound('Tenant');
   return {
     id: row.id,

@@ -1,6 +1,7 @@
 import { and, asc, count, desc, eq, ilike, inArray, or, sql, type SQL } from 'drizzle-orm';
 import type { MemberQuery, TenantRole } from '@cbp/contracts';
 import { escapeLike, queryRows, type ScopedTx } from '../../platform/db.js';
+import { pageWithTotal, totalOverAll } from '../../platform/paging.js';
 import { auditLogs, tenantMemberships, tenants, userInvitations, users } from '../../platform/schema.js';
 
 export interface MemberRow {
@@ -42,18 +43,19 @@ function memberFilter(tenantId: string, q: Partial<MemberQuery>): SQL | undefine
 
 export async function findMembers(tx: ScopedTx, tenantId: string, q: MemberQuery): Promise<{ rows: MemberRow[]; total: number }> {
   const where = memberFilter(tenantId, q);
-  const [rows, [totalRow]] = await Promise.all([
-    tx
-      .select(memberColumns(tenantId))
+  const offset = (q.page - 1) * q.limit;
+  return pageWithTotal(
+    await tx
+      .select({ ...memberColumns(tenantId), total: totalOverAll })
       .from(tenantMemberships)
       .innerJoin(users, eq(users.id, tenantMemberships.userId))
       .where(where)
       .orderBy(asc(sql`lower(${users.name})`), asc(users.id))
       .limit(q.limit)
-      .offset((q.page - 1) * q.limit),
-    tx.select({ n: count() }).from(tenantMemberships).innerJoin(users, eq(users.id, tenantMemberships.userId)).where(where),
-  ]);
-  return { rows, total: totalRow?.n ?? 0 };
+      .offset(offset),
+    offset,
+    async () => (await tx.select({ n: count() }).from(tenantMemberships).innerJoin(users, eq(users.id, tenantMemberships.userId)).where(where))[0]?.n ?? 0,
+  );
 }
 
 export async function findMember(tx: ScopedTx, tenantId: string, userId: string): Promise<MemberRow | undefined> {

@@ -19,7 +19,7 @@ import {
 import type { Mailer } from '../../adapters/mail/port.js';
 import { recordAuditEntry } from '../../platform/audit.js';
 import type { RequestContext, TenantContext as TenantCtx } from '../../platform/context.js';
-import { withTenant, type AppDb, type ScopedTx } from '../../platform/db.js';
+import { readTenant, withTenant, type AppDb, type ScopedTx } from '../../platform/db.js';
 import { AppError, forbidden, notFound } from '../../platform/errors.js';
 import { publishEvent } from '../../platform/events.js';
 import { auditLogs } from '../../platform/schema.js';
@@ -58,14 +58,14 @@ const isOwnerLevel = (ctx: RequestContext) => hasRoleAtLeast(ctx.role, 'owner');
 const businessRule = (message: string) => new AppError(422, 'BUSINESS_RULE', message);
 
 export async function listMembers(db: AppDb, tenantId: string, query: MemberQuery) {
-  return withTenant(db, tenantId, async (tx) => {
+  return readTenant(db, tenantId, async (tx) => {
     const { rows, total } = await findMembers(tx, tenantId, query);
     return { data: rows.map(memberFrom), total };
   });
 }
 
 export async function getMember(db: AppDb, tenantId: string, userId: string): Promise<Member> {
-  const row = await withTenant(db, tenantId, (tx) => findMember(tx, tenantId, userId));
+  const row = await readTenant(db, tenantId, (tx) => findMember(tx, tenantId, userId));
   if (!row) throw notFound('Member');
   return memberFrom(row);
 }

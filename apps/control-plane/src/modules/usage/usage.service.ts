@@ -1,6 +1,6 @@
 import { metricNames, metricTypes, type MetricLimit, type MetricType, type Quota, type UsageEventBatch, type UsageIngestResult, type UsageStatus } from '@cbp/contracts';
 import type { TenantContext as TenantCtx } from '../../platform/context.js';
-import { queryRows, withPlatformScope, withTenant, type AppDb, type ScopedTx } from '../../platform/db.js';
+import { queryRows, readTenant, withPlatformScope, withTenant, type AppDb, type ScopedTx } from '../../platform/db.js';
 import { sql } from 'drizzle-orm';
 import { AppError } from '../../platform/errors.js';
 import { publishEvent } from '../../platform/events.js';
@@ -178,6 +178,9 @@ export function statusFrom(q: QuotaRow): UsageStatus {
 }
 
 export async function usageStatus(db: AppDb, tenantId: string): Promise<UsageStatus[]> {
+  // The quotas exist once a period has begun: read them; only the first read of a tenant writes them.
+  const existing = await readTenant(db, tenantId, (tx) => quotasOf(tx, tenantId));
+  if (existing.length > 0) return existing.map(statusFrom);
   return withTenant(db, tenantId, async (tx) => (await ensureQuotas(tx, tenantId)).map(statusFrom));
 }
 
