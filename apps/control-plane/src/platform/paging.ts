@@ -20,11 +20,3 @@ export async function pageWithTotal<R extends { total: number }>(
   const total = first ? first.total : offset > 0 ? await countAll() : 0;
   return { rows: rows.map(({ total: _total, ...row }) => row), total };
 }
-
-/**
- * Some fields of a subquery, by name: the page's own columns to select from it again when
- * another table is joined to the page (e.g. invoices and their lines in one statement).
- */
-export function pick<S extends object, K extends keyof S>(subquery: S, keys: readonly K[]): Pick<S, K> {
-  return Object.fromEntries(keys.map((key) => [key, subquery[key]])) as Pick<S, K>;
-}

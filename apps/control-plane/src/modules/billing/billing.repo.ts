@@ -1,7 +1,7 @@
-import { and, asc, count, desc, eq, getTableColumns, inArray, isNull } from 'drizzle-orm';
+import { and, asc, count, desc, eq, getTableColumns, inArray, isNull, sql } from 'drizzle-orm';
 import type { InvoiceCustomer, InvoiceStatus } from '@cbp/contracts';
-import type { Queryable, ScopedTx } from '../../platform/db.js';
-import { pick, totalOverAll } from '../../platform/paging.js';
+import { preparedQuery, type Queryable, type ScopedTx } from '../../platform/db.js';
+import { pageWithTotal, totalOverAll } from '../../platform/paging.js';
 import { billingCustomers, invoiceLines, invoices, plans, subscriptions, tenants } from '../../platform/schema.js';
 
 export type PlanRow = typeof plans.$inferSelect;
@@ -25,13 +25,17 @@ export async function subscriptionOf(tx: ScopedTx, tenantId: string): Promise<Su
 }
 
 /** The tenant's subscription and its plan, in one statement. */
-export async function subscriptionWithPlan(tx: ScopedTx, tenantId: string): Promise<{ sub: SubscriptionRow; plan: PlanRow } | undefined> {
-  const [row] = await tx
+const subscriptionAndPlan = preparedQuery('cbp_billing_subscription_plan', (q) =>
+  q
     .select({ sub: subscriptions, plan: plans })
     .from(subscriptions)
     .innerJoin(plans, eq(plans.id, subscriptions.planId))
-    .where(eq(subscriptions.tenantId, tenantId))
-    .limit(1);
+    .where(eq(subscriptions.tenantId, sql.placeholder('tenantId')))
+    .limit(1),
+);
+
+export async function subscriptionWithPlan(tx: ScopedTx, tenantId: string): Promise<{ sub: SubscriptionRow; plan: PlanRow } | undefined> {
+  const [row] = await subscriptionAndPlan(tx, { tenantId });
   return row;
 }
 
@@ -75,42 +79,43 @@ export async function insertCustomer(tx: ScopedTx, values: typeof billingCustome
   await tx.insert(billingCustomers).values(values).onConflictDoNothing();
 }
 
-/**
- * A page of invoices with their lines and the number matching, in one statement (issue 18): the
- * page (with `count(*) OVER ()`) as a subquery, its lines joined to it, grouped back here.
- */
+/** A page of invoices (with `count(*) OVER ()`), prepared per shape: with or without a status. */
+const invoicePage = (withStatus: boolean) =>
+  preparedQuery(`cbp_billing_invoices_${withStatus ? 'status' : 'all'}`, (q) =>
+    q
+      .select({ ...getTableColumns(invoices), total: totalOverAll })
+      .from(invoices)
+      .where(and(eq(invoices.tenantId, sql.placeholder('tenantId')), withStatus ? eq(invoices.status, sql.placeholder('status')) : undefined))
+      .orderBy(desc(invoices.createdAt), desc(invoices.id))
+      .limit(sql.placeholder('limit'))
+      .offset(sql.placeholder('offset')),
+  );
+const invoicePages = { all: invoicePage(false), status: invoicePage(true) };
+
+/** The lines of some invoices, by invoice and position (one statement whatever their number). */
+const linesOfInvoices = preparedQuery('cbp_billing_invoice_lines', (q) =>
+  q
+    .select()
+    .from(invoiceLines)
+    .where(sql`${invoiceLines.invoiceId} = ANY(${sql.placeholder('ids')}::uuid[])`)
+    .orderBy(asc(invoiceLines.invoiceId), asc(invoiceLines.position)),
+);
+
+/** A page of invoices with their lines and the number matching: two statements, each prepared. */
 export async function listInvoices(
   tx: ScopedTx,
   tenantId: string,
   { page, limit, status }: { page: number; limit: number; status?: InvoiceStatus },
 ): Promise<{ rows: InvoiceRow[]; lines: InvoiceLineRow[]; total: number }> {
-  const where = and(eq(invoices.tenantId, tenantId), status ? eq(invoices.status, status) : undefined);
   const offset = (page - 1) * limit;
-  const pageOf = tx
-    .select({ ...getTableColumns(invoices), total: totalOverAll.as('total') })
-    .from(invoices)
-    .where(where)
-    .orderBy(desc(invoices.createdAt), desc(invoices.id))
-    .limit(limit)
-    .offset(offset)
-    .as('page');
-  const joined = await tx
-    .select({ invoice: pick(pageOf, invoiceKeys), total: pageOf.total, line: getTableColumns(invoiceLines) })
-    .from(pageOf)
-    .leftJoin(invoiceLines, eq(invoiceLines.invoiceId, pageOf.id))
-    .orderBy(desc(pageOf.createdAt), desc(pageOf.id), asc(invoiceLines.position));
-  const byId = new Map<string, InvoiceRow>();
-  const lines: InvoiceLineRow[] = [];
-  for (const { invoice, line } of joined) {
-    if (!byId.has(invoice.id)) byId.set(invoice.id, invoice);
-    if (line) lines.push(line);
-  }
-  const first = joined[0];
-  const total = first ? first.total : offset > 0 ? ((await tx.select({ n: count() }).from(invoices).where(where))[0]?.n ?? 0) : 0;
-  return { rows: [...byId.values()], lines, total };
+  const rows = await (status ? invoicePages.status : invoicePages.all)(tx, { tenantId, status, limit, offset });
+  const { rows: invoicesOnPage, total } = await pageWithTotal(rows, offset, async () => {
+    const where = and(eq(invoices.tenantId, tenantId), status ? eq(invoices.status, status) : undefined);
+    return (await tx.select({ n: count() }).from(invoices).where(where))[0]?.n ?? 0;
+  });
+  const lines = invoicesOnPage.length ? await linesOfInvoices(tx, { ids: invoicesOnPage.map((r) => r.id) }) : [];
+  return { rows: invoicesOnPage, lines, total };
 }
-
-const invoiceKeys = Object.keys(getTableColumns(invoices)) as (keyof InvoiceRow)[];
 
 export async function invoiceById(tx: ScopedTx, tenantId: string, id: string): Promise<InvoiceRow | undefined> {
   const [row] = await tx

@@ -1,16 +1,20 @@
 import { and, asc, count, desc, eq, ne, sql } from 'drizzle-orm';
-import type { ScopedTx } from '../../platform/db.js';
+import { preparedQuery, type ScopedTx } from '../../platform/db.js';
 import { paymentMethods } from '../../platform/schema.js';
 
 export type PaymentMethodRow = typeof paymentMethods.$inferSelect;
 export type NewPaymentMethod = typeof paymentMethods.$inferInsert;
 
-export function listPaymentMethods(tx: ScopedTx, tenantId: string): Promise<PaymentMethodRow[]> {
-  return tx
+const methodsOf = preparedQuery('cbp_payment_methods_list', (q) =>
+  q
     .select()
     .from(paymentMethods)
-    .where(eq(paymentMethods.tenantId, tenantId))
-    .orderBy(desc(paymentMethods.isDefault), desc(paymentMethods.createdAt), asc(paymentMethods.id));
+    .where(eq(paymentMethods.tenantId, sql.placeholder('tenantId')))
+    .orderBy(desc(paymentMethods.isDefault), desc(paymentMethods.createdAt), asc(paymentMethods.id)),
+);
+
+export function listPaymentMethods(tx: ScopedTx, tenantId: string): Promise<PaymentMethodRow[]> {
+  return methodsOf(tx, { tenantId });
 }
 
 export async function paymentMethodById(tx: ScopedTx, tenantId: string, id: string): Promise<PaymentMethodRow | undefined> {

@@ -1,7 +1,9 @@
 import { asc } from 'drizzle-orm';
-import type { Queryable } from '../../platform/db.js';
+import { preparedQuery, type AppDb } from '../../platform/db.js';
 import { plans } from '../../platform/schema.js';
 
-export function listPlans(db: Queryable) {
-  return db.select().from(plans).orderBy(asc(plans.sortOrder));
+const planList = preparedQuery('cbp_plans_list', (q) => q.select().from(plans).orderBy(asc(plans.sortOrder)));
+
+export function listPlans(db: AppDb) {
+  return planList(db, {});
 }

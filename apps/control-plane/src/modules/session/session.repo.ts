@@ -1,9 +1,13 @@
-import { eq } from 'drizzle-orm';
-import type { ScopedTx, Tx } from '../../platform/db.js';
+import { eq, sql } from 'drizzle-orm';
+import { preparedQuery, type ScopedTx, type Tx } from '../../platform/db.js';
 import { tenants, users } from '../../platform/schema.js';
 
+const tenantById = preparedQuery('cbp_session_tenant', (q) =>
+  q.select().from(tenants).where(eq(tenants.id, sql.placeholder('tenantId'))).limit(1),
+);
+
 export async function findTenant(tx: ScopedTx, tenantId: string) {
-  const [row] = await tx.select().from(tenants).where(eq(tenants.id, tenantId)).limit(1);
+  const [row] = await tenantById(tx, { tenantId });
   return row;
 }
 

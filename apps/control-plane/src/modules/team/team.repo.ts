@@ -1,6 +1,6 @@
-import { and, asc, count, desc, eq, ilike, inArray, or, sql, type SQL } from 'drizzle-orm';
+import { and, asc, count, desc, eq, ilike, inArray, or, sql, type Placeholder, type SQL } from 'drizzle-orm';
 import type { MemberQuery, TenantRole } from '@cbp/contracts';
-import { escapeLike, queryRows, type ScopedTx } from '../../platform/db.js';
+import { escapeLike, preparedQuery, queryRows, type ScopedTx } from '../../platform/db.js';
 import { pageWithTotal, totalOverAll } from '../../platform/paging.js';
 import { auditLogs, tenantMemberships, tenants, userInvitations, users } from '../../platform/schema.js';
 
@@ -16,12 +16,12 @@ export interface MemberRow {
 
 
 /** The member's latest audit entry in the tenant (index on tenant, actor, time). */
-const lastActive = (tenantId: string) =>
+const lastActive = (tenantId: string | Placeholder) =>
   sql<Date | null>`(SELECT max(a.created_at) FROM audit_logs a WHERE a.tenant_id = ${tenantId} AND a.actor_id = ${users.id})`.mapWith(
     (v: string | Date | null) => (v ? new Date(v) : null),
   );
 
-const memberColumns = (tenantId: string) => ({
+const memberColumns = (tenantId: string | Placeholder) => ({
   id: users.id,
   email: users.email,
   name: users.name,
@@ -41,18 +41,41 @@ function memberFilter(tenantId: string, q: Partial<MemberQuery>): SQL | undefine
   );
 }
 
+/** The members page, prepared once per combination of filters (8 shapes), values as placeholders. */
+const memberPages = new Map<string, ReturnType<typeof memberPageQuery>>();
+function memberPageQuery(shape: { status: boolean; role: boolean; search: boolean }) {
+  const p = sql.placeholder;
+  return preparedQuery(`cbp_team_members_${Number(shape.status)}${Number(shape.role)}${Number(shape.search)}`, (q) =>
+    q
+      .select({ ...memberColumns(p('tenantId')), total: totalOverAll })
+      .from(tenantMemberships)
+      .innerJoin(users, eq(users.id, tenantMemberships.userId))
+      .where(
+        and(
+          eq(tenantMemberships.tenantId, p('tenantId')),
+          shape.status ? eq(tenantMemberships.status, p('status')) : undefined,
+          shape.role ? eq(tenantMemberships.role, p('role')) : undefined,
+          shape.search ? or(ilike(users.name, p('text')), ilike(users.email, p('text'))) : undefined,
+        ),
+      )
+      .orderBy(asc(sql`lower(${users.name})`), asc(users.id))
+      .limit(p('limit'))
+      .offset(p('offset')),
+  );
+}
+
 export async function findMembers(tx: ScopedTx, tenantId: string, q: MemberQuery): Promise<{ rows: MemberRow[]; total: number }> {
   const where = memberFilter(tenantId, q);
   const offset = (q.page - 1) * q.limit;
+  const shape = { status: !!q.status, role: !!q.role, search: !!q.search };
+  const key = JSON.stringify(shape);
+  let page = memberPages.get(key);
+  if (!page) {
+    page = memberPageQuery(shape);
+    memberPages.set(key, page);
+  }
   return pageWithTotal(
-    await tx
-      .select({ ...memberColumns(tenantId), total: totalOverAll })
-      .from(tenantMemberships)
-      .innerJoin(users, eq(users.id, tenantMemberships.userId))
-      .where(where)
-      .orderBy(asc(sql`lower(${users.name})`), asc(users.id))
-      .limit(q.limit)
-      .offset(offset),
+    await page(tx, { tenantId, status: q.status, role: q.role, text: q.search ? `%${escapeLike(q.search)}%` : null, limit: q.limit, offset }),
     offset,
     async () => (await tx.select({ n: count() }).from(tenantMemberships).innerJoin(users, eq(users.id, tenantMemberships.userId)).where(where))[0]?.n ?? 0,
   );

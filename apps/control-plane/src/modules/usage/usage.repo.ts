@@ -1,6 +1,6 @@
 import { asc, eq, inArray, sql } from 'drizzle-orm';
 import type { MetricLimit, MetricType } from '@cbp/contracts';
-import { queryRows, type ScopedTx } from '../../platform/db.js';
+import { preparedQuery, queryRows, type ScopedTx } from '../../platform/db.js';
 import { plans, subscriptions, tenants, usageQuotas } from '../../platform/schema.js';
 
 export type QuotaRow = typeof usageQuotas.$inferSelect;
@@ -57,8 +57,12 @@ export async function insertEvents(tx: ScopedTx, tenantId: string, source: { typ
   return row?.accepted ?? 0;
 }
 
+const quotasOfTenant = preparedQuery('cbp_usage_quotas', (q) =>
+  q.select().from(usageQuotas).where(eq(usageQuotas.tenantId, sql.placeholder('tenantId'))).orderBy(asc(usageQuotas.metricType)),
+);
+
 export function quotasOf(tx: ScopedTx, tenantId: string): Promise<QuotaRow[]> {
-  return tx.select().from(usageQuotas).where(eq(usageQuotas.tenantId, tenantId)).orderBy(asc(usageQuotas.metricType));
+  return quotasOfTenant(tx, { tenantId });
 }
 
 /** The quotas of several tenants in one read (a platform-scoped transaction), by tenant then metric. */
