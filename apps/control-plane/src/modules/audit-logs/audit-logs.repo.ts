@@ -1,6 +1,6 @@
 import { and, count, desc, eq, gte, lt, lte, sql, type SQL } from 'drizzle-orm';
 import type { AuditLogFilters } from '@cbp/contracts';
-import { escapeLike, queryRows, type ScopedTx } from '../../platform/db.js';
+import { escapeLike, preparedQuery, queryRows, type ScopedTx } from '../../platform/db.js';
 import { auditLogs } from '../../platform/schema.js';
 
 export type AuditLogRow = typeof auditLogs.$inferSelect;
@@ -50,15 +50,52 @@ const fromRaw = (r: RawAuditRow): AuditLogRow => ({
   createdAt: new Date(r.created_at), seq: Number(r.seq), prevHash: r.prev_hash, hash: r.hash,
 });
 
+/** The filters a page of entries is prepared for, one statement per combination (values as placeholders). */
+const filterKeys = ['action', 'actorId', 'targetType', 'targetId', 'from', 'to'] as const;
+const entryPages = new Map<string, ReturnType<typeof entryPageQuery>>();
+function entryPageQuery(shape: Record<(typeof filterKeys)[number], boolean>, name: string) {
+  const p = sql.placeholder;
+  return preparedQuery(name, (q) =>
+    q
+      .select()
+      .from(auditLogs)
+      .where(
+        and(
+          eq(auditLogs.tenantId, p('tenantId')),
+          shape.action ? eq(auditLogs.action, p('action')) : undefined,
+          shape.actorId ? eq(auditLogs.actorId, p('actorId')) : undefined,
+          shape.targetType ? eq(auditLogs.targetType, p('targetType')) : undefined,
+          shape.targetId ? eq(auditLogs.targetId, p('targetId')) : undefined,
+          shape.from ? gte(auditLogs.createdAt, p('from')) : undefined,
+          shape.to ? lte(auditLogs.createdAt, p('to')) : undefined,
+        ),
+      )
+      .orderBy(desc(auditLogs.createdAt), desc(auditLogs.id))
+      .limit(p('limit'))
+      .offset(p('offset')),
+  );
+}
+
 export async function findAuditLogs(tx: ScopedTx, tenantId: string, f: AuditLogFilters, page: { limit: number; offset: number }): Promise<AuditLogRow[]> {
   if (f.q) return searchText(tx, { ...f, q: f.q }, page);
-  return tx
-    .select()
-    .from(auditLogs)
-    .where(whereOf(tenantId, f))
-    .orderBy(desc(auditLogs.createdAt), desc(auditLogs.id))
-    .limit(page.limit)
-    .offset(page.offset);
+  const shape = { action: !!f.action, actorId: !!f.actorId, targetType: !!f.targetType, targetId: !!f.targetId, from: !!f.from, to: !!f.to };
+  const name = `cbp_audit_entries_${filterKeys.map((k) => Number(shape[k])).join('')}`;
+  let entries = entryPages.get(name);
+  if (!entries) {
+    entries = entryPageQuery(shape, name);
+    entryPages.set(name, entries);
+  }
+  return entries(tx, {
+    tenantId,
+    action: f.action,
+    actorId: f.actorId,
+    targetType: f.targetType,
+    targetId: f.targetId,
+    from: f.from ? new Date(f.from) : undefined,
+    to: f.to ? new Date(f.to) : undefined,
+    limit: page.limit,
+    offset: page.offset,
+  });
 }
 
 /** Free-text counts stop here ("1,000+"): counting a common word would read most of the trail. */
