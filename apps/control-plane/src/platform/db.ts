@@ -223,6 +223,32 @@ interface ReadContext {
 }
 const readContext = new AsyncLocalStorage<ReadContext>();
 
+/**
+ * preparedQuery() for a query whose shape varies (which filters a list was asked with): one
+ * prepared query per shape, made on first use and named `prefix_` + the shape's values.
+ */
+export function preparedQueries<S extends Record<string, boolean | string>, P extends Record<string, unknown>, R>(
+  prefix: string,
+  build: (shape: S, q: Queryable) => { prepare(name: string): Prepared<P, R> },
+): (shape: S) => (tx: ScopedTx | AppDb, values: P) => Promise<R> {
+  const byName = new Map<string, (tx: ScopedTx | AppDb, values: P) => Promise<R>>();
+  return (shape) => {
+    const parts = Object.keys(shape)
+      .sort()
+      .map((key) => {
+        const value = shape[key];
+        return typeof value === 'boolean' ? String(Number(value)) : value;
+      });
+    const name = `${prefix}_${parts.join('')}`;
+    let query = byName.get(name);
+    if (!query) {
+      query = preparedQuery(name, (q) => build(shape, q));
+      byName.set(name, query);
+    }
+    return query;
+  };
+}
+
 /** A statement built once, executed with these placeholder values. */
 interface Prepared<P, R> {
   execute(values?: P): Promise<R>;

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { and, count, desc, eq, getTableColumns, gte, isNull, lt, sql, type SQL } from 'drizzle-orm';
 import { pageWithTotal, totalOverAll } from '../../platform/paging.js';
-import { isDatabaseUnavailable, preparedQuery, queryRows, readTenant, withPlatformScope, withTenant, type AppDb, type ScopedTx } from '../../platform/db.js';
+import { isDatabaseUnavailable, preparedQueries, queryRows, readTenant, withPlatformScope, withTenant, type AppDb, type ScopedTx } from '../../platform/db.js';
 import { workflowRuns, workflowSteps } from '../../platform/schema.js';
 import {
   defaultRetryPolicy,
@@ -158,36 +158,24 @@ function mapStep(row: typeof workflowSteps.$inferSelect): WorkflowStep {
 }
 
 /** A tenant's page of runs, prepared once per combination of filters (values as placeholders). */
-const tenantRunPages = new Map<string, ReturnType<typeof tenantRunPageQuery>>();
-function tenantRunPageQuery(shape: { status: boolean; type: boolean; from: boolean; to: boolean }, name: string) {
+const tenantRunPage = preparedQueries('cbp_workflows_runs', (shape: { status: boolean; type: boolean; from: boolean; to: boolean }, q) => {
   const p = sql.placeholder;
-  return preparedQuery(name, (q) =>
-    q
-      .select({ ...getTableColumns(workflowRuns), total: totalOverAll })
-      .from(workflowRuns)
-      .where(
-        and(
-          eq(workflowRuns.tenantId, p('tenantId')),
-          shape.status ? eq(workflowRuns.status, p('status')) : undefined,
-          shape.type ? eq(workflowRuns.type, p('type')) : undefined,
-          shape.from ? gte(workflowRuns.createdAt, p('from')) : undefined,
-          shape.to ? lt(workflowRuns.createdAt, p('to')) : undefined,
-        ),
-      )
-      .orderBy(desc(workflowRuns.createdAt), desc(workflowRuns.id))
-      .limit(p('limit'))
-      .offset(p('offset')),
-  );
-}
-function tenantRunPage(shape: { status: boolean; type: boolean; from: boolean; to: boolean }) {
-  const name = `cbp_workflows_runs_${[shape.status, shape.type, shape.from, shape.to].map(Number).join('')}`;
-  let page = tenantRunPages.get(name);
-  if (!page) {
-    page = tenantRunPageQuery(shape, name);
-    tenantRunPages.set(name, page);
-  }
-  return page;
-}
+  return q
+    .select({ ...getTableColumns(workflowRuns), total: totalOverAll })
+    .from(workflowRuns)
+    .where(
+      and(
+        eq(workflowRuns.tenantId, p('tenantId')),
+        shape.status ? eq(workflowRuns.status, p('status')) : undefined,
+        shape.type ? eq(workflowRuns.type, p('type')) : undefined,
+        shape.from ? gte(workflowRuns.createdAt, p('from')) : undefined,
+        shape.to ? lt(workflowRuns.createdAt, p('to')) : undefined,
+      ),
+    )
+    .orderBy(desc(workflowRuns.createdAt), desc(workflowRuns.id))
+    .limit(p('limit'))
+    .offset(p('offset'));
+});
 
 export class BuiltinWorkflowEngine implements WorkflowEngine {
   readonly kind = 'builtin';

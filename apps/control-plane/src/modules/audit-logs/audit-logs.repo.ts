@@ -1,6 +1,6 @@
 import { and, count, desc, eq, gte, lt, lte, sql, type SQL } from 'drizzle-orm';
 import type { AuditLogFilters } from '@cbp/contracts';
-import { escapeLike, preparedQuery, queryRows, type ScopedTx } from '../../platform/db.js';
+import { escapeLike, preparedQueries, queryRows, type ScopedTx } from '../../platform/db.js';
 import { auditLogs } from '../../platform/schema.js';
 
 export type AuditLogRow = typeof auditLogs.$inferSelect;
@@ -50,13 +50,12 @@ const fromRaw = (r: RawAuditRow): AuditLogRow => ({
   createdAt: new Date(r.created_at), seq: Number(r.seq), prevHash: r.prev_hash, hash: r.hash,
 });
 
-/** The filters a page of entries is prepared for, one statement per combination (values as placeholders). */
-const filterKeys = ['action', 'actorId', 'targetType', 'targetId', 'from', 'to'] as const;
-const entryPages = new Map<string, ReturnType<typeof entryPageQuery>>();
-function entryPageQuery(shape: Record<(typeof filterKeys)[number], boolean>, name: string) {
-  const p = sql.placeholder;
-  return preparedQuery(name, (q) =>
-    q
+/** A page of entries, prepared once per combination of filters (values as placeholders). */
+const entryPage = preparedQueries(
+  'cbp_audit_entries',
+  (shape: { action: boolean; actorId: boolean; targetType: boolean; targetId: boolean; from: boolean; to: boolean }, q) => {
+    const p = sql.placeholder;
+    return q
       .select()
       .from(auditLogs)
       .where(
@@ -72,19 +71,13 @@ function entryPageQuery(shape: Record<(typeof filterKeys)[number], boolean>, nam
       )
       .orderBy(desc(auditLogs.createdAt), desc(auditLogs.id))
       .limit(p('limit'))
-      .offset(p('offset')),
-  );
-}
+      .offset(p('offset'));
+  },
+);
 
 export async function findAuditLogs(tx: ScopedTx, tenantId: string, f: AuditLogFilters, page: { limit: number; offset: number }): Promise<AuditLogRow[]> {
   if (f.q) return searchText(tx, { ...f, q: f.q }, page);
-  const shape = { action: !!f.action, actorId: !!f.actorId, targetType: !!f.targetType, targetId: !!f.targetId, from: !!f.from, to: !!f.to };
-  const name = `cbp_audit_entries_${filterKeys.map((k) => Number(shape[k])).join('')}`;
-  let entries = entryPages.get(name);
-  if (!entries) {
-    entries = entryPageQuery(shape, name);
-    entryPages.set(name, entries);
-  }
+  const entries = entryPage({ action: !!f.action, actorId: !!f.actorId, targetType: !!f.targetType, targetId: !!f.targetId, from: !!f.from, to: !!f.to });
   return entries(tx, {
     tenantId,
     action: f.action,

@@ -1,6 +1,6 @@
 import { and, count, desc, eq, inArray, isNotNull, isNull, sql, type SQL } from 'drizzle-orm';
 import type { TenantRole } from '@cbp/contracts';
-import { preparedQuery, type ScopedTx } from '../../platform/db.js';
+import { preparedQueries, type ScopedTx } from '../../platform/db.js';
 import { notificationCounters, notifications, notificationSettings, tenantMemberships, users } from '../../platform/schema.js';
 
 export type NotificationRow = typeof notifications.$inferSelect;
@@ -13,50 +13,38 @@ const inbox = (tenantId: string, userId: string) => and(eq(notifications.tenantI
  * The inbox counters (one row even for a user who has none yet: an aggregate) joined to a page
  * of notifications, so an empty page still carries them. One prepared query per shape.
  */
-function inboxPageQuery(read: 'any' | 'read' | 'unread', byType: boolean) {
+const inboxPage = preparedQueries('cbp_notifications_inbox', ({ read, byType }: { read: 'any' | 'read' | 'unread'; byType: boolean }, q) => {
   const p = sql.placeholder;
-  return preparedQuery(`cbp_notifications_inbox_${read}_${byType ? 'type' : 'all'}`, (q) => {
-    const page = q
-      .select()
-      .from(notifications)
-      .where(
-        and(
-          eq(notifications.tenantId, p('tenantId')),
-          eq(notifications.userId, p('userId')),
-          eq(notifications.inApp, true),
-          read === 'read' ? isNotNull(notifications.readAt) : read === 'unread' ? isNull(notifications.readAt) : undefined,
-          byType ? eq(notifications.type, p('type')) : undefined,
-        ),
-      )
-      .orderBy(desc(notifications.createdAt), desc(notifications.id))
-      .limit(p('limit'))
-      .offset(p('offset'))
-      .as('page');
-    const counters = q
-      .select({
-        total: sql<number>`coalesce(max(${notificationCounters.total}), 0)`.mapWith(Number).as('total'),
-        unread: sql<number>`coalesce(max(${notificationCounters.unread}), 0)`.mapWith(Number).as('unread'),
-      })
-      .from(notificationCounters)
-      .where(and(eq(notificationCounters.tenantId, p('tenantId')), eq(notificationCounters.userId, p('userId'))))
-      .as('counters');
-    return q
-      .select({ total: counters.total, unread: counters.unread, notification: { id: page.id, seq: page.seq, tenantId: page.tenantId, userId: page.userId, eventId: page.eventId, type: page.type, severity: page.severity, title: page.title, body: page.body, link: page.link, inApp: page.inApp, emailed: page.emailed, digest: page.digest, readAt: page.readAt, createdAt: page.createdAt } })
-      .from(counters)
-      .leftJoin(page, sql`true`)
-      .orderBy(desc(page.createdAt), desc(page.id));
-  });
-}
-const inboxPages = new Map<string, ReturnType<typeof inboxPageQuery>>();
-function inboxPage(read: 'any' | 'read' | 'unread', byType: boolean) {
-  const key = `${read}:${byType}`;
-  let page = inboxPages.get(key);
-  if (!page) {
-    page = inboxPageQuery(read, byType);
-    inboxPages.set(key, page);
-  }
-  return page;
-}
+  const page = q
+    .select()
+    .from(notifications)
+    .where(
+      and(
+        eq(notifications.tenantId, p('tenantId')),
+        eq(notifications.userId, p('userId')),
+        eq(notifications.inApp, true),
+        read === 'read' ? isNotNull(notifications.readAt) : read === 'unread' ? isNull(notifications.readAt) : undefined,
+        byType ? eq(notifications.type, p('type')) : undefined,
+      ),
+    )
+    .orderBy(desc(notifications.createdAt), desc(notifications.id))
+    .limit(p('limit'))
+    .offset(p('offset'))
+    .as('page');
+  const counters = q
+    .select({
+      total: sql<number>`coalesce(max(${notificationCounters.total}), 0)`.mapWith(Number).as('total'),
+      unread: sql<number>`coalesce(max(${notificationCounters.unread}), 0)`.mapWith(Number).as('unread'),
+    })
+    .from(notificationCounters)
+    .where(and(eq(notificationCounters.tenantId, p('tenantId')), eq(notificationCounters.userId, p('userId'))))
+    .as('counters');
+  return q
+    .select({ total: counters.total, unread: counters.unread, notification: { id: page.id, seq: page.seq, tenantId: page.tenantId, userId: page.userId, eventId: page.eventId, type: page.type, severity: page.severity, title: page.title, body: page.body, link: page.link, inApp: page.inApp, emailed: page.emailed, digest: page.digest, readAt: page.readAt, createdAt: page.createdAt } })
+    .from(counters)
+    .leftJoin(page, sql`true`)
+    .orderBy(desc(page.createdAt), desc(page.id));
+});
 
 export async function listNotifications(
   tx: ScopedTx,
@@ -70,7 +58,7 @@ export async function listNotifications(
   if (type) filters.push(eq(notifications.type, type));
   const where = and(...filters);
   // One statement (issue 18), prepared per filter shape: the inbox counters joined to the page.
-  const joined = await inboxPage(read === undefined ? 'any' : read ? 'read' : 'unread', !!type)(tx, { tenantId, userId, type, limit, offset: (page_ - 1) * limit });
+  const joined = await inboxPage({ read: read === undefined ? 'any' : read ? 'read' : 'unread', byType: !!type })(tx, { tenantId, userId, type, limit, offset: (page_ - 1) * limit });
   const counts = { total: joined[0]?.total ?? 0, unread: joined[0]?.unread ?? 0 };
   const rows = joined.flatMap((r) => (r.notification ? [r.notification] : []));
   // The counters answer every filter but the type one, which counts its rows.

@@ -1,6 +1,6 @@
 import { and, asc, count, desc, eq, ilike, inArray, or, sql, type Placeholder, type SQL } from 'drizzle-orm';
 import type { MemberQuery, TenantRole } from '@cbp/contracts';
-import { escapeLike, preparedQuery, queryRows, type ScopedTx } from '../../platform/db.js';
+import { escapeLike, preparedQueries, queryRows, type ScopedTx } from '../../platform/db.js';
 import { pageWithTotal, totalOverAll } from '../../platform/paging.js';
 import { auditLogs, tenantMemberships, tenants, userInvitations, users } from '../../platform/schema.js';
 
@@ -41,39 +41,30 @@ function memberFilter(tenantId: string, q: Partial<MemberQuery>): SQL | undefine
   );
 }
 
-/** The members page, prepared once per combination of filters (8 shapes), values as placeholders. */
-const memberPages = new Map<string, ReturnType<typeof memberPageQuery>>();
-function memberPageQuery(shape: { status: boolean; role: boolean; search: boolean }) {
+/** The members page, prepared once per combination of filters, values as placeholders. */
+const memberPage = preparedQueries('cbp_team_members', (shape: { status: boolean; role: boolean; search: boolean }, q) => {
   const p = sql.placeholder;
-  return preparedQuery(`cbp_team_members_${Number(shape.status)}${Number(shape.role)}${Number(shape.search)}`, (q) =>
-    q
-      .select({ ...memberColumns(p('tenantId')), total: totalOverAll })
-      .from(tenantMemberships)
-      .innerJoin(users, eq(users.id, tenantMemberships.userId))
-      .where(
-        and(
-          eq(tenantMemberships.tenantId, p('tenantId')),
-          shape.status ? eq(tenantMemberships.status, p('status')) : undefined,
-          shape.role ? eq(tenantMemberships.role, p('role')) : undefined,
-          shape.search ? or(ilike(users.name, p('text')), ilike(users.email, p('text'))) : undefined,
-        ),
-      )
-      .orderBy(asc(sql`lower(${users.name})`), asc(users.id))
-      .limit(p('limit'))
-      .offset(p('offset')),
-  );
-}
+  return q
+    .select({ ...memberColumns(p('tenantId')), total: totalOverAll })
+    .from(tenantMemberships)
+    .innerJoin(users, eq(users.id, tenantMemberships.userId))
+    .where(
+      and(
+        eq(tenantMemberships.tenantId, p('tenantId')),
+        shape.status ? eq(tenantMemberships.status, p('status')) : undefined,
+        shape.role ? eq(tenantMemberships.role, p('role')) : undefined,
+        shape.search ? or(ilike(users.name, p('text')), ilike(users.email, p('text'))) : undefined,
+      ),
+    )
+    .orderBy(asc(sql`lower(${users.name})`), asc(users.id))
+    .limit(p('limit'))
+    .offset(p('offset'));
+});
 
 export async function findMembers(tx: ScopedTx, tenantId: string, q: MemberQuery): Promise<{ rows: MemberRow[]; total: number }> {
   const where = memberFilter(tenantId, q);
   const offset = (q.page - 1) * q.limit;
-  const shape = { status: !!q.status, role: !!q.role, search: !!q.search };
-  const key = JSON.stringify(shape);
-  let page = memberPages.get(key);
-  if (!page) {
-    page = memberPageQuery(shape);
-    memberPages.set(key, page);
-  }
+  const page = memberPage({ status: !!q.status, role: !!q.role, search: !!q.search });
   return pageWithTotal(
     await page(tx, { tenantId, status: q.status, role: q.role, text: q.search ? `%${escapeLike(q.search)}%` : null, limit: q.limit, offset }),
     offset,
