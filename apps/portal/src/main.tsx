@@ -1,8 +1,12 @@
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
-import { App } from '@/App';
 import { applyTheme } from '@/lib/theme';
+import { Shell } from '@/shell';
 import './index.css';
+
+// The rest of the portal loads at once, in parallel with the first paint (one request for its
+// chunks, which Vite fetches together); index.html preloads only React and the shell.
+const app = import('@/App');
 
 applyTheme();
 
@@ -11,6 +15,6 @@ if (!root) throw new Error('index.html has no #root element');
 
 createRoot(root).render(
   <StrictMode>
-    <App />
+    <Shell app={app} />
   </StrictMode>,
 );
