@@ -4,6 +4,7 @@ import type { LightMyRequestResponse } from 'fastify';
 import Stripe from 'stripe';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { acme, createTestContext, type TestContext } from '../../test/harness.js';
+import { idpBrowser } from '../../test/idp-browser.js';
 import { demoPassword } from '../seed/demo.js';
 import { queryRows, withTenant } from './db.js';
 
@@ -143,26 +144,7 @@ describe('strings PostgreSQL cannot store are refused with 400 and the field, an
   });
 
   it('the built-in sign-in form: a hostile email is refused, nothing recorded, the same sign-in then succeeds', async () => {
-    const jar = new Map<string, string>();
-    const request = async (method: 'GET' | 'POST', url: string, form?: Record<string, string>) => {
-      const u = new URL(url, 'http://localhost:14000');
-      const res = await t.app.inject({
-        method,
-        url: u.pathname + u.search,
-        headers: {
-          cookie: [...jar].map(([k, v]) => `${k}=${v}`).join('; '),
-          ...(form ? { 'content-type': 'application/x-www-form-urlencoded' } : {}),
-        },
-        payload: form ? new URLSearchParams(form).toString() : undefined,
-      });
-      const setCookie = res.headers['set-cookie'];
-      for (const c of Array.isArray(setCookie) ? setCookie : setCookie ? [setCookie] : []) {
-        const [pair] = c.split(';');
-        const [name, ...value] = (pair ?? '').split('=');
-        if (name) jar.set(name.trim(), value.join('='));
-      }
-      return res;
-    };
+    const { request } = idpBrowser(t.app);
     const challenge = createHash('sha256').update(randomBytes(32).toString('base64url')).digest('base64url');
     const params = new URLSearchParams({
       client_id: 'cbp-portal',

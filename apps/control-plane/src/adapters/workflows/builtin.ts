@@ -349,16 +349,21 @@ export class BuiltinWorkflowEngine implements WorkflowEngine {
   async list(scope: WorkflowScope, filter: ListWorkflowsFilter = {}): Promise<{ data: WorkflowRun[]; total: number }> {
     const limit = Math.min(100, Math.max(1, filter.limit ?? 20));
     const page = Math.max(1, filter.page ?? 1);
-    const conditions: SQL[] = [];
-    if ('tenantId' in scope) conditions.push(eq(workflowRuns.tenantId, scope.tenantId));
-    else if (filter.tenantId !== undefined) {
-      conditions.push(filter.tenantId === null ? isNull(workflowRuns.tenantId) : eq(workflowRuns.tenantId, filter.tenantId));
-    }
-    if (filter.status) conditions.push(eq(workflowRuns.status, filter.status));
-    if (filter.type) conditions.push(eq(workflowRuns.type, filter.type));
-    if (filter.from) conditions.push(gte(workflowRuns.createdAt, filter.from));
-    if (filter.to) conditions.push(lt(workflowRuns.createdAt, filter.to));
-    const where = and(...conditions);
+    // Built only where it is used (platform views, a page past the end): a tenant's page is prepared.
+    const where = () =>
+      and(
+        'tenantId' in scope
+          ? eq(workflowRuns.tenantId, scope.tenantId)
+          : filter.tenantId === undefined
+            ? undefined
+            : filter.tenantId === null
+              ? isNull(workflowRuns.tenantId)
+              : eq(workflowRuns.tenantId, filter.tenantId),
+        filter.status ? eq(workflowRuns.status, filter.status) : undefined,
+        filter.type ? eq(workflowRuns.type, filter.type) : undefined,
+        filter.from ? gte(workflowRuns.createdAt, filter.from) : undefined,
+        filter.to ? lt(workflowRuns.createdAt, filter.to) : undefined,
+      );
     return this.inReadScope(scope, async (tx) => {
       const offset = (page - 1) * limit;
       const values = { tenantId: 'tenantId' in scope ? scope.tenantId : null, status: filter.status, type: filter.type, from: filter.from, to: filter.to, limit, offset };
@@ -368,12 +373,12 @@ export class BuiltinWorkflowEngine implements WorkflowEngine {
           : await tx
               .select({ ...getTableColumns(workflowRuns), total: totalOverAll })
               .from(workflowRuns)
-              .where(where)
+              .where(where())
               .orderBy(desc(workflowRuns.createdAt), desc(workflowRuns.id))
               .limit(limit)
               .offset(offset),
         offset,
-        async () => Number((await tx.select({ n: count() }).from(workflowRuns).where(where))[0]?.n ?? 0),
+        async () => Number((await tx.select({ n: count() }).from(workflowRuns).where(where()))[0]?.n ?? 0),
       );
       return { data: rows.map(mapRun), total };
     });

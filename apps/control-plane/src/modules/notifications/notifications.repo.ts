@@ -52,18 +52,16 @@ export async function listNotifications(
   userId: string,
   { page: page_, limit, read, type }: { page: number; limit: number; read?: boolean; type?: string },
 ): Promise<{ rows: NotificationRow[]; total: number; unread: number }> {
-  const filters: (SQL | undefined)[] = [inbox(tenantId, userId)];
-  if (read === true) filters.push(isNotNull(notifications.readAt));
-  if (read === false) filters.push(isNull(notifications.readAt));
-  if (type) filters.push(eq(notifications.type, type));
-  const where = and(...filters);
   // One statement (issue 18), prepared per filter shape: the inbox counters joined to the page.
   const joined = await inboxPage({ read: read === undefined ? 'any' : read ? 'read' : 'unread', byType: !!type })(tx, { tenantId, userId, type, limit, offset: (page_ - 1) * limit });
   const counts = { total: joined[0]?.total ?? 0, unread: joined[0]?.unread ?? 0 };
   const rows = joined.flatMap((r) => (r.notification ? [r.notification] : []));
   // The counters answer every filter but the type one, which counts its rows.
   let total: number;
-  if (type) total = (await tx.select({ n: count() }).from(notifications).where(where))[0]?.n ?? 0;
+  if (type) {
+    const where = and(inbox(tenantId, userId), read === undefined ? undefined : read ? isNotNull(notifications.readAt) : isNull(notifications.readAt), eq(notifications.type, type));
+    total = (await tx.select({ n: count() }).from(notifications).where(where))[0]?.n ?? 0;
+  }
   else total = read === undefined ? counts.total : read ? counts.total - counts.unread : counts.unread;
   return { rows, total, unread: counts.unread };
 }

@@ -62,13 +62,12 @@ const memberPage = preparedQueries('cbp_team_members', (shape: { status: boolean
 });
 
 export async function findMembers(tx: ScopedTx, tenantId: string, q: MemberQuery): Promise<{ rows: MemberRow[]; total: number }> {
-  const where = memberFilter(tenantId, q);
   const offset = (q.page - 1) * q.limit;
   const page = memberPage({ status: !!q.status, role: !!q.role, search: !!q.search });
   return pageWithTotal(
     await page(tx, { tenantId, status: q.status, role: q.role, text: q.search ? `%${escapeLike(q.search)}%` : null, limit: q.limit, offset }),
     offset,
-    async () => (await tx.select({ n: count() }).from(tenantMemberships).innerJoin(users, eq(users.id, tenantMemberships.userId)).where(where))[0]?.n ?? 0,
+    async () => (await tx.select({ n: count() }).from(tenantMemberships).innerJoin(users, eq(users.id, tenantMemberships.userId)).where(memberFilter(tenantId, q)))[0]?.n ?? 0,
   );
 }
 
