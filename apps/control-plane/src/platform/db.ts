@@ -58,29 +58,20 @@ function defaultConnectionErrorReporter(): (err: Error) => void {
 export async function openDatabase(target: DatabaseTarget, options: OpenOptions = {}): Promise<Database> {
   if ('url' in target) {
     const onError = options.onConnectionError ?? defaultConnectionErrorReporter();
-    const pool = new pg.Pool({
-      connectionString: target.url,
-      max: 10,
-      connectionTimeoutMillis: connectTimeoutMs,
-      keepAlive: true,
-    });
     // pg emits `error` on the pool for idle connections and on a checked-out client whose
     // server went away between queries; without listeners either one crashes the process.
     // The broken client is dropped from the pool and the next checkout connects anew.
-    pool.on('error', onError);
-    pool.on('connect', (client) => client.on('error', onError));
+    const newPool = (extra: pg.PoolConfig = {}) => {
+      const created = new pg.Pool({ connectionString: target.url, max: 10, connectionTimeoutMillis: connectTimeoutMs, keepAlive: true, ...extra });
+      created.on('error', onError);
+      created.on('connect', (client) => client.on('error', onError));
+      return created;
+    };
+    const pool = newPool();
     // Tenant reads (readTenant) have their own connections: read-only for their whole session,
     // and never handed to any other code, so the tenant scope they keep between requests cannot
     // reach a query that expects none.
-    const readPool = new pg.Pool({
-      connectionString: target.url,
-      max: 10,
-      connectionTimeoutMillis: connectTimeoutMs,
-      keepAlive: true,
-      options: '-c default_transaction_read_only=on',
-    });
-    readPool.on('error', onError);
-    readPool.on('connect', (client) => client.on('error', onError));
+    const readPool = newPool({ options: '-c default_transaction_read_only=on' });
     const db = drizzlePg({ client: pool, schema }) as unknown as AppDb;
     drivers.set(db, postgresDriver(db, pool, readPool));
     return {
@@ -303,6 +294,8 @@ function postgresDriver(db: AppDb, pool: pg.Pool, readPool: pg.Pool): Driver {
   const { dialect, session } = internalsOf(db);
   /** The tenant each read connection's session is scoped to (a new connection: none). */
   const sessionTenant = new WeakMap<pg.PoolClient, string>();
+  /** Each read connection's statement-naming wrapper, made once per connection. */
+  const namedClients = new WeakMap<pg.PoolClient, pg.PoolClient>();
   // Prepared statements hold this client: it forwards to the connection of the read in progress.
   const currentReadClient = {
     query(config: unknown, values?: unknown) {
@@ -350,7 +343,11 @@ function postgresDriver(db: AppDb, pool: pg.Pool, readPool: pg.Pool): Driver {
           await client.query(`SELECT set_config('app.tenant_id', '${tenantId}', false), set_config('app.scope', '', false)`);
           sessionTenant.set(client, tenantId);
         }
-        const named = namingStatements(client);
+        let named = namedClients.get(client);
+        if (!named) {
+          named = namingStatements(client);
+          namedClients.set(client, named);
+        }
         const tx = new NodePgTransaction(dialect, new NodePgSession(named, dialect, session.schema, session.options), session.schema) as unknown as TenantTx;
         return await readContext.run({ driver, tx, client: named }, () => fn(tx));
       } catch (err) {
