@@ -5,7 +5,6 @@ import swagger from '@fastify/swagger';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import {
   jsonSchemaTransform,
-  serializerCompiler,
   validatorCompiler,
   type ZodTypeProvider,
 } from 'fastify-type-provider-zod';
@@ -41,6 +40,7 @@ import { notificationUnsubscribeRoutes } from './modules/notifications/notificat
 import { createUnsubscribeTokens } from './modules/notifications/unsubscribe-token.js';
 import { publishWorkflowFailure } from './modules/notifications/workflow-failures.js';
 import { registerDomainEvents } from './platform/events.js';
+import { responseSerializerCompiler } from './platform/serializer.js';
 import { paymentMethodRoutes } from './modules/payment-methods/payment-methods.routes.js';
 import { planRoutes } from './modules/plans/plans.routes.js';
 import { sessionRoutes } from './modules/session/session.routes.js';
@@ -109,7 +109,7 @@ export async function buildApp({
   }).withTypeProvider<ZodTypeProvider>();
 
   app.setValidatorCompiler(validatorCompiler);
-  app.setSerializerCompiler(serializerCompiler);
+  app.setSerializerCompiler(responseSerializerCompiler({ verify: config.NODE_ENV !== 'production' }));
   app.addHook('onSend', async (request, reply) => {
     reply.header('x-request-id', request.id);
   });
