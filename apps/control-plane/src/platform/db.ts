@@ -125,6 +125,8 @@ export function appRoleGrants(role: string): string {
     `GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO ${r}`,
     `REVOKE UPDATE, DELETE, TRUNCATE ON audit_logs FROM ${r}`,
     `REVOKE INSERT, UPDATE, DELETE, TRUNCATE ON audit_log_anchors, schema_migrations FROM ${r}`,
+    // Read versions are written by their triggers only (migration 0042).
+    `REVOKE INSERT, UPDATE, DELETE, TRUNCATE ON tenant_read_versions FROM ${r}`,
     // Tenants are never deleted by the API (a later workflow archives the trail first).
     `REVOKE DELETE, TRUNCATE ON tenants FROM ${r}`,
   ].join(';\n');

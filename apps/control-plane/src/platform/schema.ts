@@ -630,6 +630,17 @@ export const signupVerifications = pgTable('signup_verifications', {
   usedAt: timestamp('used_at', { withTimezone: true, mode: 'date' }),
 });
 
+/** Migration 0042: per tenant and resource, a token replaced at the commit of every change to its rows (read caches check it). */
+export const tenantReadVersions = pgTable(
+  'tenant_read_versions',
+  {
+    tenantId: uuid('tenant_id').notNull(),
+    resource: text('resource').notNull(),
+    version: uuid('version').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.tenantId, t.resource] })],
+);
+
 /** Migration 0041: the TOTP authenticator of an account at the built-in provider (secret encrypted, see builtin/mfa.ts). */
 export const userTotp = pgTable('user_totp', {
   userId: uuid('user_id').primaryKey(),
