@@ -1,6 +1,6 @@
-import { and, count, desc, eq, getTableColumns, gte, lt, lte, sql, type SQL } from 'drizzle-orm';
+import { and, count, desc, eq, gte, lt, lte, sql, type SQL } from 'drizzle-orm';
 import type { AuditLogFilters } from '@cbp/contracts';
-import { escapeLike, preparedQueries, preparedQuery, queryRows, type ScopedTx } from '../../platform/db.js';
+import { escapeLike, preparedQueries, queryRows, type ScopedTx } from '../../platform/db.js';
 import { auditLogs } from '../../platform/schema.js';
 
 export type AuditLogRow = typeof auditLogs.$inferSelect;
@@ -74,29 +74,6 @@ const entryPage = preparedQueries(
       .offset(p('offset'));
   },
 );
-
-/**
- * The unfiltered page (what the audit screen opens with) and the trail's total from the per-day
- * rollups (as countAuditLogs() counts it without filters) in one statement: each row carries
- * the total, so a full page needs no second round trip.
- */
-const newestEntries = preparedQuery('cbp_audit_newest', (q) => {
-  const p = sql.placeholder;
-  return q
-    .select({ ...getTableColumns(auditLogs), trailTotal: sql<string | number | null>`(SELECT sum(n) FROM audit_log_counts c WHERE c.tenant_id = ${p('tenantId')})` })
-    .from(auditLogs)
-    .where(eq(auditLogs.tenantId, p('tenantId')))
-    .orderBy(desc(auditLogs.createdAt), desc(auditLogs.id))
-    .limit(p('limit'))
-    .offset(p('offset'));
-});
-
-/** A page of the whole trail, newest first, with the number of entries in it. */
-export async function newestAuditLogs(tx: ScopedTx, tenantId: string, page: { limit: number; offset: number }): Promise<{ rows: AuditLogRow[]; total: number | null }> {
-  const found = await newestEntries(tx, { tenantId, limit: page.limit, offset: page.offset });
-  const first = found[0];
-  return { rows: found.map(({ trailTotal: _, ...row }) => row), total: first ? Number(first.trailTotal ?? 0) : null };
-}
 
 export async function findAuditLogs(tx: ScopedTx, tenantId: string, f: AuditLogFilters, page: { limit: number; offset: number }): Promise<AuditLogRow[]> {
   if (f.q) return searchText(tx, { ...f, q: f.q }, page);
