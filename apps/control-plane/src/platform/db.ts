@@ -296,8 +296,8 @@ function postgresDriver(db: AppDb, pool: pg.Pool, readPool: pg.Pool): Driver {
   const { dialect, session } = internalsOf(db);
   /** The tenant each read connection's session is scoped to (a new connection: none). */
   const sessionTenant = new WeakMap<pg.PoolClient, string>();
-  /** Each read connection's statement-naming wrapper, made once per connection. */
-  const namedClients = new WeakMap<pg.PoolClient, pg.PoolClient>();
+  /** Each read connection's statement-naming wrapper and Drizzle transaction object, made once per connection. */
+  const readSessions = new WeakMap<pg.PoolClient, { named: pg.PoolClient; tx: TenantTx }>();
   // Prepared statements hold this client: it forwards to the connection of the read in progress.
   const currentReadClient = {
     query(config: unknown, values?: unknown) {
@@ -345,12 +345,15 @@ function postgresDriver(db: AppDb, pool: pg.Pool, readPool: pg.Pool): Driver {
           await client.query(`SELECT set_config('app.tenant_id', '${tenantId}', false), set_config('app.scope', '', false)`);
           sessionTenant.set(client, tenantId);
         }
-        let named = namedClients.get(client);
-        if (!named) {
-          named = namingStatements(client);
-          namedClients.set(client, named);
+        // A connection serves one read at a time, so its objects can be reused by the next.
+        let read = readSessions.get(client);
+        if (!read) {
+          const named = namingStatements(client);
+          const tx = new NodePgTransaction(dialect, new NodePgSession(named, dialect, session.schema, session.options), session.schema) as unknown as TenantTx;
+          read = { named, tx };
+          readSessions.set(client, read);
         }
-        const tx = new NodePgTransaction(dialect, new NodePgSession(named, dialect, session.schema, session.options), session.schema) as unknown as TenantTx;
+        const { named, tx } = read;
         return await readContext.run({ driver, tx, client: named }, () => fn(tx));
       } catch (err) {
         // A connection the server dropped is not given back (the pool would hand it out again).
