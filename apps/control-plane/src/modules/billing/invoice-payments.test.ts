@@ -98,6 +98,11 @@ describe('POST /invoices/{id}/pay', () => {
     expect(res.statusCode, res.body).toBe(200);
     expect(res.json()).toMatchObject({ id: invoice.id, status: 'paid', amountDue: 0, amountPaid: invoice.amountDue, paidAt: expect.any(String) });
     expect((await call('GET', `/invoices/${invoice.id}`, 'analyst@acme.test')).json()).toMatchObject({ status: 'paid', amountDue: 0 });
+    // The lists show it at once (they answer from memory while the invoices are unchanged).
+    const listed = (await call('GET', '/invoices?limit=100', 'owner@acme.test')).json() as { data: { id: string; status: string }[] };
+    expect(listed.data.find((i) => i.id === invoice.id)).toMatchObject({ status: 'paid' });
+    const stillOpen = (await call('GET', '/invoices?status=open', 'owner@acme.test')).json() as { data: { id: string }[] };
+    expect(stillOpen.data.map((i) => i.id)).not.toContain(invoice.id);
 
     const entries = await paidEntries(invoice.id);
     expect(entries).toHaveLength(1);
