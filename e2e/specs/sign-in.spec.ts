@@ -1,5 +1,5 @@
 import { expect, test } from '@playwright/test';
-import { seriousA11yViolations, signIn, signOut } from '../support/portal.js';
+import { reviewScreenshot, seriousA11yViolations, signedIn, signIn, signOut } from '../support/portal.js';
 
 const people = [
   { email: 'analyst@acme.test', name: 'Alice Analyst', tenant: 'Acme Corp', plan: 'Pro', role: 'Analyst' },
@@ -87,4 +87,21 @@ test('a new tab of a signed-in browser opens a deep link without the sign-in pag
   const later = await page.context().newPage();
   await later.goto('/billing/invoices');
   await expect(later).toHaveURL(/\/login/);
+});
+
+test('reloading any page draws that page: a detail page with its id, and a settings page inside its section', async ({ page }) => {
+  await page.setViewportSize({ width: 1440, height: 900 });
+  await signedIn(page, 'owner@acme.test');
+  await page.goto('/billing/invoices');
+  await page.getByRole('link', { name: 'ACME-0006', exact: true }).click();
+  await expect(page.getByRole('heading', { level: 1, name: 'Invoice ACME-0006' })).toBeVisible();
+  // Full page loads: the shell preloads the page's own code with the app's (src/page-loaders.ts).
+  await page.reload();
+  await expect(page.getByRole('heading', { level: 1, name: 'Invoice ACME-0006' })).toBeVisible();
+  await expect(page.getByTestId('invoice-line').first()).toBeVisible();
+  await reviewScreenshot(page, { path: 'test-results/reload-invoice-detail.png' });
+  await page.goto('/settings/profile');
+  await expect(page.getByRole('heading', { level: 1, name: 'Settings' })).toBeVisible();
+  await expect(page.getByRole('textbox', { name: 'Name' })).toBeVisible();
+  await reviewScreenshot(page, { path: 'test-results/reload-settings-profile.png' });
 });

@@ -1,46 +1,48 @@
-import { lazy, Suspense } from 'react';
+import { Suspense } from 'react';
 import { Navigate, Route, Routes } from 'react-router';
 import { Authenticated } from '@refinedev/core';
 import { AdminSection } from '@/components/admin/admin-nav';
 import { UsageSection } from '@/components/billing/usage-nav';
 import { AppLayout } from '@/components/layout/app-layout';
 import { FullPageLoading } from '@/components/layout/full-page-loading';
+import { lazyPage } from '@/page-loaders';
 
-// One chunk per page: the first load only fetches what the landing route needs.
-const DashboardPage = lazy(() => import('@/pages/dashboard'));
-const BillingOverviewPage = lazy(() => import('@/pages/billing'));
-const BillingPlansPage = lazy(() => import('@/pages/billing/plans'));
-const InvoicesPage = lazy(() => import('@/pages/billing/invoices'));
-const InvoiceDetailPage = lazy(() => import('@/pages/billing/invoice-detail'));
-const PaymentMethodsPage = lazy(() => import('@/pages/billing/payment-methods'));
-const AddPaymentMethodPage = lazy(() => import('@/pages/billing/add-payment-method'));
-const UsageDashboardPage = lazy(() => import('@/pages/billing/usage-dashboard'));
-const UsageTrendsPage = lazy(() => import('@/pages/billing/usage-trends'));
-const QuotaManagementPage = lazy(() => import('@/pages/billing/quota-management'));
-const ApiKeysPage = lazy(() => import('@/pages/billing/api-keys'));
-const TeamPage = lazy(() => import('@/pages/team'));
-const MemberDetailPage = lazy(() => import('@/pages/team/member-detail'));
-const InvitationsPage = lazy(() => import('@/pages/team/invitations'));
-const AcceptInvitationPage = lazy(() => import('@/pages/invitations/accept'));
-const OrganizationPage = lazy(() => import('@/pages/organization'));
-const AuditLogsPage = lazy(() => import('@/pages/admin/audit-logs'));
-const OutboxPage = lazy(() => import('@/pages/admin/outbox'));
-const RolesPage = lazy(() => import('@/pages/admin/roles'));
-const AdminTenantsPage = lazy(() => import('@/pages/admin/tenants'));
-const AdminTenantDetailPage = lazy(() => import('@/pages/admin/tenants-detail'));
-const WorkflowsPage = lazy(() => import('@/pages/admin/workflows'));
-const WorkflowDetailPage = lazy(() => import('@/pages/admin/workflows-detail'));
-const NotificationsPage = lazy(() => import('@/pages/notifications'));
-const SettingsSection = lazy(() => import('@/pages/settings/settings-section'));
-const NotificationSettingsPage = lazy(() => import('@/pages/settings/notifications'));
-const ProfileSettingsPage = lazy(() => import('@/pages/settings/profile'));
-const PasswordSettingsPage = lazy(() => import('@/pages/settings/password'));
-const AppearanceSettingsPage = lazy(() => import('@/pages/settings/appearance'));
-const SessionsSettingsPage = lazy(() => import('@/pages/settings/sessions'));
-const NotFoundPage = lazy(() => import('@/pages/errors/not-found'));
-const LoginPage = lazy(() => import('@/pages/login'));
-const AuthCallbackPage = lazy(() => import('@/pages/auth/callback'));
-const SilentCallbackPage = lazy(() => import('@/pages/auth/silent-callback'));
+// One chunk per page (page-loaders.ts): the first load only fetches what the landing route needs,
+// and main.tsx starts fetching that page's chunk together with the app's.
+const DashboardPage = lazyPage('dashboard');
+const BillingOverviewPage = lazyPage('billingOverview');
+const BillingPlansPage = lazyPage('billingPlans');
+const InvoicesPage = lazyPage('invoices');
+const InvoiceDetailPage = lazyPage('invoiceDetail');
+const PaymentMethodsPage = lazyPage('paymentMethods');
+const AddPaymentMethodPage = lazyPage('addPaymentMethod');
+const UsageDashboardPage = lazyPage('usageDashboard');
+const UsageTrendsPage = lazyPage('usageTrends');
+const QuotaManagementPage = lazyPage('quotaManagement');
+const ApiKeysPage = lazyPage('apiKeys');
+const TeamPage = lazyPage('team');
+const MemberDetailPage = lazyPage('memberDetail');
+const InvitationsPage = lazyPage('invitations');
+const AcceptInvitationPage = lazyPage('acceptInvitation');
+const OrganizationPage = lazyPage('organization');
+const AuditLogsPage = lazyPage('auditLogs');
+const OutboxPage = lazyPage('outbox');
+const RolesPage = lazyPage('roles');
+const AdminTenantsPage = lazyPage('adminTenants');
+const AdminTenantDetailPage = lazyPage('adminTenantDetail');
+const WorkflowsPage = lazyPage('workflows');
+const WorkflowDetailPage = lazyPage('workflowDetail');
+const NotificationsPage = lazyPage('notifications');
+const SettingsSection = lazyPage('settingsSection');
+const NotificationSettingsPage = lazyPage('notificationSettings');
+const ProfileSettingsPage = lazyPage('profileSettings');
+const PasswordSettingsPage = lazyPage('passwordSettings');
+const AppearanceSettingsPage = lazyPage('appearanceSettings');
+const SessionsSettingsPage = lazyPage('sessionsSettings');
+const NotFoundPage = lazyPage('notFound');
+const LoginPage = lazyPage('login');
+const AuthCallbackPage = lazyPage('authCallback');
+const SilentCallbackPage = lazyPage('silentCallback');
 
 export function AppRoutes() {
   return (
