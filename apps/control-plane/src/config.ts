@@ -62,6 +62,13 @@ const ConfigSchema = z.object({
    * tables: the API role is then granted data access, with the audit trail insert-only.
    */
   DATABASE_MIGRATION_URL: z.string().optional(),
+  /**
+   * Connections one API copy may open to PostgreSQL: the main pool (writes, transactions,
+   * authentication) and the read pool (tenant reads without a transaction, decision 003). A copy
+   * holds up to their sum; size them so every copy's sum fits the server's max_connections.
+   */
+  DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(1000).default(10),
+  DATABASE_READ_POOL_SIZE: z.coerce.number().int().min(1).max(1000).default(10),
   /** How often the audit retention job runs (ms); 0 turns it off. */
   AUDIT_RETENTION_INTERVAL_MS: z.coerce.number().int().min(0).default(3_600_000),
   /** How often ended usage periods are closed and their overage put on the invoice (ms); 0 turns it off. */

@@ -24,6 +24,8 @@ let lastConnectionError = 0;
 const database = await openDatabase(
   config.DATABASE_URL ? { url: config.DATABASE_URL } : { dataDir: path.join(config.CBP_DATA_DIR, 'pglite') },
   {
+    poolSize: config.DATABASE_POOL_SIZE,
+    readPoolSize: config.DATABASE_READ_POOL_SIZE,
     onConnectionError: (err) => {
       if (Date.now() - lastConnectionError < 1_000) return;
       lastConnectionError = Date.now();

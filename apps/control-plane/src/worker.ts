@@ -25,7 +25,10 @@ if (!config.TEMPORAL_ADDRESS) {
   process.exit(1);
 }
 
-const database = await openDatabase(config.DATABASE_URL ? { url: config.DATABASE_URL } : { dataDir: path.join(config.CBP_DATA_DIR, 'pglite') });
+const database = await openDatabase(config.DATABASE_URL ? { url: config.DATABASE_URL } : { dataDir: path.join(config.CBP_DATA_DIR, 'pglite') }, {
+  poolSize: config.DATABASE_POOL_SIZE,
+  readPoolSize: config.DATABASE_READ_POOL_SIZE,
+});
 if (config.DATABASE_URL && config.DATABASE_MIGRATION_URL) {
   const owner = await openDatabase({ url: config.DATABASE_MIGRATION_URL });
   await migrate(owner, { appRole: decodeURIComponent(new URL(config.DATABASE_URL).username) });

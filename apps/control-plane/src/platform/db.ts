@@ -43,6 +43,10 @@ const connectTimeoutMs = 3_000;
 export interface OpenOptions {
   /** Where connection errors are reported (they never crash the process). Default: stderr, once per burst. */
   onConnectionError?: (err: Error) => void;
+  /** PostgreSQL: connections of the main pool (writes, transactions, authentication); default 10. */
+  poolSize?: number;
+  /** PostgreSQL: connections of the read pool (readTenant); default 10. */
+  readPoolSize?: number;
 }
 
 function defaultConnectionErrorReporter(): (err: Error) => void {
@@ -62,7 +66,7 @@ export async function openDatabase(target: DatabaseTarget, options: OpenOptions 
     // server went away between queries; without listeners either one crashes the process.
     // The broken client is dropped from the pool and the next checkout connects anew.
     const newPool = (extra: pg.PoolConfig = {}) => {
-      const created = new pg.Pool({ connectionString: target.url, max: 10, connectionTimeoutMillis: connectTimeoutMs, keepAlive: true, ...extra });
+      const created = new pg.Pool({ connectionString: target.url, max: options.poolSize ?? 10, connectionTimeoutMillis: connectTimeoutMs, keepAlive: true, ...extra });
       created.on('error', onError);
       created.on('connect', (client) => client.on('error', onError));
       return created;
@@ -71,7 +75,7 @@ export async function openDatabase(target: DatabaseTarget, options: OpenOptions 
     // Tenant reads (readTenant) have their own connections: read-only for their whole session,
     // and never handed to any other code, so the tenant scope they keep between requests cannot
     // reach a query that expects none.
-    const readPool = newPool({ options: '-c default_transaction_read_only=on' });
+    const readPool = newPool({ max: options.readPoolSize ?? 10, options: '-c default_transaction_read_only=on' });
     const db = drizzlePg({ client: pool, schema }) as unknown as AppDb;
     drivers.set(db, postgresDriver(db, pool, readPool));
     return {
