@@ -3,14 +3,13 @@ import { act, screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { STREAM_FALLBACK_POLL_MS } from '@/hooks/use-notifications';
 import { getNotifications, markAllAsRead, markAsRead } from '@/services/notifications.service';
-import { getMe } from '@/services/session.service';
-import { acme, meWith, membership } from '@/test/fixtures';
+import { acme } from '@/test/fixtures';
 import { notification } from '@/test/notification-fixtures';
 import { resetOidcDouble } from '@/test/oidc-double';
 import { EventSourceDouble } from '@/test/event-source-double';
 import { renderPortal } from '@/test/render-portal';
 import type { Notification } from '@/types/notification';
-import type { Role } from '@/types/session';
+import { signInAs } from '@/test/sign-in';
 
 vi.mock('@/lib/oidc', async (importOriginal) => ({
   ...(await importOriginal<object>()),
@@ -19,9 +18,6 @@ vi.mock('@/lib/oidc', async (importOriginal) => ({
 vi.mock('@/services/session.service');
 vi.mock('@/services/notifications.service');
 
-function signInAs(role: Role) {
-  vi.mocked(getMe).mockResolvedValue(meWith(membership(acme, role)));
-}
 
 /** The API's answer: these notifications, and the unread count (of these unless told). */
 function serve(items: Notification[], unread = items.filter((item) => !item.read).length) {

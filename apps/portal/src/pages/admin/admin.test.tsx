@@ -1,11 +1,11 @@
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { screen, within } from '@testing-library/react';
-import type { Role } from '@/types/session';
 import { getAuditLogs } from '@/services/audit-logs.service';
-import { getCurrentTenant, getMe, getPlans } from '@/services/session.service';
-import { acme, meWith, membership, proPlan } from '@/test/fixtures';
+import { getCurrentTenant, getPlans } from '@/services/session.service';
+import { acme, proPlan } from '@/test/fixtures';
 import { resetOidcDouble } from '@/test/oidc-double';
 import { renderPortal } from '@/test/render-portal';
+import { signInAs } from '@/test/sign-in';
 
 vi.mock('@/lib/oidc', async (importOriginal) => ({
   ...(await importOriginal<object>()),
@@ -14,9 +14,6 @@ vi.mock('@/lib/oidc', async (importOriginal) => ({
 vi.mock('@/services/session.service');
 vi.mock('@/services/audit-logs.service');
 
-function signInAs(role: Role) {
-  vi.mocked(getMe).mockResolvedValue(meWith(membership(acme, role)));
-}
 
 beforeEach(() => {
   resetOidcDouble();

@@ -3,13 +3,11 @@ import { fireEvent, screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { ApiError } from '@/lib/axios';
 import { exportAuditLogs, getAuditLogById, getAuditLogs, verifyAuditChain } from '@/services/audit-logs.service';
-import { getMe } from '@/services/session.service';
 import { auditEntry, cardAdded, demoTrail, invoiceId, invoicePaid, ownerId, planChanged, subscriptionId, tenantCreated } from '@/test/audit-log-fixtures';
-import { acme, meWith, membership } from '@/test/fixtures';
 import { resetOidcDouble } from '@/test/oidc-double';
 import { renderPortal } from '@/test/render-portal';
 import type { AuditLog } from '@/types/audit-log';
-import type { Role } from '@/types/session';
+import { signInAs } from '@/test/sign-in';
 
 vi.mock('@/lib/oidc', async (importOriginal) => ({
   ...(await importOriginal<object>()),
@@ -33,9 +31,6 @@ function serveAuditLogs(entries: AuditLog[]) {
   });
 }
 
-function signInAs(role: Role) {
-  vi.mocked(getMe).mockResolvedValue(meWith(membership(acme, role)));
-}
 
 const rows = () => screen.getAllByTestId('audit-log-row');
 const row = (index: number) => within(rows()[index] as HTMLElement);

@@ -2,13 +2,11 @@ import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { screen, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { minimumRoleFor } from '@cbp/contracts';
-import { getMe } from '@/services/session.service';
 import { getOutbox } from '@/services/team.service';
-import { acme, meWith, membership } from '@/test/fixtures';
 import { resetOidcDouble } from '@/test/oidc-double';
 import { renderPortal } from '@/test/render-portal';
 import { outboxMessage } from '@/test/team-fixtures';
-import type { Role } from '@/types/session';
+import { signInAs } from '@/test/sign-in';
 
 vi.mock('@/lib/oidc', async (importOriginal) => ({
   ...(await importOriginal<object>()),
@@ -18,9 +16,6 @@ vi.mock('@/services/session.service');
 vi.mock('@/services/team.service');
 vi.mock('@/services/audit-logs.service');
 
-function signInAs(role: Role) {
-  vi.mocked(getMe).mockResolvedValue(meWith(membership(acme, role)));
-}
 
 /** The outbox carries invitation links: the RBAC table keeps it to platform staff. */
 const outboxRole = minimumRoleFor('outbox', 'list') ?? 'super_admin';

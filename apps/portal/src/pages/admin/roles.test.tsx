@@ -2,12 +2,10 @@ import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { ApiError } from '@/lib/axios';
-import { getMe } from '@/services/session.service';
 import { assignRole, findIdentityUser, getRealmRoles, getUserRoles, revokeRole } from '@/services/keycloak-roles.service';
-import { acme, meWith, membership } from '@/test/fixtures';
 import { resetOidcDouble } from '@/test/oidc-double';
 import { renderPortal } from '@/test/render-portal';
-import type { Role } from '@/types/session';
+import { signInAs } from '@/test/sign-in';
 
 vi.mock('@/lib/oidc', async (importOriginal) => ({
   ...(await importOriginal<object>()),
@@ -21,9 +19,6 @@ const superAdmin = { id: 'r-1', name: 'super_admin', description: 'Platform staf
 const offline = { id: 'r-2', name: 'offline_access', description: '', composite: false };
 const engineer = { id: 'u-1', email: 'engineer@acme.test', name: 'Evan Engineer', enabled: true };
 
-function signInAs(role: Role) {
-  vi.mocked(getMe).mockResolvedValue(meWith(membership(acme, role)));
-}
 
 beforeEach(() => {
   resetOidcDouble();

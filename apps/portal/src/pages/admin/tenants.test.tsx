@@ -2,20 +2,11 @@ import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { ApiError } from '@/lib/axios';
-import { getMe } from '@/services/session.service';
-import {
-  createAdminTenant,
-  getAdminTenant,
-  listAdminTenants,
-  reactivateAdminTenant,
-  suspendAdminTenant,
-  type AdminTenantDetail,
-  type AdminTenantListItem,
-} from '@/services/admin-tenants.service';
-import { acme as acmeTenant, meWith, membership } from '@/test/fixtures';
+import { createAdminTenant, getAdminTenant, listAdminTenants, reactivateAdminTenant, suspendAdminTenant, type AdminTenantDetail, type AdminTenantListItem } from '@/services/admin-tenants.service';
+import { acme as acmeTenant } from '@/test/fixtures';
 import { resetOidcDouble } from '@/test/oidc-double';
 import { renderPortal } from '@/test/render-portal';
-import type { Role } from '@/types/session';
+import { signInAs } from '@/test/sign-in';
 
 vi.mock('@/lib/oidc', async (importOriginal) => ({
   ...(await importOriginal<object>()),
@@ -52,13 +43,10 @@ const globexDetail: AdminTenantDetail = {
   deletionScheduledAt: null,
 };
 
-function signInAs(role: Role) {
-  vi.mocked(getMe).mockResolvedValue(meWith(membership(acmeTenant, role)));
-}
 
 beforeEach(() => {
   resetOidcDouble();
-  signInAs('super_admin');
+  signInAs('super_admin', acmeTenant);
   vi.mocked(listAdminTenants).mockResolvedValue({ data: [acme, globex], total: 2 });
   vi.mocked(getAdminTenant).mockResolvedValue(globexDetail);
 });
@@ -145,7 +133,7 @@ describe('/admin/tenants', () => {
   });
 
   it('is not offered to tenant owners: no tab, and the page says they have no access', async () => {
-    signInAs('owner');
+    signInAs('owner', acmeTenant);
     renderPortal('/admin/tenants');
     expect(await screen.findByRole('heading', { name: "You don't have access to this page" })).toBeInTheDocument();
     expect(screen.queryByRole('link', { name: 'Tenants' })).not.toBeInTheDocument();

@@ -3,13 +3,11 @@ import { screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { ApiError } from '@/lib/axios';
 import { cancelWorkflow, getWorkflowStatus, retryWorkflow } from '@/services/workflows.service';
-import { getMe } from '@/services/session.service';
-import { acme, meWith, membership } from '@/test/fixtures';
 import { resetOidcDouble } from '@/test/oidc-double';
 import { renderPortal } from '@/test/render-portal';
 import { failedRun, sleepingRun, step } from '@/test/workflow-fixtures';
-import type { Role } from '@/types/session';
 import type { WorkflowStatusDetail } from '@/types/workflow';
+import { signInAs } from '@/test/sign-in';
 
 vi.mock('@/lib/oidc', async (importOriginal) => ({
   ...(await importOriginal<object>()),
@@ -18,9 +16,6 @@ vi.mock('@/lib/oidc', async (importOriginal) => ({
 vi.mock('@/services/session.service');
 vi.mock('@/services/workflows.service');
 
-function signInAs(role: Role) {
-  vi.mocked(getMe).mockResolvedValue(meWith(membership(acme, role)));
-}
 
 const failed = failedRun();
 const sleeping = sleepingRun();

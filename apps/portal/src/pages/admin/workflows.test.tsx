@@ -9,8 +9,8 @@ import { acme, globex, meWith, membership } from '@/test/fixtures';
 import { resetOidcDouble } from '@/test/oidc-double';
 import { renderPortal } from '@/test/render-portal';
 import { workflowRun } from '@/test/workflow-fixtures';
-import type { Role } from '@/types/session';
 import type { Workflow } from '@/types/workflow';
+import { signInAs } from '@/test/sign-in';
 
 vi.mock('@/lib/oidc', async (importOriginal) => ({
   ...(await importOriginal<object>()),
@@ -19,9 +19,6 @@ vi.mock('@/lib/oidc', async (importOriginal) => ({
 vi.mock('@/services/session.service');
 vi.mock('@/services/workflows.service');
 
-function signInAs(role: Role) {
-  vi.mocked(getMe).mockResolvedValue(meWith(membership(acme, role)));
-}
 
 const completed = workflowRun({ type: 'usage.period-close', startedAt: '2025-06-02T14:03:07.000Z', duration: 2_500 });
 const failed = workflowRun({

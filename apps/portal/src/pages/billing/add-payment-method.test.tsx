@@ -2,18 +2,11 @@ import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { screen, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { ApiError } from '@/lib/axios';
-import { getMe } from '@/services/session.service';
-import {
-  addPaymentMethod,
-  createLocalCardPaymentMethod,
-  createSetupIntent,
-  getPaymentMethods,
-} from '@/services/payment-methods.service';
-import { acme, meWith, membership } from '@/test/fixtures';
+import { addPaymentMethod, createLocalCardPaymentMethod, createSetupIntent, getPaymentMethods } from '@/services/payment-methods.service';
 import { resetOidcDouble } from '@/test/oidc-double';
 import { cardMethod, localSetupIntent } from '@/test/payment-method-fixtures';
 import { renderPortal } from '@/test/render-portal';
-import type { Role } from '@/types/session';
+import { signInAs } from '@/test/sign-in';
 
 vi.mock('@/lib/oidc', async (importOriginal) => ({
   ...(await importOriginal<object>()),
@@ -37,9 +30,6 @@ const futureYear = new Date().getFullYear() + 3;
 const futureExpiry = `12${String(futureYear % 100).padStart(2, '0')}`;
 const uuid = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 
-function signInAs(role: Role) {
-  vi.mocked(getMe).mockResolvedValue(meWith(membership(acme, role)));
-}
 
 function problem(status: number, code: string, detail: string) {
   return new ApiError(detail, status, { type: 'about:blank', title: 'Request refused', status, code, detail });

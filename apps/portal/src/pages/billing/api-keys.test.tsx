@@ -1,14 +1,12 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
-import { getMe } from '@/services/session.service';
 import { createApiKey, getApiKeys, getUsageStatus, revokeApiKey } from '@/services/usage.service';
-import { acme, meWith, membership } from '@/test/fixtures';
 import { resetOidcDouble } from '@/test/oidc-double';
 import { renderPortal } from '@/test/render-portal';
 import { apiKey } from '@/test/usage-fixtures';
-import type { TenantRole } from '@/types/team';
 import type { ApiKey } from '@/types/usage';
+import { signInAs } from '@/test/sign-in';
 
 vi.mock('@/lib/oidc', async (importOriginal) => ({
   ...(await importOriginal<object>()),
@@ -36,9 +34,6 @@ function serveKeys(initial: ApiKey[]) {
   });
 }
 
-function signInAs(role: TenantRole) {
-  vi.mocked(getMe).mockResolvedValue(meWith(membership(acme, role)));
-}
 
 const rows = () => screen.getAllByTestId('api-key-row');
 const rowOf = (name: string) => within(rows().find((row) => within(row).queryByRole('rowheader', { name })) as HTMLElement);

@@ -2,22 +2,13 @@ import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { ApiError } from '@/lib/axios';
-import {
-  cancelSubscription,
-  getInvoices,
-  getSubscription,
-  getUpcomingInvoice,
-  payInvoice,
-  resumeSubscription,
-} from '@/services/billing.service';
+import { cancelSubscription, getInvoices, getSubscription, getUpcomingInvoice, payInvoice, resumeSubscription } from '@/services/billing.service';
 import { getPaymentMethods } from '@/services/payment-methods.service';
-import { getMe } from '@/services/session.service';
 import { invoice, proCatalogPlan, subscriptionOn, upcomingInvoice } from '@/test/billing-fixtures';
-import { acme, meWith, membership } from '@/test/fixtures';
 import { resetOidcDouble } from '@/test/oidc-double';
 import { cardMethod } from '@/test/payment-method-fixtures';
 import { renderPortal } from '@/test/render-portal';
-import type { Role } from '@/types/session';
+import { signInAs } from '@/test/sign-in';
 
 vi.mock('@/lib/oidc', async (importOriginal) => ({
   ...(await importOriginal<object>()),
@@ -27,9 +18,6 @@ vi.mock('@/services/session.service');
 vi.mock('@/services/billing.service');
 vi.mock('@/services/payment-methods.service');
 
-function signInAs(role: Role) {
-  vi.mocked(getMe).mockResolvedValue(meWith(membership(acme, role)));
-}
 
 beforeEach(() => {
   resetOidcDouble();

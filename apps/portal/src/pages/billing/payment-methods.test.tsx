@@ -2,14 +2,12 @@ import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { screen, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { ApiError } from '@/lib/axios';
-import { getMe } from '@/services/session.service';
 import { getPaymentMethods, removePaymentMethod, setAsDefault } from '@/services/payment-methods.service';
-import { acme, meWith, membership } from '@/test/fixtures';
 import { resetOidcDouble } from '@/test/oidc-double';
 import { cardMethod } from '@/test/payment-method-fixtures';
 import { renderPortal } from '@/test/render-portal';
 import type { PaymentMethod } from '@/types/payment-method';
-import type { Role } from '@/types/session';
+import { signInAs } from '@/test/sign-in';
 
 vi.mock('@/lib/oidc', async (importOriginal) => ({
   ...(await importOriginal<object>()),
@@ -18,9 +16,6 @@ vi.mock('@/lib/oidc', async (importOriginal) => ({
 vi.mock('@/services/session.service');
 vi.mock('@/services/payment-methods.service');
 
-function signInAs(role: Role) {
-  vi.mocked(getMe).mockResolvedValue(meWith(membership(acme, role)));
-}
 
 function refusal(status: number, code: string, detail: string) {
   return new ApiError(detail, status, { type: 'about:blank', title: 'Business rule violated', status, code, detail });

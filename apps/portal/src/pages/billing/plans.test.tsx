@@ -2,29 +2,13 @@ import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { screen, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { ApiError } from '@/lib/axios';
-import {
-  changePlan,
-  getInvoices,
-  getSubscription,
-  getUpcomingInvoice,
-  previewPlanChange,
-} from '@/services/billing.service';
-import { getMe, getPlans } from '@/services/session.service';
-import {
-  catalog,
-  downgradePreview,
-  enterpriseCatalogPlan,
-  freeCatalogPlan,
-  proCatalogPlan,
-  starterCatalogPlan,
-  subscriptionOn,
-  upcomingInvoice,
-} from '@/test/billing-fixtures';
-import { acme, meWith, membership } from '@/test/fixtures';
+import { changePlan, getInvoices, getSubscription, getUpcomingInvoice, previewPlanChange } from '@/services/billing.service';
+import { getPlans } from '@/services/session.service';
+import { catalog, downgradePreview, enterpriseCatalogPlan, freeCatalogPlan, proCatalogPlan, starterCatalogPlan, subscriptionOn, upcomingInvoice } from '@/test/billing-fixtures';
 import { resetOidcDouble } from '@/test/oidc-double';
 import { renderPortal } from '@/test/render-portal';
 import type { PlanChangePreview } from '@/types/billing';
-import type { Role } from '@/types/session';
+import { signInAs } from '@/test/sign-in';
 
 vi.mock('@/lib/oidc', async (importOriginal) => ({
   ...(await importOriginal<object>()),
@@ -33,9 +17,6 @@ vi.mock('@/lib/oidc', async (importOriginal) => ({
 vi.mock('@/services/session.service');
 vi.mock('@/services/billing.service');
 
-function signInAs(role: Role) {
-  vi.mocked(getMe).mockResolvedValue(meWith(membership(acme, role)));
-}
 
 beforeEach(() => {
   resetOidcDouble();

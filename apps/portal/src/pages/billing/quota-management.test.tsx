@@ -2,13 +2,11 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { ApiError } from '@/lib/axios';
-import { getMe } from '@/services/session.service';
 import { getUsageQuotas, getUsageStatus, initializeQuotas, resetQuotas, updateSoftLimit } from '@/services/usage.service';
-import { acme, meWith, membership } from '@/test/fixtures';
 import { resetOidcDouble } from '@/test/oidc-double';
 import { renderPortal } from '@/test/render-portal';
 import { acmeQuotas, apiCallsQuota } from '@/test/usage-fixtures';
-import type { TenantRole } from '@/types/team';
+import { signInAs } from '@/test/sign-in';
 
 vi.mock('@/lib/oidc', async (importOriginal) => ({
   ...(await importOriginal<object>()),
@@ -17,9 +15,6 @@ vi.mock('@/lib/oidc', async (importOriginal) => ({
 vi.mock('@/services/session.service');
 vi.mock('@/services/usage.service');
 
-function signInAs(role: TenantRole) {
-  vi.mocked(getMe).mockResolvedValue(meWith(membership(acme, role)));
-}
 
 const rows = () => screen.getAllByTestId('quota-row');
 const rowOf = (metric: string) => within(rows().find((row) => within(row).queryByRole('rowheader', { name: metric })) as HTMLElement);

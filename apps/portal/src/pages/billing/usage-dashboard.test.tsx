@@ -2,14 +2,12 @@ import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { ApiError } from '@/lib/axios';
-import { getMe } from '@/services/session.service';
 import { getUsageAnalytics, getUsagePeriods, getUsageStatus, getUsageSummaries, initializeQuotas } from '@/services/usage.service';
-import { acme, meWith, membership } from '@/test/fixtures';
 import { resetOidcDouble } from '@/test/oidc-double';
 import { renderPortal } from '@/test/render-portal';
 import { acmeStatus, aprilSummaries, currentAnalytics, juneSummaries, mayAnalytics, maySummaries, metricAnalytics, periodEnd, periodStart, usageStatus } from '@/test/usage-fixtures';
 import type { UsageAnalytics, UsagePeriod } from '@/types/usage';
-import type { TenantRole } from '@/types/team';
+import { signInAs } from '@/test/sign-in';
 
 vi.mock('@/lib/oidc', async (importOriginal) => ({
   ...(await importOriginal<object>()),
@@ -47,9 +45,6 @@ const marchAnalytics: UsageAnalytics = {
   projected: null,
 };
 
-function signInAs(role: TenantRole) {
-  vi.mocked(getMe).mockResolvedValue(meWith(membership(acme, role)));
-}
 
 const card = (name: string) => {
   const found = screen.getAllByTestId('usage-metric-card').find((c) => within(c).queryByRole('heading', { name }));
