@@ -30,14 +30,20 @@ function zodSerializer(schema: $ZodType, method: string, url: string): Serialize
  * keep zod's encoder.
  */
 function compiledSerializer(schema: $ZodType): Serializer | null {
-  let jsonSchema: Record<string, unknown>;
+  // Compiled once per schema: many routes share one (every route's problem responses).
+  const known = compiled.get(schema);
+  if (known !== undefined) return known;
+  let serializer: Serializer | null;
   try {
-    jsonSchema = z.toJSONSchema(schema, { io: 'output', target: 'draft-7', unrepresentable: 'throw' });
+    const jsonSchema = z.toJSONSchema(schema, { io: 'output', target: 'draft-7', unrepresentable: 'throw' });
+    serializer = fastJson(nullableAsKeyword(jsonSchema) as Record<string, unknown>) as Serializer;
   } catch {
-    return null;
+    serializer = null;
   }
-  return fastJson(nullableAsKeyword(jsonSchema) as Record<string, unknown>) as Serializer;
+  compiled.set(schema, serializer);
+  return serializer;
 }
+const compiled = new WeakMap<$ZodType, Serializer | null>();
 
 /**
  * zod writes a nullable field as `anyOf: [T, { type: 'null' }]`, for which fast-json-stringify
