@@ -1,27 +1,14 @@
 import { isDeepStrictEqual } from 'node:util';
 import fastJson from 'fast-json-stringify';
 import type { FastifySerializerCompiler } from 'fastify';
-import { ResponseSerializationError } from 'fastify-type-provider-zod';
+import { serializerCompiler } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { $ZodType, safeEncode } from 'zod/v4/core';
+import { $ZodType } from 'zod/v4/core';
 
 type Serializer = (data: unknown) => string;
 
-/** A route's response schema: a zod type, or `{ properties: zodType }` (as the zod type provider accepts). */
-function zodSchemaOf(schema: unknown): $ZodType {
-  if (schema instanceof $ZodType) return schema;
-  if (schema && typeof schema === 'object' && 'properties' in schema && schema.properties instanceof $ZodType) return schema.properties;
-  throw new Error(`A response schema must be a zod schema: ${JSON.stringify(schema)}`);
-}
-
-/** The zod type provider's way: encode through the schema (checks every value), then JSON.stringify. */
-function zodSerializer(schema: $ZodType, method: string, url: string): Serializer {
-  return (data) => {
-    const result = safeEncode(schema, data);
-    if (result.error) throw new ResponseSerializationError(method, url, { cause: result.error });
-    return JSON.stringify(result.data);
-  };
-}
+/** A route's response schema, as the zod type provider accepts it. */
+type ResponseSchema = $ZodType | { properties: $ZodType };
 
 /**
  * A response schema compiled to a serializer by fast-json-stringify (Fastify's own): the route's
@@ -73,11 +60,12 @@ function nullableAsKeyword(schema: unknown): unknown {
  * extra fields keep the order they were given in): every test that receives a response checks
  * the compiled serializer against zod's.
  */
-export function responseSerializerCompiler({ verify }: { verify: boolean }): FastifySerializerCompiler<unknown> {
-  return ({ schema, method, url }) => {
-    const zodSchema = zodSchemaOf(schema);
-    const checked = zodSerializer(zodSchema, method, url);
-    const compiled = compiledSerializer(zodSchema);
+export function responseSerializerCompiler({ verify }: { verify: boolean }): FastifySerializerCompiler<ResponseSchema> {
+  return (route) => {
+    const { schema, method, url } = route;
+    // The zod type provider's own serializer: encodes through the schema (checks every value).
+    const checked = serializerCompiler(route) as Serializer;
+    const compiled = compiledSerializer(schema instanceof $ZodType ? schema : schema.properties);
     if (!compiled) return checked;
     if (!verify) return compiled;
     return (data) => {
