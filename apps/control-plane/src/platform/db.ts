@@ -300,8 +300,8 @@ function postgresDriver(db: AppDb, pool: pg.Pool, readPool: pg.Pool): Driver {
   const { dialect, session } = internalsOf(db);
   /** The tenant each read connection's session is scoped to (a new connection: none). */
   const sessionTenant = new WeakMap<pg.PoolClient, string>();
-  /** Each read connection's statement-naming wrapper and Drizzle transaction object, made once per connection. */
-  const readSessions = new WeakMap<pg.PoolClient, { named: pg.PoolClient; tx: TenantTx }>();
+  /** Each read connection's read context (statement-naming wrapper, Drizzle transaction object), made once per connection. */
+  const readContexts = new WeakMap<pg.PoolClient, ReadContext>();
   // Prepared statements hold this client: it forwards to the connection of the read in progress.
   const currentReadClient = {
     query(config: unknown, values?: unknown) {
@@ -350,15 +350,15 @@ function postgresDriver(db: AppDb, pool: pg.Pool, readPool: pg.Pool): Driver {
           sessionTenant.set(client, tenantId);
         }
         // A connection serves one read at a time, so its objects can be reused by the next.
-        let read = readSessions.get(client);
+        let read = readContexts.get(client);
         if (!read) {
           const named = namingStatements(client);
           const tx = new NodePgTransaction(dialect, new NodePgSession(named, dialect, session.schema, session.options), session.schema) as unknown as TenantTx;
-          read = { named, tx };
-          readSessions.set(client, read);
+          read = { driver, tx, client: named };
+          readContexts.set(client, read);
         }
-        const { named, tx } = read;
-        return await readContext.run({ driver, tx, client: named }, () => fn(tx));
+        const { tx } = read;
+        return await readContext.run(read, () => fn(tx));
       } catch (err) {
         // A connection the server dropped is not given back (the pool would hand it out again).
         if (isDatabaseUnavailable(err)) broken = err instanceof Error ? err : new Error(String(err));
