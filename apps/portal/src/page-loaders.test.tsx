@@ -1,8 +1,9 @@
-import { Suspense } from 'react';
-import { MemoryRouter } from 'react-router';
+import { isValidElement, Suspense, type ReactElement, type ReactNode } from 'react';
+import { createRoutesFromChildren, MemoryRouter, type RouteObject } from 'react-router';
 import { describe, expect, it, vi } from 'vitest';
 import { render, screen } from '@testing-library/react';
-import { lazyPage, pageFor, preloadPage } from '@/page-loaders';
+import { lazyPage, pageFor, pageOf, preloadPage } from '@/page-loaders';
+import { AppRoutes } from '@/routes';
 
 describe('page loaders', () => {
   it('know which page a path shows, parameters included', () => {
@@ -45,5 +46,27 @@ describe('page loaders', () => {
     );
     expect(screen.getByText('Loading page')).toBeInTheDocument();
     unmount();
+  });
+});
+
+describe('the paths page-loaders knows', () => {
+  it('name the page routes.tsx renders at every path it routes to a page', () => {
+    const suspense = AppRoutes() as ReactElement<{ children: ReactElement<{ children: ReactNode }> }>;
+    const routes = createRoutesFromChildren(suspense.props.children.props.children);
+    const checked: string[] = [];
+    const visit = (list: RouteObject[], parent: string) => {
+      for (const route of list) {
+        const path = route.index ? parent : `${parent}/${route.path ?? ''}`.replace(/\/+/g, '/');
+        const page = isValidElement(route.element) ? pageOf(route.element.type) : undefined;
+        if (route.children) visit(route.children, path);
+        else if (page && !path.includes('*')) {
+          checked.push(path);
+          expect(pageFor(path.replace(/:\w+/g, 'x') || '/'), path).toBe(page);
+        }
+      }
+    };
+    visit(routes, '');
+    // Every page route was seen (sections and redirects have no page of their own).
+    expect(checked.length).toBeGreaterThanOrEqual(30);
   });
 });

@@ -72,12 +72,18 @@ function load(key: PageKey): Promise<PageModule> {
  * Suspense reveal throttling), which every first page load paid even with the code cached.
  */
 export function lazyPage(key: PageKey): LazyExoticComponent<ComponentType> {
-  return lazy<ComponentType>(() => {
+  const page = lazy<ComponentType>(() => {
     const module = loaded.get(key);
     if (module) return { then: (resolve: (value: PageModule) => void) => resolve(module) } as unknown as Promise<PageModule>;
     return load(key);
   });
+  pages.set(page, key);
+  return page;
 }
+
+/** Which page a component made by lazyPage() shows (a test checks routes.tsx against pagePaths below). */
+export const pageOf = (component: unknown): PageKey | undefined => (typeof component === 'object' && component ? pages.get(component) : undefined);
+const pages = new WeakMap<object, PageKey>();
 
 /** Which page a path shows, as routes.tsx routes it (':' marks a parameter, '*' the rest). */
 const pagePaths: [string, PageKey][] = [
@@ -111,6 +117,7 @@ const pagePaths: [string, PageKey][] = [
   ['/settings/sessions', 'sessionsSettings'],
   ['/login', 'login'],
   ['/auth/callback', 'authCallback'],
+  ['/auth/silent-callback', 'silentCallback'],
   ['/invitations/accept', 'acceptInvitation'],
 ];
 
